@@ -1,0 +1,107 @@
+"""Console mode: each typed line is a chat message in channel `console`; replies print as text cards.
+
+It is also the test harness for the core, Errbot-style: `ConsoleSession.push(line)` then `pop()` the replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections import deque
+from typing import TYPE_CHECKING, TextIO
+
+from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage
+from bot.render.text import render_outcome, render_response, render_verdict
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.core import Core
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "console"
+CHANNEL = "console"
+BANNER = (
+    "narrative-bot console — paste a link or a text; `/narrative help` lists commands; Ctrl-D quits.\n"
+    "(No Slack or Discord credentials set: this is the console mode.)"
+)
+
+
+class ConsoleSession:
+    """Turns typed lines into core calls and collects the replies as text."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.outbox: deque[str] = deque()
+        self._ids = itertools.count(1)
+
+    async def handle_line(self, line: str) -> list[str]:
+        line = line.strip()
+        if not line:
+            return []
+        replies: list[str] = []
+        if line.startswith("/narrative"):
+            response = await self.core.handle_command(CommandRequest(PLATFORM, CHANNEL, line, user_id="console"))
+            replies.append(render_response(response))
+        else:
+            message = IncomingMessage(PLATFORM, CHANNEL, f"console-{next(self._ids)}", line, user_id="console")
+            outcome = await self.core.handle_message(message)
+            if outcome.should_reply:
+                replies.append(render_outcome(outcome))
+        self.outbox.extend(replies)
+        return replies
+
+    async def push(self, line: str) -> None:
+        await self.handle_line(line)
+
+    def pop(self) -> str:
+        """The oldest reply not yet read; IndexError when there is none (the bot stayed quiet)."""
+        return self.outbox.popleft()
+
+    # The feed poller posts through these, like through a chat platform.
+    platform = PLATFORM
+
+    async def send_alert(self, alert: FeedAlert) -> None:
+        self.outbox.append(render_verdict(alert.verdict))
+
+    async def send_notice(self, notice: FeedNotice) -> None:
+        self.outbox.append(f"ℹ {notice.text}")
+
+
+async def run_console(app: App, stdin: TextIO, stdout: TextIO) -> None:
+    session = ConsoleSession(app.core)
+    print(BANNER, file=stdout, flush=True)
+    poller_task = _start_feed_polling(app, session)
+    try:
+        while True:
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            try:
+                await session.handle_line(line)
+            except Exception:  # one bad line must not end the session
+                logger.exception("failed to handle console input")
+                session.outbox.append("Something went wrong handling that line; see the log.")
+            _flush(session, stdout)
+    finally:
+        if poller_task is not None:
+            poller_task.cancel()
+        _flush(session, stdout)
+
+
+def _flush(session: ConsoleSession, stdout: TextIO) -> None:
+    while session.outbox:
+        print(session.outbox.popleft(), file=stdout, flush=True)
+        print(file=stdout, flush=True)
+
+
+def _start_feed_polling(app: App, session: ConsoleSession) -> asyncio.Task[None] | None:
+    poller = getattr(app, "feed_poller", None)
+    if poller is None:
+        return None
+
+    async def loop() -> None:
+        await poller.run(session)
+
+    return asyncio.create_task(loop())

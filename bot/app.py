@@ -1,0 +1,77 @@
+"""The one place that builds concrete clients from settings and wires them together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+from bot.core import Core
+from bot.library_holder import LibraryHolder
+from bot.store import Store
+from matchers import Thresholds
+
+if TYPE_CHECKING:
+    from bot.fetch import SafeFetcher
+    from bot.reader import ArticleReader
+
+logger = logging.getLogger(__name__)
+
+
+def thresholds_from(settings: Settings) -> Thresholds:
+    defaults = Thresholds()
+    return Thresholds(
+        alert=settings.alert_threshold if settings.alert_threshold is not None else defaults.alert,
+        suggest=settings.suggest_threshold if settings.suggest_threshold is not None else defaults.suggest,
+    )
+
+
+def build_fetcher(settings: Settings) -> SafeFetcher:
+    from bot.fetch import FetchSettings, SafeFetcher
+
+    return SafeFetcher(
+        FetchSettings(
+            timeout_s=settings.fetch_timeout_s,
+            max_bytes=settings.max_page_bytes,
+            allow_nets=settings.allow_nets,
+            allowed_ports=settings.allowed_ports,
+            trust_env=settings.trust_env_proxy,
+        )
+    )
+
+
+@dataclass
+class App:
+    """Everything a platform adapter needs, built once."""
+
+    settings: Settings
+    store: Store
+    library: LibraryHolder
+    fetcher: SafeFetcher
+    reader: ArticleReader
+    core: Core
+
+    async def aclose(self) -> None:
+        await self.fetcher.aclose()
+        self.store.close()
+
+    async def __aenter__(self) -> App:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+def build_app(settings: Settings) -> App:
+    from bot.reader import ArticleReader
+
+    library = LibraryHolder(settings.library_path, thresholds_from(settings))
+    store = Store(settings.db_path)
+    fetcher = build_fetcher(settings)
+    reader = ArticleReader(fetcher)
+    core = Core(library, store, settings, reader=reader)
+    return App(settings=settings, store=store, library=library, fetcher=fetcher, reader=reader, core=core)

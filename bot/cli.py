@@ -1,0 +1,281 @@
+"""The `narrative-bot` command line: run, check, eval, library and feeds."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from bot.config import ConfigError, Settings, load_settings
+
+logger = logging.getLogger("narrative-bot")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # httpx logs every request line with its full URL at INFO; keep it for debugging only.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _settings() -> Settings:
+    return load_settings(dotenv=Path(".env"))
+
+
+# -- run ---------------------------------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    platform = args.platform or settings.platform()
+    logger.info("starting on %s with library %s", platform, settings.library_path)
+    from bot.app import build_app
+
+    async def main() -> None:
+        async with build_app(settings) as app:
+            if platform == "slack":
+                from bot.adapters.slack import run_slack
+
+                await run_slack(app)
+            elif platform == "discord":
+                from bot.adapters.discord import run_discord
+
+                await run_discord(app)
+            else:
+                from bot.adapters.console import run_console
+
+                await run_console(app, sys.stdin, sys.stdout)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+# -- check -------------------------------------------------------------------------------------------------------
+
+
+def _verdict_json(verdict: Any) -> dict[str, Any]:
+    return {
+        "narrative": verdict.narrative_id,
+        "title": verdict.title,
+        "score": verdict.score,
+        "evidence": verdict.evidence,
+        "matched": verdict.matched,
+        "debunk": verdict.debunk,
+        "sources": [{"title": s.title, "url": s.url} for s in verdict.sources],
+    }
+
+
+def _result_json(verdict: Any, problem: Any = None) -> dict[str, Any]:
+    findings = verdict.findings if verdict is not None else ()
+    out: dict[str, Any] = {
+        "alerts": [_verdict_json(f) for f in findings if f.level == "alert"],
+        "suggestions": [_verdict_json(f) for f in findings if f.level == "suggest"],
+    }
+    if verdict is not None and verdict.article is not None:
+        article = verdict.article
+        out["article"] = {"url": article.url, "title": article.title, "site": article.site}
+    if problem is not None:
+        out["error"] = {"code": problem.code, "message": problem.message, "url": problem.url}
+    return out
+
+
+def _open_in(path: str) -> IO[str]:
+    return sys.stdin if path == "-" else open(path, encoding="utf-8")
+
+
+def _jsonl_rows(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    for lineno, line in enumerate(handle, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield lineno, None, f"line {lineno}: invalid JSON: {exc.msg}"
+            continue
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            yield lineno, None, f"line {lineno}: expected an object with a 'text' string"
+            continue
+        yield lineno, row, None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from bot.app import build_app
+    from bot.render.text import render_response
+
+    async def main() -> int:
+        async with build_app(settings) as app:
+            core = app.core
+            if args.jsonl is not None:
+                # Thousands of lines: match synchronously, one pass, no per-line event-loop hops.
+                matcher = app.library.matcher
+                errors = 0
+                with _open_in(args.jsonl) as handle:
+                    for _lineno, row, error in _jsonl_rows(handle):
+                        if error is not None or row is None:
+                            print(error, file=sys.stderr)
+                            errors += 1
+                            continue
+                        verdict = core.verdict_from_matches(matcher.match(row["text"]), include_suggestions=True)
+                        out = {"id": row.get("id"), **_result_json(verdict)}
+                        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+                return 1 if errors else 0
+            text = " ".join(args.text)
+            if text == "-":
+                text = sys.stdin.read()
+            if not text.strip():
+                print("narrative-bot check: nothing to check", file=sys.stderr)
+                return 2
+            from bot.links import find_links
+
+            links = find_links(text, limit=1)
+            if links and len(text.split()) == 1:
+                verdict, problem = await core.read_and_assess(links[0], include_suggestions=True)
+            else:
+                verdict, problem = await core.assess(text, include_suggestions=True), None
+            if args.json:
+                print(json.dumps(_result_json(verdict, problem), ensure_ascii=False, indent=2))
+            else:
+                from bot.models import CommandResponse
+
+                if problem is not None:
+                    print(f"Could not check {problem.url}: {problem.message}")
+                elif verdict is None:
+                    print("No known narrative found.")
+                else:
+                    print(render_response(CommandResponse("", verdicts=(verdict,))).lstrip("\n"))
+            return 3 if problem is not None else 0
+
+    return asyncio.run(main())
+
+
+# -- eval --------------------------------------------------------------------------------------------------------
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from matchers.evaluation import evaluate, format_report, load_cases
+
+    from bot.app import thresholds_from
+    from bot.library_holder import LibraryHolder
+
+    holder = LibraryHolder(Path(args.library) if args.library else settings.library_path, thresholds_from(settings))
+    cases = load_cases(Path(args.file))
+    report = evaluate(holder.matcher, cases)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report))
+    return 0
+
+
+# -- library -----------------------------------------------------------------------------------------------------
+
+
+def cmd_library(args: argparse.Namespace) -> int:
+    from matchers import LibraryError, load_library
+
+    settings = _settings() if args.action != "validate" or not args.path else None
+    path = Path(args.path) if getattr(args, "path", None) else settings.library_path  # type: ignore[union-attr]
+    try:
+        library = load_library(path)
+    except LibraryError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if args.action == "validate":
+        counts = {lang: sum(len(n.phrasings.get(lang, ())) for n in library.narratives) for lang in ("ru", "en", "uk")}
+        print(
+            f"{path}: OK — {len(library.narratives)} narratives, "
+            + ", ".join(f"{n} {lang} phrasings" for lang, n in counts.items())
+        )
+        return 0
+    if args.action == "list":
+        for narrative in library.narratives:
+            print(f"{narrative.id:28} {narrative.title}")
+        return 0
+    narrative = library.get(args.id)
+    if narrative is None:
+        print(f"no narrative {args.id!r}; see `narrative-bot library list`", file=sys.stderr)
+        return 1
+    print(f"{narrative.title} ({narrative.id})\n\n{narrative.summary}\n\nThe facts: {narrative.debunk}\n")
+    for source in narrative.sources:
+        print(f"  - {source.title}: {source.url}")
+    for lang, items in narrative.phrasings.items():
+        print(f"\nPhrasings ({lang}):")
+        for item in items:
+            print(f"  - {item}")
+    return 0
+
+
+# -- parser ------------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="narrative-bot",
+        description="Recognise Kremlin talking points about the Russia–DPRK alliance in chat links, texts and feeds.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the bot (Slack, Discord, or the console when no credentials are set)")
+    run.add_argument("--platform", choices=["slack", "discord", "console"], help="force a platform")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("check", help="check a text or URL ('-' reads stdin)")
+    check.add_argument("text", nargs="*", help="text, URL, or - for standard input")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.add_argument("--jsonl", metavar="FILE", help='read {"id", "text"} lines from FILE (or -), write JSON lines')
+    check.set_defaults(func=cmd_check)
+
+    ev = sub.add_parser("eval", help="score a labelled JSONL set (precision, recall, F1, false alarms)")
+    ev.add_argument("file")
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--library", help="library file (default: the configured one)")
+    ev.set_defaults(func=cmd_eval)
+
+    lib = sub.add_parser("library", help="validate, list or show the narrative library")
+    lib_sub = lib.add_subparsers(dest="action", required=True)
+    validate = lib_sub.add_parser("validate", help="check a library file; errors name file:line:column")
+    validate.add_argument("path", nargs="?")
+    lib_sub.add_parser("list", help="list narratives")
+    show = lib_sub.add_parser("show", help="show one narrative")
+    show.add_argument("id")
+    lib.set_defaults(func=cmd_library)
+
+    from bot.feeds_cli import add_feeds_parser
+
+    add_feeds_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings_level = load_settings().log_level if args.command == "run" else "WARNING"
+    except ConfigError as exc:
+        print(f"narrative-bot: {exc}", file=sys.stderr)
+        return 2
+    _setup_logging(settings_level)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"narrative-bot: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,226 @@
+"""Settings from environment variables (and an optional .env file), validated once at start."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class ConfigError(Exception):
+    """One or more settings are invalid; the message lists every problem, never a secret's value."""
+
+
+class Secret:
+    """A credential that never shows itself in reprs, logs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def bundled_library_path() -> Path:
+    """The narratives.yaml shipped with the project (inside the wheel, or at the repository root)."""
+    packaged = Path(__file__).resolve().parent.parent / "matchers" / "data" / "narratives.yaml"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "narratives.yaml"
+
+
+def default_db_path() -> Path:
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "narrative-bot" / "state.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    library_path: Path = field(default_factory=bundled_library_path)
+    db_path: Path = field(default_factory=default_db_path)
+    alert_threshold: float | None = None
+    suggest_threshold: float | None = None
+    max_links: int = 3
+    link_errors: str = "reply"  # "reply" in the thread, or "log" only
+    no_match_reaction: str = ""  # e.g. "white_check_mark" on Slack; empty: stay silent
+    allow_nets: tuple[IPNetwork, ...] = ()
+    allowed_ports: tuple[int, ...] = (80, 443)
+    fetch_timeout_s: float = 20.0
+    max_page_bytes: int = 5 * 1024 * 1024
+    trust_env_proxy: bool = False
+    feed_interval_s: float = 600.0
+    feed_read_articles: bool = True
+    feeds_file: Path | None = None
+    log_level: str = "INFO"
+    slack_bot_token: Secret = field(default_factory=lambda: Secret(""))
+    slack_app_token: Secret = field(default_factory=lambda: Secret(""))
+    slack_signing_secret: Secret = field(default_factory=lambda: Secret(""))
+    slack_api_url: str | None = None
+    port: int = 3000
+    discord_token: Secret = field(default_factory=lambda: Secret(""))
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    discord_guild_id: int | None = None
+
+    def platform(self) -> str:
+        """The platform the credentials point at: slack, discord, or console when there are none."""
+        if self.slack_bot_token:
+            return "slack"
+        if self.discord_token:
+            return "discord"
+        return "console"
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+def _threshold(raw: str) -> float:
+    value = float(raw)
+    if not 0 <= value <= 100:
+        raise ValueError(f"expected a number from 0 to 100, got {raw!r}")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(f"expected a positive whole number, got {raw!r}")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError(f"expected a positive number, got {raw!r}")
+    return value
+
+
+def _nets(raw: str) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
+
+
+def _ports(raw: str) -> tuple[int, ...]:
+    ports = tuple(int(part) for part in raw.split(",") if part.strip())
+    if not ports or any(not 0 < p < 65536 for p in ports):
+        raise ValueError(f"expected comma-separated port numbers, got {raw!r}")
+    return ports
+
+
+def _existing_file(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise ValueError(f"no such file: {raw}")
+    return path
+
+
+def _choice(*allowed: str):  # type: ignore[no-untyped-def]
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}, got {raw!r}")
+        return value
+
+    return parse
+
+
+# (environment variable, Settings field, parser, is_secret)
+_FIELDS: list[tuple[str, str, object, bool]] = [
+    ("NARRATIVE_BOT_LIBRARY", "library_path", _existing_file, False),
+    ("NARRATIVE_BOT_DB", "db_path", lambda raw: Path(raw).expanduser(), False),
+    ("NARRATIVE_BOT_ALERT_THRESHOLD", "alert_threshold", _threshold, False),
+    ("NARRATIVE_BOT_SUGGEST_THRESHOLD", "suggest_threshold", _threshold, False),
+    ("NARRATIVE_BOT_MAX_LINKS", "max_links", _positive_int, False),
+    ("NARRATIVE_BOT_LINK_ERRORS", "link_errors", _choice("reply", "log"), False),
+    ("NARRATIVE_BOT_NO_MATCH_REACTION", "no_match_reaction", lambda raw: raw.strip().strip(":"), False),
+    ("NARRATIVE_BOT_ALLOW_NETS", "allow_nets", _nets, False),
+    ("NARRATIVE_BOT_ALLOWED_PORTS", "allowed_ports", _ports, False),
+    ("NARRATIVE_BOT_FETCH_TIMEOUT", "fetch_timeout_s", _positive_float, False),
+    ("NARRATIVE_BOT_MAX_PAGE_BYTES", "max_page_bytes", _positive_int, False),
+    ("NARRATIVE_BOT_TRUST_ENV_PROXY", "trust_env_proxy", _bool, False),
+    ("NARRATIVE_BOT_FEED_INTERVAL", "feed_interval_s", _positive_float, False),
+    ("NARRATIVE_BOT_FEED_READ_ARTICLES", "feed_read_articles", _bool, False),
+    ("NARRATIVE_BOT_FEEDS_FILE", "feeds_file", _existing_file, False),
+    ("LOG_LEVEL", "log_level", lambda raw: _choice("debug", "info", "warning", "error")(raw).upper(), False),
+    ("SLACK_BOT_TOKEN", "slack_bot_token", Secret, True),
+    ("SLACK_APP_TOKEN", "slack_app_token", Secret, True),
+    ("SLACK_SIGNING_SECRET", "slack_signing_secret", Secret, True),
+    ("SLACK_API_URL", "slack_api_url", str, False),
+    ("PORT", "port", _positive_int, False),
+    ("DISCORD_TOKEN", "discord_token", Secret, True),
+    ("DISCORD_API_BASE", "discord_api_base", str, False),
+    ("DISCORD_GATEWAY_URL", "discord_gateway_url", str, False),
+    ("DISCORD_GUILD_ID", "discord_guild_id", _positive_int, False),
+]
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None = None) -> Settings:
+    """Read settings from `env` (default: os.environ, after loading `dotenv` if it exists).
+
+    Every invalid variable is reported at once; a secret's value never appears in the error.
+    """
+    if env is None:
+        if dotenv is not None and dotenv.is_file():
+            from dotenv import load_dotenv
+
+            load_dotenv(dotenv, override=False)
+        env = os.environ
+    values: dict[str, object] = {}
+    problems: list[str] = []
+    for name, attr, parse, secret in _FIELDS:
+        raw = env.get(name)
+        if raw is None or (raw.strip() == "" and not secret):
+            continue
+        try:
+            values[attr] = parse(raw.strip())  # type: ignore[operator]
+        except ValueError as exc:
+            problems.append(f"{name}: {'invalid value' if secret else exc}")
+    settings = Settings(**values)  # type: ignore[arg-type]
+    problems.extend(_cross_checks(settings))
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    return settings
+
+
+def _cross_checks(settings: Settings) -> list[str]:
+    problems = []
+    if (
+        settings.alert_threshold is not None
+        and settings.suggest_threshold is not None
+        and settings.suggest_threshold > settings.alert_threshold
+    ):
+        problems.append("NARRATIVE_BOT_SUGGEST_THRESHOLD must not be above NARRATIVE_BOT_ALERT_THRESHOLD")
+    token = settings.slack_bot_token.get()
+    if token and not token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN: expected a bot token starting with xoxb-")
+    app_token = settings.slack_app_token.get()
+    if app_token and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN: expected an app-level token starting with xapp-")
+    if token and not app_token and not settings.slack_signing_secret:
+        problems.append("SLACK_SIGNING_SECRET is required for Slack's HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)")
+    return problems

@@ -1,0 +1,353 @@
+"""Platform-neutral core: a message, command or feed item in; verdict cards and answers out. No chat SDK here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from rapidfuzz import fuzz, process
+
+from bot.config import Settings
+from bot.library_holder import LibraryHolder
+from bot.models import (
+    ArticleRef,
+    CommandRequest,
+    CommandResponse,
+    FeedRef,
+    Finding,
+    IncomingMessage,
+    LinkProblem,
+    MessageOutcome,
+    SourceLink,
+    Verdict,
+)
+from bot.store import Store
+from matchers import Match, Narrative
+
+logger = logging.getLogger(__name__)
+
+# A message without links is matched on its own text only when it is long enough to carry a claim: short chatter
+# ("lol", "see thread") never alerts and costs nothing.
+MIN_WORDS_FOR_TEXT_MATCH = 6
+MAX_FINDINGS_PER_CARD = 3
+
+
+class ArticleLike(Protocol):
+    url: str
+    title: str | None
+    site: str | None
+    published: str | None
+    text: str
+
+
+class ArticleSource(Protocol):
+    """Reads a URL into an article; raises an exception with `code` and `user_message` when it cannot."""
+
+    async def read(self, url: str) -> ArticleLike: ...
+
+
+class ReadError(Protocol):
+    code: str
+    user_message: str
+
+
+HELP_TEXT = """\
+*/narrative* — recognise Kremlin talking points about the Russia–DPRK alliance.
+• `/narrative check TEXT|URL` — check a text or a link (add `--public` to show the result to the channel)
+• `/narrative search WORDS` — find narratives by words
+• `/narrative show ID` — a narrative with its debunk and sources
+• `/narrative list` — every narrative in the library
+• `/narrative feeds add URL` | `feeds remove URL` | `feeds list` — watch RSS/Atom feeds or Telegram channels here
+• `/narrative help` — this text"""
+
+
+@dataclass(frozen=True)
+class NarrativeCard:
+    """What `show` returns, for renderers that want more than text."""
+
+    narrative: Narrative
+
+
+def finding_from_match(match: Match, narrative: Narrative) -> Finding:
+    return Finding(
+        narrative_id=match.narrative_id,
+        title=narrative.title,
+        score=round(match.score),
+        level=match.level,
+        evidence=match.evidence,
+        matched=match.matched,
+        debunk=narrative.debunk,
+        sources=tuple(SourceLink(s.title, s.url) for s in narrative.sources),
+    )
+
+
+def _error_message(exc: BaseException) -> tuple[str, str]:
+    code = getattr(exc, "code", None)
+    message = getattr(exc, "user_message", None)
+    if isinstance(code, str) and isinstance(message, str):
+        return code, message
+    return "internal_error", "I couldn't read that link because of an internal error; it has been logged."
+
+
+class Core:
+    """Decides what to say; adapters decide how to draw and send it."""
+
+    def __init__(
+        self,
+        library: LibraryHolder,
+        store: Store,
+        settings: Settings,
+        reader: ArticleSource | None = None,
+    ) -> None:
+        self.library = library
+        self.store = store
+        self.settings = settings
+        self.reader = reader
+
+    # -- matching -------------------------------------------------------------------------------------------
+
+    async def assess(
+        self,
+        text: str,
+        *,
+        article: ArticleRef | None = None,
+        feed: FeedRef | None = None,
+        include_suggestions: bool = False,
+    ) -> Verdict | None:
+        """Match a text; a Verdict when it carries a narrative at alert level (or suggest level when asked)."""
+        matcher = self.library.matcher
+        # Whole articles take milliseconds of CPU; keep the event loop free for other chats meanwhile.
+        matches = await asyncio.to_thread(matcher.match, text) if len(text) > 2000 else matcher.match(text)
+        return self.verdict_from_matches(matches, article=article, feed=feed, include_suggestions=include_suggestions)
+
+    def verdict_from_matches(
+        self,
+        matches: Sequence[Match],
+        *,
+        article: ArticleRef | None = None,
+        feed: FeedRef | None = None,
+        include_suggestions: bool = False,
+    ) -> Verdict | None:
+        library = self.library.library
+        findings: list[Finding] = []
+        for match in matches:
+            if match.level != "alert" and not include_suggestions:
+                continue
+            narrative = library.get(match.narrative_id)
+            if narrative is not None:
+                findings.append(finding_from_match(match, narrative))
+        if not findings:
+            return None
+        return Verdict(findings=tuple(findings[:MAX_FINDINGS_PER_CARD]), article=article, feed=feed)
+
+    async def read_and_assess(
+        self, url: str, *, include_suggestions: bool = False, feed: FeedRef | None = None
+    ) -> tuple[Verdict | None, LinkProblem | None]:
+        """Read a link and match its article; the problem users see when it can't be read."""
+        if self.reader is None:
+            return None, LinkProblem(url, "disabled", "Reading links is not enabled in this setup.")
+        try:
+            article = await self.reader.read(url)
+        except Exception as exc:  # every failure becomes a message, never a crash
+            code, message = _error_message(exc)
+            if code == "internal_error":
+                logger.exception("reading %s failed", url)
+            else:
+                logger.info("could not read %s: %s", url, code)
+            return None, LinkProblem(url, code, message)
+        ref = ArticleRef(url=article.url, title=article.title, site=article.site, published=article.published)
+        text = f"{article.title}\n{article.text}" if article.title else article.text
+        verdict = await self.assess(text, article=ref, feed=feed, include_suggestions=include_suggestions)
+        return verdict, None
+
+    # -- chat messages --------------------------------------------------------------------------------------
+
+    async def handle_message(self, message: IncomingMessage) -> MessageOutcome:
+        """Read the links in a message (and its own text) and decide what to reply, once per message."""
+        from bot.links import find_links
+
+        links = find_links(message.text, limit=self.settings.max_links)
+        own_text = strip_links(message.text) if links else message.text
+        has_claim_text = len(own_text.split()) >= MIN_WORDS_FOR_TEXT_MATCH
+        if not links and not has_claim_text:
+            return MessageOutcome()
+        if not self.store.claim_message(message.platform, message.channel_id, message.message_id):
+            logger.info("message %s/%s already handled", message.channel_id, message.message_id)
+            return MessageOutcome(duplicate=True)
+        verdicts: list[Verdict] = []
+        problems: list[LinkProblem] = []
+        if has_claim_text:
+            verdict = await self.assess(own_text)
+            if verdict is not None:
+                verdicts.append(verdict)
+        results = await asyncio.gather(*(self.read_and_assess(url) for url in links))
+        for verdict_or_none, problem in results:
+            if verdict_or_none is not None:
+                verdicts.append(verdict_or_none)
+            if problem is not None and self.settings.link_errors == "reply":
+                problems.append(problem)
+        return MessageOutcome(verdicts=tuple(verdicts), problems=tuple(problems))
+
+    def reply_failed(self, message: IncomingMessage) -> None:
+        """The adapter could not post the reply: let a re-sent event try again instead of dropping it."""
+        self.store.release_message(message.platform, message.channel_id, message.message_id)
+
+    def record_feedback(
+        self, platform: str, channel_id: str, message_ref: str, narrative_id: str, user_id: str, value: str
+    ) -> str:
+        self.store.record_feedback(platform, channel_id, message_ref, narrative_id, user_id, value)
+        narrative = self.library.library.get(narrative_id)
+        title = narrative.title if narrative else narrative_id
+        return f"Thanks — recorded that “{title}” was {'right' if value == 'correct' else 'wrong'} here."
+
+    # -- the /narrative command -----------------------------------------------------------------------------
+
+    async def handle_command(self, request: CommandRequest) -> CommandResponse:
+        text = request.text.strip()
+        if text.startswith("/narrative"):
+            text = text[len("/narrative") :].strip()
+        sub, _, rest = text.partition(" ")
+        sub = sub.lower()
+        rest = rest.strip()
+        if sub in ("", "help"):
+            return CommandResponse(HELP_TEXT)
+        if sub == "list":
+            return self._list()
+        if sub == "show":
+            return self._show(rest)
+        if sub == "search":
+            return self._search(rest)
+        if sub == "check":
+            return await self._check(rest)
+        if sub == "feeds":
+            return await self._feeds(request, rest)
+        return CommandResponse(f"Unknown subcommand `{sub}`.\n\n{HELP_TEXT}", error=True)
+
+    def _list(self) -> CommandResponse:
+        lines = [f"• `{n.id}` — {n.title}" for n in self.library.library.narratives]
+        return CommandResponse(f"{len(lines)} narratives in the library:\n" + "\n".join(lines))
+
+    def closest_ids(self, word: str, limit: int = 3) -> list[str]:
+        ids = self.library.library.ids
+        return [m[0] for m in process.extract(word, ids, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)]
+
+    def describe(self, narrative: Narrative) -> str:
+        sources = "\n".join(f"  – {s.title}: {s.url}" for s in narrative.sources)
+        return (
+            f"*{narrative.title}* (`{narrative.id}`)\n{narrative.summary}\n\n"
+            f"*The facts:* {narrative.debunk}\n*Sources:*\n{sources}"
+        )
+
+    def _show(self, narrative_id: str) -> CommandResponse:
+        if not narrative_id:
+            return CommandResponse("Usage: `/narrative show ID` (see `/narrative list`).", error=True)
+        narrative = self.library.library.get(narrative_id.strip().lower())
+        if narrative is None:
+            close = self.closest_ids(narrative_id)
+            hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+            return CommandResponse(f"No narrative `{narrative_id}`.{hint}", error=True, choices=tuple(close))
+        return CommandResponse(self.describe(narrative))
+
+    def search(self, words: str, limit: int = 5) -> list[tuple[Narrative, float]]:
+        """Narratives ranked by how well `words` fit their id, title, summary and phrasings."""
+        library = self.library.library
+        query = words.lower()
+        ranked: list[tuple[Narrative, float]] = []
+        for narrative in library.narratives:
+            fields = [narrative.id.replace("-", " "), narrative.title, narrative.summary]
+            fields.extend(p for _, p in narrative.all_phrasings())
+            best = max(fuzz.partial_token_set_ratio(query, f.lower()) * (1.0 if i < 3 else 0.9)
+                       for i, f in enumerate(fields))
+            ranked.append((narrative, best))
+        ranked.sort(key=lambda item: -item[1])
+        return [(n, s) for n, s in ranked[:limit] if s >= 60]
+
+    def _search(self, words: str) -> CommandResponse:
+        if not words:
+            return CommandResponse("Usage: `/narrative search WORDS`.", error=True)
+        found = self.search(words)
+        if not found:
+            return CommandResponse(f"No narrative fits “{words}”. Try `/narrative list`.")
+        lines = [f"• `{n.id}` — {n.title}" for n, _ in found]
+        return CommandResponse(f"Narratives for “{words}”:\n" + "\n".join(lines))
+
+    async def _check(self, rest: str) -> CommandResponse:
+        public = False
+        words = rest.split()
+        if "--public" in words:
+            public = True
+            rest = " ".join(w for w in words if w != "--public")
+        if not rest:
+            return CommandResponse("Usage: `/narrative check TEXT|URL`.", error=True)
+        from bot.links import find_links
+
+        links = find_links(rest, limit=1)
+        if links and len(rest.split()) == 1:
+            verdict, problem = await self.read_and_assess(links[0], include_suggestions=True)
+            if problem is not None:
+                return CommandResponse(problem.message, problems=(problem,), ephemeral=not public, error=True)
+        else:
+            verdict = await self.assess(rest, include_suggestions=True)
+        if verdict is None:
+            return CommandResponse("No known narrative found.", ephemeral=not public)
+        summary = "Narrative found." if verdict.alerts else "Possible narrative (below the alert threshold)."
+        return CommandResponse(summary, verdicts=(verdict,), ephemeral=not public)
+
+    async def _feeds(self, request: CommandRequest, rest: str) -> CommandResponse:
+        try:
+            action, *args = shlex.split(rest) if rest else ["list"]
+        except ValueError:
+            action, args = rest.split()[0], rest.split()[1:]
+        action = action.lower()
+        if action == "list":
+            subs = self.store.subscriptions(request.platform, request.channel_id)
+            if not subs:
+                return CommandResponse("This channel watches no feeds. Add one with `/narrative feeds add URL`.")
+            return CommandResponse("Feeds watched here:\n" + "\n".join(f"• {s.feed_url}" for s in subs))
+        if action in ("add", "remove") and len(args) == 1:
+            url = _clean_feed_url(args[0])
+            if url is None:
+                return CommandResponse(f"`{args[0]}` is not an http(s) URL.", error=True)
+            if action == "add":
+                added = self.store.add_subscription(request.platform, request.channel_id, url, request.user_id)
+                if not added:
+                    return CommandResponse(f"This channel already watches {url}.")
+                return CommandResponse(
+                    f"Watching {url} here. Items already in the feed are recorded silently; "
+                    "new ones that carry a narrative will be posted."
+                )
+            removed = self.store.remove_subscription(request.platform, request.channel_id, url)
+            if not removed:
+                return CommandResponse(f"This channel does not watch {url}.", error=True)
+            return CommandResponse(f"Stopped watching {url} here.")
+        return CommandResponse("Usage: `/narrative feeds add URL`, `feeds remove URL` or `feeds list`.", error=True)
+
+
+_LINK_MARKUP = re.compile(r"<(?:https?://)[^>\s]*>|\bhttps?://\S+", re.IGNORECASE)
+
+
+def strip_links(text: str) -> str:
+    """The message's own words, without the links (and Slack/Discord link markup) it carries."""
+    return " ".join(_LINK_MARKUP.sub(" ", text).split())
+
+
+_TELEGRAM_SHORT = re.compile(r"^@([A-Za-z0-9_]{4,64})$")
+
+
+def _clean_feed_url(raw: str) -> str | None:
+    """A canonical feed URL from what a person typed (`<url>` markup, `@channel` for Telegram)."""
+    from bot.links import canonicalize_url
+
+    raw = raw.strip().strip("<>").split("|")[0]
+    short = _TELEGRAM_SHORT.match(raw)
+    if short:
+        raw = f"https://t.me/s/{short.group(1)}"
+    try:
+        return canonicalize_url(raw)
+    except ValueError:
+        return None

@@ -1,0 +1,144 @@
+"""Platform-neutral models: what adapters hand to the core and what the core hands back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Level = Literal["alert", "suggest"]
+FeedbackValue = Literal["correct", "wrong"]
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    """A public source a debunk rests on."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """The page a verdict is about (a pasted link or a feed item)."""
+
+    url: str
+    title: str | None = None
+    site: str | None = None
+    published: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedRef:
+    """The feed an alert came from."""
+
+    url: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One narrative recognised in a text, with the evidence a journalist can check."""
+
+    narrative_id: str
+    title: str
+    score: int
+    level: Level
+    evidence: str
+    matched: str
+    debunk: str
+    sources: tuple[SourceLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The card every platform draws: the findings (best first) for one text, link or feed item."""
+
+    findings: tuple[Finding, ...]
+    article: ArticleRef | None = None
+    feed: FeedRef | None = None
+
+    @property
+    def top(self) -> Finding:
+        return self.findings[0]
+
+    @property
+    def alerts(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level == "alert")
+
+
+@dataclass(frozen=True)
+class LinkProblem:
+    """A pasted link the bot could not read, with the message users see."""
+
+    url: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A chat message, already stripped of platform specifics by the adapter."""
+
+    platform: str
+    channel_id: str
+    message_id: str
+    text: str
+    user_id: str = ""
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageOutcome:
+    """What the core decided for a message: cards to post and unreadable links to mention."""
+
+    verdicts: tuple[Verdict, ...] = ()
+    problems: tuple[LinkProblem, ...] = ()
+    duplicate: bool = False
+
+    @property
+    def should_reply(self) -> bool:
+        return bool(self.verdicts or self.problems)
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    """A `/narrative ...` invocation, platform-neutral."""
+
+    platform: str
+    channel_id: str
+    text: str
+    user_id: str = ""
+
+
+@dataclass(frozen=True)
+class CommandResponse:
+    """The answer to a command: plain text plus optional cards.
+
+    `ephemeral` answers are shown only to the person who asked (lookups); check results may be public.
+    """
+
+    text: str
+    verdicts: tuple[Verdict, ...] = ()
+    problems: tuple[LinkProblem, ...] = ()
+    ephemeral: bool = True
+    error: bool = False
+    choices: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class FeedAlert:
+    """A feed item that carries a narrative, to be posted to a subscribed channel."""
+
+    alert_id: int
+    platform: str
+    channel_id: str
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class FeedNotice:
+    """A plain notice for a channel (a digest line, a feed disabled after failures)."""
+
+    platform: str
+    channel_id: str
+    text: str

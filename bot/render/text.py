@@ -1,0 +1,54 @@
+"""Verdict cards drawn as plain text for the console and logs."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.models import CommandResponse, LinkProblem, MessageOutcome, Verdict
+from bot.render.common import EVIDENCE_MAX_CHARS, article_line, clip, confidence_text, headline
+
+WIDTH = 96
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(text, width=WIDTH, initial_indent=indent, subsequent_indent=indent)
+
+
+def render_verdict(verdict: Verdict) -> str:
+    lines = ["┌─ " + headline(verdict)]
+    if verdict.feed is not None:
+        lines.append(f"│ Feed: {verdict.feed.title or verdict.feed.url}")
+    article = article_line(verdict)
+    if article:
+        lines.append(f"│ Article: {article}")
+        if verdict.article is not None:
+            lines.append(f"│   {verdict.article.url}")
+    for i, finding in enumerate(verdict.findings):
+        if i:
+            lines.append(f"│ Also: {finding.title} — {confidence_text(finding)}")
+        lines.append("│ Evidence:")
+        lines.append(_wrap(f"“{clip(finding.evidence, EVIDENCE_MAX_CHARS)}”", "│   "))
+        if i == 0:
+            lines.append("│ The facts:")
+            lines.append(_wrap(finding.debunk, "│   "))
+            for source in finding.sources:
+                lines.append(f"│   – {source.title}: {source.url}")
+    lines.append(f"└─ narrative: {verdict.top.narrative_id}")
+    return "\n".join(lines)
+
+
+def render_problem(problem: LinkProblem) -> str:
+    return f"⚠ {problem.url}: {problem.message}"
+
+
+def render_outcome(outcome: MessageOutcome) -> str:
+    parts = [render_verdict(v) for v in outcome.verdicts]
+    parts.extend(render_problem(p) for p in outcome.problems)
+    return "\n".join(parts)
+
+
+def render_response(response: CommandResponse) -> str:
+    text = response.text.replace("*", "").replace("`", "")
+    parts = [text]
+    parts.extend(render_verdict(v) for v in response.verdicts)
+    return "\n".join(parts)

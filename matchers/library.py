@@ -1,0 +1,275 @@
+"""Load and validate narratives.yaml: safe YAML, typed models, errors that name file, line and key."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+MAX_LIBRARY_BYTES = 4 * 1024 * 1024
+LANGUAGES = ("ru", "en", "uk")
+NARRATIVE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class LibraryError(Exception):
+    """A library file that cannot be used; `problems` are lines like `narratives.yaml:41:7: key: message`."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+# -- safe YAML ---------------------------------------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects aliases (billion laughs) and duplicate keys, and records each node's position."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                "while reading the library", None, "aliases (*name) are not allowed", event.start_mark
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            if not isinstance(key, str):
+                raise yaml.MarkedYAMLError(
+                    "while reading a mapping", node.start_mark,
+                    f"key {key!r} must be text (quote it)", key_node.start_mark,
+                )
+            if key in seen:
+                raise yaml.MarkedYAMLError(
+                    "while reading a mapping", node.start_mark, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
+# Positions of every node, keyed by its path ("narratives", 3, "debunk"), filled while loading.
+Positions = dict[tuple[object, ...], tuple[int, int]]
+
+
+def _walk_positions(node: yaml.Node, path: tuple[object, ...], out: Positions) -> None:
+    out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[(*path, key, "__key__")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            _walk_positions(value_node, (*path, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk_positions(item, (*path, i), out)
+
+
+def _load_yaml(text: str, filename: str) -> tuple[Any, Positions]:
+    try:
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                raise LibraryError([f"{filename}:1:1: the file is empty"])
+            data = loader.construct_document(node)
+        finally:
+            loader.dispose()  # type: ignore[no-untyped-call]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
+        raise LibraryError([f"{where}: {exc.problem or exc.context}"]) from None
+    except yaml.YAMLError as exc:
+        raise LibraryError([f"{filename}: invalid YAML: {exc}"]) from None
+    positions: Positions = {}
+    _walk_positions(node, (), positions)
+    return data, positions
+
+
+# -- models ------------------------------------------------------------------------------------------------------
+
+_Text = Field(min_length=1)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class SourceModel(_Model):
+    title: str = _Text
+    url: str = Field(pattern=r"^https?://\S+$")
+
+
+class NarrativeModel(_Model):
+    id: str = Field(pattern=NARRATIVE_ID.pattern)
+    title: str = Field(min_length=3, max_length=150)
+    summary: str = _Text
+    debunk: str = Field(min_length=20, max_length=800)
+    sources: list[SourceModel] = Field(min_length=1)
+    topic: Literal["dprk", "any"] = "dprk"
+    phrasings: dict[Literal["ru", "en", "uk"], list[str]]
+    cues: dict[str, int] = Field(default_factory=dict)
+    examples: list[str] = Field(default_factory=list)
+    non_examples: list[str] = Field(default_factory=list)
+
+    @field_validator("phrasings")
+    @classmethod
+    def _every_language(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        missing = [lang for lang in LANGUAGES if not value.get(lang)]
+        if missing:
+            raise ValueError(f"phrasings needed in every language; missing: {', '.join(missing)}")
+        for lang, items in value.items():
+            for item in items:
+                if not item.strip():
+                    raise ValueError(f"empty phrasing in {lang}")
+        return value
+
+    @field_validator("cues")
+    @classmethod
+    def _cue_weights(cls, value: dict[str, int]) -> dict[str, int]:
+        for term, weight in value.items():
+            if not 1 <= weight <= 3:
+                raise ValueError(f"cue {term!r}: weight must be 1, 2 or 3")
+        return value
+
+
+class LibraryModel(_Model):
+    version: Literal[1]
+    concepts: dict[str, list[str]] = Field(default_factory=dict)
+    critical_markers: list[str] = Field(default_factory=list)
+    topic_terms: list[str] = Field(default_factory=list)
+    narratives: list[NarrativeModel] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> LibraryModel:
+        seen: set[str] = set()
+        for narrative in self.narratives:
+            if narrative.id in seen:
+                raise ValueError(f"duplicate narrative id {narrative.id!r}")
+            seen.add(narrative.id)
+        return self
+
+
+# -- public, plain dataclasses -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Narrative:
+    id: str
+    title: str
+    summary: str
+    debunk: str
+    sources: tuple[Source, ...]
+    topic: str
+    phrasings: Mapping[str, tuple[str, ...]]
+    cues: Mapping[str, int]
+    examples: tuple[str, ...]
+    non_examples: tuple[str, ...]
+
+    def all_phrasings(self) -> Iterable[tuple[str, str]]:
+        for lang, items in self.phrasings.items():
+            for item in items:
+                yield lang, item
+
+
+@dataclass(frozen=True)
+class Library:
+    narratives: tuple[Narrative, ...]
+    concepts: Mapping[str, tuple[str, ...]]
+    critical_markers: tuple[str, ...]
+    topic_terms: tuple[str, ...]
+    path: str = "<memory>"
+
+    def get(self, narrative_id: str) -> Narrative | None:
+        for narrative in self.narratives:
+            if narrative.id == narrative_id:
+                return narrative
+        return None
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(n.id for n in self.narratives)
+
+
+def _format_validation(exc: ValidationError, filename: str, positions: Positions) -> list[str]:
+    problems = []
+    for error in exc.errors():
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal["))))
+        # Find the nearest node we know the position of: the key itself, else its closest parent.
+        line_col = None
+        for cut in range(len(loc), -1, -1):
+            prefix = loc[:cut]
+            if error["type"] == "missing" and cut == len(loc):
+                continue
+            line_col = positions.get((*prefix, "__key__")) or positions.get(prefix)
+            if line_col:
+                break
+        where = f"{filename}:{line_col[0]}:{line_col[1]}" if line_col else filename
+        key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "(top)"
+        message = "field required" if error["type"] == "missing" else error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown field"
+        problems.append(f"{where}: {key}: {message}")
+    return problems
+
+
+def parse_library(text: str, filename: str = "narratives.yaml") -> Library:
+    """Validate library text; raises LibraryError listing every problem with file:line:column."""
+    if len(text.encode("utf-8")) > MAX_LIBRARY_BYTES:
+        raise LibraryError([f"{filename}: the file is larger than {MAX_LIBRARY_BYTES // 1024 // 1024} MiB"])
+    data, positions = _load_yaml(text, filename)
+    if not isinstance(data, dict):
+        raise LibraryError([f"{filename}:1:1: the top level must be a mapping with 'version' and 'narratives'"])
+    try:
+        model = LibraryModel.model_validate(data)
+    except ValidationError as exc:
+        raise LibraryError(_format_validation(exc, filename, positions)) from None
+    return Library(
+        narratives=tuple(
+            Narrative(
+                id=n.id,
+                title=n.title.strip(),
+                summary=" ".join(n.summary.split()),
+                debunk=" ".join(n.debunk.split()),
+                sources=tuple(Source(s.title, s.url) for s in n.sources),
+                topic=n.topic,
+                phrasings={lang: tuple(items) for lang, items in n.phrasings.items()},
+                cues=dict(n.cues),
+                examples=tuple(n.examples),
+                non_examples=tuple(n.non_examples),
+            )
+            for n in model.narratives
+        ),
+        concepts={name: tuple(words) for name, words in model.concepts.items()},
+        critical_markers=tuple(model.critical_markers),
+        topic_terms=tuple(model.topic_terms),
+        path=filename,
+    )
+
+
+def load_library(path: str | Path) -> Library:
+    """Read and validate a library file."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_LIBRARY_BYTES:
+            raise LibraryError([f"{path}: the file is larger than {MAX_LIBRARY_BYTES // 1024 // 1024} MiB"])
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LibraryError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LibraryError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
+    return parse_library(text, str(path))
