@@ -1,0 +1,417 @@
+"""SafeFetcher: bounded, SSRF-guarded HTTP GET of user-supplied links over httpx."""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import http
+import ipaddress
+import logging
+import re
+import types
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.message import Message
+from typing import Protocol
+
+import brotli
+import charset_normalizer
+import httpcore
+import httpx
+
+from bot.netguard import BlockedAddressError, GuardedBackend, ResolveError, Resolver
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_USER_AGENT = "narrative-bot/0.1 (+https://github.com/narrative-bot/narrative-bot; newsroom fact-checking bot)"
+DEFAULT_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.1"
+ACCEPTED_TYPES = frozenset(
+    {
+        "text/html",
+        "application/xhtml+xml",
+        "application/xml",
+        "text/xml",
+        "application/rss+xml",
+        "application/atom+xml",
+        "text/plain",
+    }
+)
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_CHUNK = 64 * 1024
+
+_PREFIX = "I can't read that link: "
+DEFAULT_MESSAGES: Mapping[str, str] = types.MappingProxyType(
+    {
+        "bad_url": _PREFIX + "it isn't a valid http(s) web address.",
+        "blocked_address": _PREFIX + "it points to a private or local network address.",
+        "timeout": _PREFIX + "the site took too long to answer.",
+        "too_large": _PREFIX + "the page is too large.",
+        "http_error": _PREFIX + "the site answered with an error.",
+        "unsupported_type": _PREFIX + "it isn't a web page.",
+        "connect_failed": _PREFIX + "I couldn't connect to the site.",
+        "too_many_redirects": _PREFIX + "the site redirected too many times.",
+        "not_article": _PREFIX + "I found no article text on that page.",
+        "telegram_no_preview": _PREFIX + "this Telegram channel does not allow previews, so I can't see the post.",
+        "dns_failed": _PREFIX + "the site's name doesn't resolve to any address.",
+    }
+)
+
+
+class FetchError(Exception):
+    """A link could not be read; user_message is short and safe to post in chat."""
+
+    def __init__(
+        self,
+        code: str,
+        user_message: str | None = None,
+        *,
+        url: str = "",
+        status: int | None = None,
+    ) -> None:
+        self.code = code
+        self.user_message = user_message or DEFAULT_MESSAGES.get(code, _PREFIX + "something went wrong.")
+        self.url = url
+        self.status = status
+        super().__init__(f"{code}: {self.user_message} ({url})")
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """Limits and policy for fetching untrusted links."""
+
+    timeout_s: float = 20.0
+    max_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    allow_nets: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    allowed_ports: tuple[int, ...] = (80, 443)
+    user_agent: str = DEFAULT_USER_AGENT
+    trust_env: bool = False
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A successfully fetched page (status 200) or a not-modified answer (304)."""
+
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+    text: str
+    headers: Mapping[str, str]
+
+
+def _size_text(n: int) -> str:
+    mib = n / (1024 * 1024)
+    return f"{mib:g} MB" if mib >= 1 else f"{n // 1024} KB"
+
+
+# --- decompression with a hard output cap ---------------------------------------------------
+
+
+class _Decoder(Protocol):
+    def feed(self, data: bytes, limit: int) -> bytes: ...
+
+
+class _Identity:
+    def feed(self, data: bytes, limit: int) -> bytes:
+        return data
+
+
+class _Zlib:
+    """gzip/deflate; `deflate` is zlib-wrapped per RFC but some servers send it raw."""
+
+    def __init__(self, gzip: bool) -> None:
+        self._gzip = gzip
+        self._obj: zlib._Decompress | None = None
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        if self._obj is None:
+            if not data:
+                return b""
+            if self._gzip:
+                wbits = zlib.MAX_WBITS | 32  # auto-detect gzip or zlib header
+            else:
+                zlib_header = len(data) >= 2 and (data[0] & 0x0F) == 8 and (data[0] << 8 | data[1]) % 31 == 0
+                wbits = zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS
+            self._obj = zlib.decompressobj(wbits)
+        # max_length bounds each call; the caller raises as soon as output passes the cap,
+        # so a bomb never gets further than limit+1 bytes into memory.
+        out = bytearray(self._obj.decompress(data, limit + 1))
+        while self._obj.unconsumed_tail and len(out) <= limit:
+            out += self._obj.decompress(self._obj.unconsumed_tail, limit + 1 - len(out))
+        return bytes(out)
+
+
+class _Brotli:
+    def __init__(self) -> None:
+        self._obj = brotli.Decompressor()
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        out = bytearray(self._obj.process(data, output_buffer_limit=limit + 1))
+        while len(out) <= limit and not self._obj.can_accept_more_data():
+            more = self._obj.process(b"", output_buffer_limit=limit + 1 - len(out))
+            if not more:
+                break
+            out += more
+        return bytes(out)
+
+
+def _decoder_for(content_encoding: str) -> _Decoder | None:
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return _Identity()
+    if len(codings) > 1:
+        return None  # stacked encodings: nobody serves articles that way
+    factories: dict[str, Callable[[], _Decoder]] = {
+        "gzip": lambda: _Zlib(gzip=True),
+        "x-gzip": lambda: _Zlib(gzip=True),
+        "deflate": lambda: _Zlib(gzip=False),
+        "br": _Brotli,
+    }
+    factory = factories.get(codings[0])
+    return factory() if factory else None
+
+
+# --- charsets ----------------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def header_charset(content_type_header: str) -> str | None:
+    """The charset parameter of a Content-Type header, if it names a known codec."""
+    msg = Message()
+    msg["content-type"] = content_type_header
+    param = msg.get_param("charset")
+    return _codec(param if isinstance(param, str) else None)
+
+
+def declared_charset(body: bytes) -> str | None:
+    """The charset a document declares in <meta> or its XML declaration (first 16 KiB)."""
+    head = body[:16384]
+    match = _XML_DECL.search(head) or _META_CHARSET.search(head)
+    return _codec(match.group(1).decode("ascii")) if match else None
+
+
+def decode_body(body: bytes, content_type_header: str = "") -> str:
+    """Decode a page: BOM, HTTP charset, <meta>/XML declaration, then charset-normalizer."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return body.decode(name, errors="replace")
+    for candidate in (header_charset(content_type_header), declared_charset(body)):
+        if candidate is None:
+            continue
+        if candidate == "utf-8":
+            # Servers often default to a utf-8 header on legacy pages; trust it only if it fits.
+            try:
+                return body.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+        return body.decode(candidate, errors="replace")
+    best = charset_normalizer.from_bytes(body).best()
+    if best is not None and best.encoding:
+        return body.decode(best.encoding, errors="replace")
+    return body.decode("utf-8", errors="replace")
+
+
+def _media_type(content_type_header: str) -> str:
+    return content_type_header.split(";", 1)[0].strip().lower()
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body"))
+
+
+# --- the fetcher -------------------------------------------------------------------------------
+
+
+class SafeFetcher:
+    """GET untrusted http(s) URLs with address checks on every hop and hard time/size caps."""
+
+    def __init__(self, settings: FetchSettings = FetchSettings(), resolver: Resolver | None = None) -> None:
+        self.settings = settings
+        self.backend = GuardedBackend(settings.allow_nets, resolver)
+        transport = httpx.AsyncHTTPTransport(trust_env=settings.trust_env)
+        # httpx 0.28's AsyncHTTPTransport has no network_backend argument. We keep its
+        # public class (it maps httpcore exceptions to httpx ones and builds the SSL
+        # context) and swap in a pool built with our backend; `_pool` is the one
+        # attribute it uses to send. Checked against httpx 0.28.1 / httpcore 1.0.9.
+        ssl_context = httpx.create_ssl_context(trust_env=settings.trust_env)
+        if not hasattr(transport, "_pool"):  # pragma: no cover - guards an httpx upgrade
+            raise RuntimeError("httpx.AsyncHTTPTransport has no _pool; update bot/fetch.py")
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=20,
+            max_keepalive_connections=10,
+            keepalive_expiry=5.0,
+            network_backend=self.backend,
+        )
+        if settings.trust_env:
+            # Env proxies get their own httpx transports: the proxy then does the
+            # connecting and our address checks do not apply to the target.
+            logger.warning("trust_env=True: proxies from the environment bypass the address checks")
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=False,
+            trust_env=settings.trust_env,
+            timeout=httpx.Timeout(settings.timeout_s),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate, br"},
+        )
+
+    async def __aenter__(self) -> SafeFetcher:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        accept: str = DEFAULT_ACCEPT,
+    ) -> FetchedPage:
+        """Fetch url; returns status 200 (with body) or 304 (conditional GET), else FetchError."""
+        try:
+            try:
+                async with asyncio.timeout(self.settings.timeout_s):
+                    return await self._fetch(url, headers or {}, accept)
+            except TimeoutError:
+                raise self._timeout(url) from None
+        except FetchError as err:
+            logger.info("fetch failed: %s %s status=%s", err.code, err.url or url, err.status)
+            raise
+
+    def _timeout(self, url: str) -> FetchError:
+        return FetchError(
+            "timeout",
+            f"{_PREFIX}the site took longer than {self.settings.timeout_s:g} s to answer.",
+            url=url,
+        )
+
+    def _check_url(self, url: str) -> httpx.URL:
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            raise FetchError("bad_url", url=url) from None
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise FetchError("bad_url", url=url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        if port not in self.settings.allowed_ports:
+            raise FetchError("bad_url", f"{_PREFIX}it uses port {port}, which I don't connect to.", url=url)
+        return parsed
+
+    async def _fetch(self, url: str, headers: Mapping[str, str], accept: str) -> FetchedPage:
+        current = url
+        for _hop in range(self.settings.max_redirects + 1):
+            target = self._check_url(current)
+            request = self._client.build_request("GET", target, headers={"Accept": accept, **headers})
+            response = await self._send(request, current)
+            try:
+                location = response.headers.get("location")
+                if response.status_code in _REDIRECT_STATUSES and location:
+                    try:
+                        current = str(target.join(location))
+                    except (httpx.InvalidURL, ValueError):
+                        raise FetchError("bad_url", url=location) from None
+                    continue
+                return await self._page(current, response)
+            finally:
+                await response.aclose()
+        raise FetchError(
+            "too_many_redirects",
+            f"{_PREFIX}the site redirected more than {self.settings.max_redirects} times.",
+            url=url,
+        )
+
+    async def _send(self, request: httpx.Request, url: str) -> httpx.Response:
+        try:
+            return await self._client.send(request, stream=True)
+        except BlockedAddressError as exc:
+            logger.info("blocked address: %s", exc)
+            raise FetchError("blocked_address", url=url) from None
+        except ResolveError:
+            raise FetchError(
+                "dns_failed", f"{_PREFIX}the site's name ({request.url.host}) doesn't resolve.", url=url
+            ) from None
+        except httpx.TimeoutException:
+            raise self._timeout(url) from None
+        except httpx.HTTPError as exc:
+            logger.debug("transport error for %s: %r", url, exc)
+            raise FetchError("connect_failed", url=url) from None
+
+    async def _page(self, url: str, response: httpx.Response) -> FetchedPage:
+        headers = types.MappingProxyType({k.lower(): v for k, v in response.headers.items()})
+        raw_type = response.headers.get("content-type", "")
+        media_type = _media_type(raw_type)
+        status = response.status_code
+        if status == 304:
+            return FetchedPage(url, 304, media_type, b"", "", headers)
+        if not 200 <= status < 300:
+            try:
+                phrase = http.HTTPStatus(status).phrase.lower()
+            except ValueError:
+                phrase = "error"
+            raise FetchError(
+                "http_error", f"{_PREFIX}the site answered HTTP {status} ({phrase}).", url=url, status=status
+            )
+        if media_type and media_type not in ACCEPTED_TYPES:
+            raise FetchError(
+                "unsupported_type",
+                f"{_PREFIX}it is a {media_type} file, not a web page.",
+                url=url,
+                status=status,
+            )
+        body = await self._read_body(url, response)
+        if not media_type:
+            if not _looks_like_html(body):
+                raise FetchError("unsupported_type", url=url, status=status)
+            media_type = "text/html"
+        return FetchedPage(url, status, media_type, body, decode_body(body, raw_type), headers)
+
+    async def _read_body(self, url: str, response: httpx.Response) -> bytes:
+        cap = self.settings.max_bytes
+        too_large = FetchError(
+            "too_large", f"{_PREFIX}the page is larger than {_size_text(cap)}.", url=url, status=response.status_code
+        )
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > cap:
+            raise too_large
+        decoder = _decoder_for(response.headers.get("content-encoding", ""))
+        if decoder is None:
+            raise FetchError("unsupported_type", f"{_PREFIX}the site used a compression I don't read.", url=url)
+        wire = 0
+        out = bytearray()
+        try:
+            async for chunk in response.aiter_raw(_CHUNK):
+                wire += len(chunk)
+                if wire > cap:
+                    raise too_large
+                out += decoder.feed(chunk, cap - len(out))
+                if len(out) > cap:
+                    raise too_large
+        except (zlib.error, brotli.error):
+            raise FetchError("connect_failed", f"{_PREFIX}the site sent a corrupt compressed page.", url=url) from None
+        except httpx.TimeoutException:
+            raise self._timeout(url) from None
+        except httpx.HTTPError:
+            raise FetchError(
+                "connect_failed", f"{_PREFIX}the connection broke while reading the page.", url=url
+            ) from None
+        return bytes(out)
