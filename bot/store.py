@@ -52,6 +52,48 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX subscriptions_by_feed ON subscriptions (feed_url);
     """,
+    # 2: feed polling state (bot/feed_store.py): per-feed schedule, seen item keys, pending alerts and notices
+    """
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        title TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        primed INTEGER NOT NULL DEFAULT 0,
+        next_poll_at REAL NOT NULL DEFAULT 0,
+        last_poll_at REAL,
+        last_ok_at REAL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        disabled_at REAL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE feed_items (
+        feed_url TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        first_seen_at REAL NOT NULL,
+        last_seen_at REAL NOT NULL,
+        PRIMARY KEY (feed_url, kind, key)
+    );
+    CREATE TABLE feed_alerts (
+        id INTEGER PRIMARY KEY,
+        feed_url TEXT NOT NULL,
+        item_key TEXT,
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('alert', 'notice')),
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'posted', 'failed', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at REAL NOT NULL,
+        posted_at REAL,
+        UNIQUE (feed_url, item_key, platform, channel_id)
+    );
+    CREATE INDEX feed_alerts_pending ON feed_alerts (status, platform, next_attempt_at);
+    """,
 ]
 
 
