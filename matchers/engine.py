@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from rapidfuzz import fuzz, process
+
+from matchers.index import (
+    CONCEPT_PREFIX,
+    MIN_PREFIX,
+    TOPIC_CONCEPTS,
+    CompiledLibrary,
+    TextTokens,
+    analyse,
+    prefixes,
+)
 from matchers.library import Library
+from matchers.normalize import fold, guess_cyrillic_language, split_sentences
+
+# Weights of the two signals in the score. A phrasing alone (similar words, no stance) is how neutral reporting
+# on the same events looks, so it cannot reach the alert threshold without cues; cues alone (loaded words in an
+# unrelated context) cannot either.
+SIMILARITY_WEIGHT = 0.6
+CUE_WEIGHT = 0.4
+CUE_SATURATION = 4.0  # cue weight that counts as full stance evidence (e.g. one strong cue and one weak)
+NO_TOPIC_FACTOR = 0.55  # a DPRK talking point in a text that never touches the DPRK subject
+CRITICAL_FACTOR = 0.7  # the sentence reports or refutes the claim ("propaganda claims…")
+PAIR_FACTOR = 0.96  # two-sentence windows score a little below one sentence that says it all
+SHORT_TEXT_TOKENS = 7  # texts with fewer content words need stronger evidence
+CANDIDATES_PER_WINDOW = 24
+FUZZY_CUTOFF = 84
 
 
 @dataclass(frozen=True)
 class Thresholds:
+    """Meedan Check-style levels: `alert` posts to the channel, `suggest` is shown only when someone asks."""
+
     alert: float = 60.0
     suggest: float = 45.0
 
@@ -24,10 +54,213 @@ class Match:
     cues: tuple[str, ...] = ()
 
 
+@dataclass
+class _Window:
+    text: str
+    toks: TextTokens
+    critical: bool
+    pair: bool
+
+
+@dataclass
+class _Best:
+    score: float
+    evidence: str
+    matched: str
+    cues: tuple[str, ...]
+
+
 class Matcher:
+    """Deterministic, pure and thread-safe: match(text) depends only on the text and the library."""
+
     def __init__(self, library: Library, thresholds: Thresholds | None = None) -> None:
         self.library = library
         self.thresholds = thresholds or Thresholds()
+        self.compiled = CompiledLibrary(library)
+
+    # -- public ---------------------------------------------------------------------------------------------------
 
     def match(self, text: str) -> list[Match]:
-        raise NotImplementedError
+        """Matches at or above the suggest threshold, best first, one per narrative."""
+        return [m for m in self.score_all(text) if m.score >= self.thresholds.suggest]
+
+    def alerts(self, text: str) -> list[Match]:
+        return [m for m in self.match(text) if m.level == "alert"]
+
+    def score_all(self, text: str) -> list[Match]:
+        """Every narrative with any evidence, best first (for evaluation and tuning)."""
+        if not text or not text.strip():
+            return []
+        lang = guess_cyrillic_language(fold(text[:20000]))
+        windows = self._windows(text, lang)
+        if not windows:
+            return []
+        content_total = sum(len(w.toks.content) for w in windows if not w.pair)
+        has_topic = any(t in TOPIC_CONCEPTS for w in windows if not w.pair for t in w.toks.all)
+        best: dict[int, _Best] = {}
+        for window in windows:
+            for n_idx, result in self._score_window(window).items():
+                score, matched, cues = result
+                narrative = self.library.narratives[n_idx]
+                if narrative.topic == "dprk" and not has_topic:
+                    score *= NO_TOPIC_FACTOR
+                current = best.get(n_idx)
+                if current is None or score > current.score:
+                    best[n_idx] = _Best(score, window.text, matched, cues)
+        out: list[Match] = []
+        for n_idx, b in best.items():
+            score = b.score
+            level: Literal["alert", "suggest"] = "alert" if score >= self.thresholds.alert else "suggest"
+            # Short texts carry little context: one loaded word must not decide an alert.
+            if level == "alert" and content_total < SHORT_TEXT_TOKENS and self._cue_weight(b.cues, n_idx) < 3:
+                level = "suggest"
+                score = min(score, self.thresholds.alert - 0.1)
+            out.append(
+                Match(
+                    narrative_id=self.library.narratives[n_idx].id,
+                    score=round(min(100.0, score), 1),
+                    level=level,
+                    evidence=b.evidence,
+                    matched=b.matched,
+                    cues=b.cues,
+                )
+            )
+        order = {n.id: i for i, n in enumerate(self.library.narratives)}
+        out.sort(key=lambda m: (-m.score, order[m.narrative_id]))
+        return out
+
+    # -- windows --------------------------------------------------------------------------------------------------
+
+    def _windows(self, text: str, lang: str) -> list[_Window]:
+        compiled = self.compiled
+        sentences = split_sentences(text)
+        singles: list[_Window] = []
+        for sentence in sentences:
+            toks = analyse(sentence.text, compiled.rewriter, lang)
+            singles.append(_Window(sentence.text, toks, self._is_critical(toks), pair=False))
+        windows = list(singles)
+        for a, b in zip(singles, singles[1:], strict=False):
+            windows.append(
+                _Window(
+                    f"{a.text} {b.text}",
+                    TextTokens(a.toks.all + b.toks.all, a.toks.content + b.toks.content),
+                    a.critical or b.critical,
+                    pair=True,
+                )
+            )
+        return windows
+
+    def _is_critical(self, toks: TextTokens) -> bool:
+        seq = toks.all
+        for marker in self.compiled.critical:
+            n = len(marker)
+            for i in range(len(seq) - n + 1):
+                if seq[i : i + n] == marker:
+                    return True
+        return False
+
+    # -- scoring --------------------------------------------------------------------------------------------------
+
+    def _score_window(self, window: _Window) -> dict[int, tuple[float, str, tuple[str, ...]]]:
+        compiled = self.compiled
+        content = set(window.toks.content)
+        all_stems = set(window.toks.all)
+        cue_hits = self._cues(all_stems)
+        sims = self._similarities(content, window.toks.content)
+        results: dict[int, tuple[float, str, tuple[str, ...]]] = {}
+        for n_idx in set(cue_hits) | set(sims):
+            sim, matched = sims.get(n_idx, (0.0, ""))
+            cues = tuple(sorted(cue_hits.get(n_idx, {})))
+            cue_weight = sum(cue_hits.get(n_idx, {}).values())
+            score = 100.0 * (
+                SIMILARITY_WEIGHT * sim + CUE_WEIGHT * min(1.0, cue_weight / CUE_SATURATION)
+            )
+            if window.critical:
+                score *= CRITICAL_FACTOR
+            if window.pair:
+                score *= PAIR_FACTOR
+            if not matched:
+                matched = ", ".join(cues)
+            results[n_idx] = (score, matched, cues)
+        _ = compiled
+        return results
+
+    def _cue_weight(self, cues: Iterable[str], n_idx: int) -> int:
+        weights = self.library.narratives[n_idx].cues
+        return sum(weights.get(c, 0) for c in cues)
+
+    def _cues(self, stems_: set[str]) -> dict[int, dict[str, int]]:
+        compiled = self.compiled
+        lookup = set(stems_)
+        for s in stems_:
+            lookup.update(prefixes(s))
+        candidates: set[int] = set()
+        for s in lookup:
+            ids = compiled.cue_index.get(s)
+            if ids:
+                candidates.update(ids)
+        hits: dict[int, dict[str, int]] = defaultdict(dict)
+        for cue_id in candidates:
+            cue = compiled.cues[cue_id]
+            if any(all(_present(s, stems_, lookup) for s in variant) for variant in cue.variants):
+                hits[cue.narrative][cue.term] = cue.weight
+        return hits
+
+    def _similarities(self, content: set[str], ordered: tuple[str, ...]) -> dict[int, tuple[float, str]]:
+        """Best phrasing similarity per narrative: weighted stem overlap (an F2 of coverage and precision),
+        with rapidfuzz and prefix credit for near forms the stemmers did not join."""
+        compiled = self.compiled
+        if not content:
+            return {}
+        idf = compiled.idf
+        overlap: dict[int, float] = defaultdict(float)
+        for s in content:
+            weight = idf.get(s)
+            if weight is None:
+                continue
+            for p_idx in compiled.postings.get(s, ()):
+                overlap[p_idx] += weight
+        if not overlap:
+            return {}
+        top = heapq.nlargest(CANDIDATES_PER_WINDOW, overlap.items(), key=lambda kv: (kv[1], -kv[0]))
+        window_weight = sum(idf.get(s, compiled.unknown_weight) for s in content)
+        window_tokens = [s for s in content if not s.startswith(CONCEPT_PREFIX)]
+        best: dict[int, tuple[float, str]] = {}
+        for p_idx, _ in top:
+            phrasing = compiled.phrasings[p_idx]
+            matched = 0.0
+            for s in phrasing.stems:
+                if s in content:
+                    matched += idf[s]
+                elif not s.startswith(CONCEPT_PREFIX) and window_tokens:
+                    matched += idf[s] * _near_credit(s, window_tokens)
+            coverage = matched / phrasing.weight if phrasing.weight else 0.0
+            precision = min(1.0, matched / window_weight) if window_weight else 0.0
+            if coverage <= 0 or precision <= 0:
+                continue
+            f2 = 5 * precision * coverage / (4 * precision + coverage)
+            current = best.get(phrasing.narrative)
+            if current is None or f2 > current[0]:
+                best[phrasing.narrative] = (f2, phrasing.text)
+        _ = ordered
+        return best
+
+
+def _present(s: str, stems_: set[str], lookup: set[str]) -> bool:
+    """A cue stem is present exactly, as the prefix of a longer form, or as a longer form of a short stem."""
+    if s in stems_ or (len(s) >= MIN_PREFIX and s in lookup):
+        return True
+    return any(p in stems_ for p in prefixes(s))
+
+
+def _near_credit(s: str, window_tokens: list[str]) -> float:
+    """Partial credit for a phrasing stem the window has in a slightly different form."""
+    if len(s) < MIN_PREFIX:
+        return 0.0
+    found = process.extractOne(s, window_tokens, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    if found is not None:
+        return 0.8
+    for t in window_tokens:
+        if len(t) >= MIN_PREFIX and (t.startswith(s) or s.startswith(t)):
+            return 0.8
+    return 0.0
