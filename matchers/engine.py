@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -139,7 +140,7 @@ class Matcher:
             toks = analyse(sentence.text, compiled.rewriter, lang)
             singles.append(_Window(sentence.text, toks, self._is_critical(toks), pair=False))
         windows = list(singles)
-        for a, b in zip(singles, singles[1:], strict=False):
+        for a, b in itertools.pairwise(singles):
             windows.append(
                 _Window(
                     f"{a.text} {b.text}",

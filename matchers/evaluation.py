@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from matchers.engine import Match
 
 KINDS = ("propaganda", "neutral", "unrelated", "critical")
+PROBLEM_VERDICTS = ("wrong", "miss", "false_alarm", "critical_alert")
 
 
 class _Matcher(Protocol):
@@ -132,7 +133,7 @@ class Report:
             "overall": self.overall.to_dict(),
             "by_lang": {k: v.to_dict() for k, v in sorted(self.by_lang.items())},
             "by_narrative": {k: v.to_dict() for k, v in sorted(self.by_narrative.items())},
-            "problems": [problem(o) for o in self.outcomes if o.verdict in ("wrong", "miss", "false_alarm", "critical_alert")],
+            "problems": [problem(o) for o in self.outcomes if o.verdict in PROBLEM_VERDICTS],
         }
 
 
