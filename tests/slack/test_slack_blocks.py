@@ -37,8 +37,12 @@ def _finding(narrative_id: str = "sanctions-illegitimate", *, long: bool = False
         level=level,  # type: ignore[arg-type]
         evidence=words,
         matched="sanctions are illegitimate",
-        debunk=("The sanctions were adopted unanimously by the Security Council, Russia included. " * (200 if long else 1)),
-        sources=tuple(SourceLink(f"Source {i} | <odd> title", f"https://example.org/s/{i}") for i in range(40 if long else 2)),
+        debunk=(
+            "The sanctions were adopted unanimously by the Security Council, Russia included. " * (200 if long else 1)
+        ),
+        sources=tuple(
+            SourceLink(f"Source {i} | <odd> title", f"https://example.org/s/{i}") for i in range(40 if long else 2)
+        ),
     )
 
 
@@ -116,9 +120,11 @@ def test_very_long_texts_stay_within_block_kit_limits() -> None:
 
 
 def test_problems_only_reply_and_fallback() -> None:
-    message = render_outcome(MessageOutcome(problems=(LinkProblem("https://x.example/p", "timeout", "Too slow."),)), "1.2")
+    message = render_outcome(
+        MessageOutcome(problems=(LinkProblem("https://x.example/p", "timeout", "Too slow."),)), "1.2"
+    )
     _check_limits(message.blocks)
-    assert "Could not read https://x.example/p: Too slow." == message.text
+    assert message.text == "Could not read https://x.example/p: Too slow."
     assert "Too slow." in message.blocks[0]["elements"][0]["text"]
 
 
