@@ -41,8 +41,8 @@ FUZZY_CUTOFF = 84
 class Thresholds:
     """Meedan Check-style levels: `alert` posts to the channel, `suggest` is shown only when someone asks."""
 
-    alert: float = 60.0
-    suggest: float = 45.0
+    alert: float = 50.0
+    suggest: float = 35.0
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class Matcher:
             windows.append(
                 _Window(
                     f"{a.text} {b.text}",
-                    TextTokens(a.toks.all + b.toks.all, a.toks.content + b.toks.content),
+                    TextTokens(a.toks.all + b.toks.all, a.toks.content + b.toks.content, a.toks.raw + b.toks.raw),
                     a.critical or b.critical,
                     pair=True,
                 )
@@ -165,7 +165,7 @@ class Matcher:
     def _score_window(self, window: _Window) -> dict[int, tuple[float, str, tuple[str, ...]]]:
         compiled = self.compiled
         content = set(window.toks.content)
-        all_stems = set(window.toks.all)
+        all_stems = set(window.toks.all) | set(window.toks.raw)
         cue_hits = self._cues(all_stems)
         sims = self._similarities(content, window.toks.content)
         results: dict[int, tuple[float, str, tuple[str, ...]]] = {}

@@ -54,6 +54,7 @@ class TextTokens:
 
     all: tuple[str, ...]  # every stem, concept-rewritten, stopwords kept (for cues)
     content: tuple[str, ...]  # the same without stopwords (for phrasing similarity)
+    raw: tuple[str, ...] = ()  # stems before concept rewriting (for cues that name an entity)
 
 
 def analyse(text: str, rewriter: ConceptRewriter, cyrillic_lang: str | None = None) -> TextTokens:
@@ -68,7 +69,7 @@ def analyse(text: str, rewriter: ConceptRewriter, cyrillic_lang: str | None = No
         content = tuple(s for s, k in zip(rewritten, keep, strict=True) if k)
     else:
         content = tuple(s for s in rewritten if s.startswith(CONCEPT_PREFIX) or s not in _STOP_STEMS)
-    return TextTokens(all=tuple(rewritten), content=content)
+    return TextTokens(all=tuple(rewritten), content=content, raw=tuple(stems_))
 
 
 _STOP_STEMS = frozenset(stem(w, lang) for w in STOPWORDS for lang in ("ru", "uk"))
@@ -137,9 +138,7 @@ class CompiledLibrary:
         self.cue_index: dict[str, list[int]] = defaultdict(list)
         for n_idx, narrative in enumerate(library.narratives):
             for term, weight in narrative.cues.items():
-                variants = tuple(
-                    tuple(self.rewriter.rewrite(v)) for v in stem_variants(term) if v
-                )
+                variants = tuple(self._cue_variant(v) for v in stem_variants(term) if v)
                 if not variants:
                     continue
                 cue_id = len(self.cues)
@@ -151,3 +150,11 @@ class CompiledLibrary:
                     for p in prefixes(key):
                         self.cue_index[p].append(cue_id)
         self.critical = [tuple(self.rewriter.rewrite(v)) for m in library.critical_markers for v in stem_variants(m)]
+
+    def _cue_variant(self, seq: list[str]) -> tuple[str, ...]:
+        """A cue in concept form ("коллективный Запад" -> коллективн §west), unless it is nothing but a concept:
+        a cue like "Hwasong" must match that word, not every topic term."""
+        rewritten = self.rewriter.rewrite(seq)
+        if all(s.startswith(CONCEPT_PREFIX) for s in rewritten):
+            return tuple(seq)
+        return tuple(rewritten)
