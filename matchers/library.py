@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 MAX_LIBRARY_BYTES = 4 * 1024 * 1024
 LANGUAGES = ("ru", "en", "uk")
@@ -114,7 +114,7 @@ class NarrativeModel(_Model):
     sources: list[SourceModel] = Field(min_length=1)
     topic: Literal["dprk", "any"] = "dprk"
     phrasings: dict[Literal["ru", "en", "uk"], list[str]]
-    cues: dict[str, int] = Field(default_factory=dict)
+    cues: dict[str, Annotated[int, Field(ge=1, le=3)]] = Field(default_factory=dict)
     examples: list[str] = Field(default_factory=list)
     non_examples: list[str] = Field(default_factory=list)
 
@@ -130,14 +130,6 @@ class NarrativeModel(_Model):
                     raise ValueError(f"empty phrasing in {lang}")
         return value
 
-    @field_validator("cues")
-    @classmethod
-    def _cue_weights(cls, value: dict[str, int]) -> dict[str, int]:
-        for term, weight in value.items():
-            if not 1 <= weight <= 3:
-                raise ValueError(f"cue {term!r}: weight must be 1, 2 or 3")
-        return value
-
 
 class LibraryModel(_Model):
     version: Literal[1]
@@ -145,15 +137,6 @@ class LibraryModel(_Model):
     critical_markers: list[str] = Field(default_factory=list)
     topic_terms: list[str] = Field(default_factory=list)
     narratives: list[NarrativeModel] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> LibraryModel:
-        seen: set[str] = set()
-        for narrative in self.narratives:
-            if narrative.id in seen:
-                raise ValueError(f"duplicate narrative id {narrative.id!r}")
-            seen.add(narrative.id)
-        return self
 
 
 # -- public, plain dataclasses -----------------------------------------------------------------------------------
@@ -225,6 +208,29 @@ def _format_validation(exc: ValidationError, filename: str, positions: Positions
     return problems
 
 
+def _check_unique_ids(model: LibraryModel, filename: str, positions: Positions) -> None:
+    seen: dict[str, int] = {}
+    problems = []
+    for i, narrative in enumerate(model.narratives):
+        if narrative.id in seen:
+            line, col = positions.get(("narratives", i, "id"), (1, 1))
+            problems.append(
+                f"{filename}:{line}:{col}: narratives[{i}].id: duplicate narrative id {narrative.id!r} "
+                f"(first used by narratives[{seen[narrative.id]}])"
+            )
+        seen.setdefault(narrative.id, i)
+    if problems:
+        raise LibraryError(problems)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema editors use to check narratives.yaml (kept in narratives.schema.json)."""
+    schema = LibraryModel.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "narrative-bot narrative library"
+    return schema
+
+
 def parse_library(text: str, filename: str = "narratives.yaml") -> Library:
     """Validate library text; raises LibraryError listing every problem with file:line:column."""
     if len(text.encode("utf-8")) > MAX_LIBRARY_BYTES:
@@ -236,6 +242,7 @@ def parse_library(text: str, filename: str = "narratives.yaml") -> Library:
         model = LibraryModel.model_validate(data)
     except ValidationError as exc:
         raise LibraryError(_format_validation(exc, filename, positions)) from None
+    _check_unique_ids(model, filename, positions)
     return Library(
         narratives=tuple(
             Narrative(

@@ -1,0 +1,114 @@
+"""The shipped library validates, meets the coverage rules, and broken files get line-numbered errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from matchers import Library, LibraryError, load_library, parse_library
+from tests.conftest import LIBRARY_PATH
+
+REQUIRED_IDS = [
+    "historic-friendship", "kim-flattery", "west-in-panic", "dprk-arms-turn-the-war", "tech-transfer-threat",
+    "dprk-manpower", "multipolar-world", "asian-nato", "sanctions-illegitimate", "sacred-defensive-war",
+    "dprk-nukes-justified", "russia-not-isolated", "troops-denial",
+]  # fmt: skip
+BROKEN = Path(__file__).parent / "broken"
+
+
+def test_every_required_narrative_is_present(library: Library) -> None:
+    assert set(REQUIRED_IDS) <= set(library.ids)
+
+
+@pytest.mark.parametrize("narrative_id", REQUIRED_IDS)
+def test_narrative_meets_coverage_rules(library: Library, narrative_id: str) -> None:
+    narrative = library.get(narrative_id)
+    assert narrative is not None
+    assert len(narrative.phrasings["ru"]) >= 8
+    assert len(narrative.phrasings["en"]) >= 6
+    assert len(narrative.phrasings["uk"]) >= 3
+    assert len(narrative.debunk) <= 600
+    assert 2 <= len(re.findall(r"[.!?](?:\s|$)", narrative.debunk)) <= 5
+    assert narrative.sources and all(s.url.startswith("https://") for s in narrative.sources)
+    assert narrative.cues
+    assert narrative.examples and narrative.non_examples
+
+
+def test_no_phrasing_repeats_within_the_library(library: Library) -> None:
+    seen: dict[str, str] = {}
+    for narrative in library.narratives:
+        for _, phrasing in narrative.all_phrasings():
+            key = " ".join(phrasing.lower().split())
+            assert key not in seen, f"{narrative.id} repeats a phrasing of {seen.get(key)}: {phrasing}"
+            seen[key] = narrative.id
+
+
+def test_json_schema_sits_beside_the_library_and_names_every_field() -> None:
+    import json
+
+    schema = json.loads((LIBRARY_PATH.parent / "narratives.schema.json").read_text(encoding="utf-8"))
+    item = schema["$defs"]["NarrativeModel"]
+    assert {"id", "title", "summary", "debunk", "sources", "phrasings", "cues"} <= set(item["properties"])
+    assert set(item["required"]) >= {"id", "title", "summary", "debunk", "sources", "phrasings"}
+
+
+# Each broken file and the error it must produce: file:line:column, the key path, the problem.
+BROKEN_CASES = {
+    "missing_debunk.yaml": r"missing_debunk\.yaml:3:5: narratives\[0\]\.debunk: field required",
+    "duplicate_key.yaml": r"duplicate_key\.yaml:6:5: duplicate key 'title'",
+    "alias.yaml": r"alias\.yaml:\d+:\d+: aliases \(\*name\) are not allowed",
+    "bad_tab.yaml": r"bad_tab\.yaml:\d+:\d+: ",
+    "yes_as_bool.yaml": r"yes_as_bool\.yaml:11:12: narratives\[0\]\.phrasings\.en\[0\]: Input should be a valid string",
+    "bad_cue_weight.yaml": r"bad_cue_weight\.yaml:14:7: narratives\[0\]\.cues\.истерика: Input should be less than or equal to 3",
+    "missing_language.yaml": r"missing_language\.yaml:8:5: narratives\[0\]\.phrasings: .*missing: uk",
+    "unknown_field.yaml": r"unknown_field\.yaml:4:5: narratives\[0\]\.debunkk: unknown field",
+    "python_tag.yaml": r"python_tag\.yaml:\d+:\d+: .*could not determine a constructor",
+    "empty.yaml": r"empty\.yaml:1:1: the file is empty",
+    "duplicate_id.yaml": r"duplicate_id\.yaml:9:9: narratives\[1\]\.id: duplicate narrative id 'a-b'",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_CASES))
+def test_broken_library_gets_a_located_error(name: str) -> None:
+    with pytest.raises(LibraryError) as caught:
+        load_library(BROKEN / name)
+    assert re.search(BROKEN_CASES[name], str(caught.value)), str(caught.value)
+
+
+def test_every_broken_fixture_is_checked() -> None:
+    assert {p.name for p in BROKEN.glob("*.yaml")} == set(BROKEN_CASES)
+
+
+def test_oversized_library_is_refused_before_parsing(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("version: 1\n# " + "x" * (5 * 1024 * 1024) + "\n", encoding="utf-8")
+    with pytest.raises(LibraryError, match="larger than"):
+        load_library(big)
+
+
+def test_non_utf8_library_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "cp1251.yaml"
+    bad.write_bytes("version: 1\ntitle: Запад\n".encode("cp1251"))
+    with pytest.raises(LibraryError, match="not UTF-8"):
+        load_library(bad)
+
+
+def test_parse_reports_every_problem_at_once() -> None:
+    text = "version: 1\nnarratives:\n  - id: a-b\n    summary: s\n  - id: c-d\n    title: x\n"
+    with pytest.raises(LibraryError) as caught:
+        parse_library(text, "x.yaml")
+    problems = "\n".join(caught.value.problems)
+    assert "x.yaml:3:5: narratives[0].title: field required" in problems
+    assert "x.yaml:6:5: narratives[1].title: String should have at least 3 characters" in problems
+    assert len(caught.value.problems) >= 8
+
+
+def test_json_schema_file_is_up_to_date() -> None:
+    import json
+
+    from matchers.library import json_schema
+
+    on_disk = json.loads((LIBRARY_PATH.parent / "narratives.schema.json").read_text(encoding="utf-8"))
+    assert on_disk == json_schema(), "regenerate with: narrative-bot library schema > narratives.schema.json"
