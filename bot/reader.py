@@ -1,0 +1,113 @@
+"""ArticleReader: URL -> Article, with a TTL cache and one in-flight fetch per URL."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.extract import Article, extract_article
+from bot.fetch import FetchError, SafeFetcher
+from bot.links import canonicalize_url
+from bot.telegram import TELEGRAM_BASE, parse_telegram_embed, telegram_embed_url, telegram_post_url
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    expires: float
+    article: Article | None
+    error: FetchError | None
+
+
+def _copy(err: FetchError) -> FetchError:
+    # A fresh exception per raise: re-raising one cached object would chain tracebacks forever.
+    return FetchError(err.code, err.user_message, url=err.url, status=err.status)
+
+
+class ArticleReader:
+    """Reads links for the bot: canonicalise, route Telegram posts, fetch, extract, cache."""
+
+    def __init__(
+        self,
+        fetcher: SafeFetcher,
+        ttl_s: float = 900,
+        max_entries: int = 512,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        error_ttl_s: float = 60,
+        telegram_base: str = TELEGRAM_BASE,
+    ) -> None:
+        self._fetcher = fetcher
+        self._ttl_s = ttl_s
+        self._error_ttl_s = error_ttl_s
+        self._max_entries = max_entries
+        self._clock = clock
+        self._telegram_base = telegram_base.rstrip("/")
+        self._cache: OrderedDict[str, _Entry] = OrderedDict()
+        self._inflight: dict[str, asyncio.Task[_Entry]] = {}
+
+    async def read(self, url: str) -> Article:
+        """The article behind url; raises FetchError (possibly a cached one) when it can't."""
+        try:
+            key = canonicalize_url(url)
+        except ValueError:
+            raise FetchError("bad_url", url=url) from None
+        entry = self._cached(key)
+        if entry is None:
+            task = self._inflight.get(key)
+            if task is None:
+                task = asyncio.create_task(self._load(key))
+                self._inflight[key] = task
+                task.add_done_callback(functools.partial(self._finished, key))
+            # shield: one caller giving up (cancelled) must not cancel the others' fetch.
+            entry = await asyncio.shield(task)
+        if entry.error is not None:
+            raise _copy(entry.error)
+        assert entry.article is not None
+        return entry.article
+
+    def _cached(self, key: str) -> _Entry | None:
+        entry = self._cache.get(key)
+        if entry is None:
+            return None
+        if entry.expires <= self._clock():
+            del self._cache[key]
+            return None
+        self._cache.move_to_end(key)
+        return entry
+
+    def _finished(self, key: str, task: asyncio.Task[_Entry]) -> None:
+        if self._inflight.get(key) is task:
+            del self._inflight[key]
+        if task.cancelled() or task.exception() is not None:
+            return
+        self._cache[key] = task.result()
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._max_entries:
+            self._cache.popitem(last=False)
+
+    async def _load(self, key: str) -> _Entry:
+        try:
+            article = await self._read_uncached(key)
+        except FetchError as err:
+            return _Entry(self._clock() + self._error_ttl_s, None, err)
+        except Exception as exc:  # a bug or a library surprise: answer the user, keep the bot up
+            logger.warning("reading %s failed unexpectedly: %r", key, exc)
+            return _Entry(self._clock() + self._error_ttl_s, None, FetchError("connect_failed", url=key))
+        return _Entry(self._clock() + self._ttl_s, article, None)
+
+    async def _read_uncached(self, url: str) -> Article:
+        embed = telegram_embed_url(url, self._telegram_base)
+        if embed is not None:
+            post_url = telegram_post_url(url) or url
+            page = await self._fetcher.fetch(embed)
+            return await asyncio.to_thread(parse_telegram_embed, page.text, post_url)
+        page = await self._fetcher.fetch(url)
+        # trafilatura is CPU work (milliseconds to a second on big pages): keep the loop free.
+        return await asyncio.to_thread(extract_article, page)
