@@ -1,0 +1,271 @@
+"""Feed bytes (RSS/Atom, or a Telegram channel preview page) into neutral items with stable dedup keys."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any
+
+import feedparser
+
+logger = logging.getLogger(__name__)
+
+# Item fields are capped: a hostile feed can put megabytes in one <description>, and the matcher only needs the
+# opening of an article to recognise a talking point.
+MAX_TEXT_CHARS = 20_000
+MAX_TITLE_CHARS = 500
+
+
+class FeedParseError(Exception):
+    """The bytes are not a feed we can read; `code` and `user_message` as for fetch errors."""
+
+    def __init__(self, message: str, *, url: str = "") -> None:
+        self.code = "malformed_feed"
+        self.user_message = message
+        self.url = url
+        super().__init__(f"{message} ({url})")
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One entry of a feed, reduced to what matching and dedup need."""
+
+    guid: str | None
+    link: str | None
+    title: str | None
+    text: str
+    published: str | None = None
+
+    @property
+    def item_id(self) -> str:
+        """The stable id: guid, else link, else title+date (else the text), hashed."""
+        if self.guid:
+            return _hash("guid", self.guid)
+        if self.link:
+            return _hash("link", self.link)
+        if self.title:
+            return _hash("title", f"{self.title}|{self.published or ''}")
+        return _hash("text", self.text[:1000])
+
+    def dedup_keys(self) -> tuple[tuple[str, str], ...]:
+        """Every key under which this item counts as seen.
+
+        Feeds regenerate guids (CMS migrations, tracking parameters): an item is a repeat when its id, its link or
+        its title was seen before, so a guid change alone never re-posts it.
+        """
+        keys = [("id", self.item_id)]
+        if self.link:
+            keys.append(("link", _hash("link", self.link)))
+        title = normalize_title(self.title)
+        if title:
+            keys.append(("title", _hash("title", title)))
+        return tuple(keys)
+
+    @property
+    def match_text(self) -> str:
+        return f"{self.title}\n{self.text}" if self.title and not self.text.startswith(self.title) else self.text
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str | None
+    items: tuple[FeedItem, ...]
+    ttl_s: float | None = None
+
+
+def _hash(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}\0{value}".encode()).hexdigest()[:32]
+
+
+def normalize_title(title: str | None) -> str:
+    return " ".join((title or "").casefold().split())
+
+
+# -- HTML to text ----------------------------------------------------------------------------------------------
+
+_BLOCK_TAGS = frozenset({"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr"})
+_SKIP_TAGS = frozenset({"script", "style", "template", "noscript"})
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS and self._skip:
+            self._skip -= 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML fragment, one line per block; plain text passes through unchanged."""
+    if "<" not in markup and "&" not in markup:
+        text = markup
+    else:
+        collector = _TextCollector()
+        try:
+            collector.feed(markup)
+            collector.close()
+            text = "".join(collector.parts)
+        except Exception:  # HTMLParser is lenient, but a fragment must never break a poll
+            text = html.unescape(re.sub(r"<[^>]*>", " ", markup))
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+# -- RSS / Atom ------------------------------------------------------------------------------------------------
+
+
+def _iso(parsed_time: Any) -> str | None:
+    if not parsed_time:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed_time), UTC).isoformat()
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _entry_text(entry: Mapping[str, Any]) -> str:
+    # Full content when the feed carries it, else the summary: whichever says more.
+    candidates: list[str] = []
+    for content in entry.get("content") or ():
+        value = content.get("value") if isinstance(content, Mapping) else None
+        if isinstance(value, str):
+            candidates.append(value)
+    summary = entry.get("summary")
+    if isinstance(summary, str):
+        candidates.append(summary)
+    texts = [html_to_text(c) for c in candidates]
+    return max(texts, key=len, default="")[:MAX_TEXT_CHARS]
+
+
+def _canonical(link: str | None) -> str | None:
+    # Tracking parameters (utm_*) change between polls of some feeds; the canonical link keeps dedup stable.
+    if not link:
+        return None
+    from bot.links import canonicalize_url
+
+    try:
+        return canonicalize_url(link)
+    except ValueError:
+        return link
+
+
+def _str(value: object, limit: int) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = " ".join(value.split())
+    return value[:limit] or None
+
+
+def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+    """Parse RSS/Atom bytes; FeedParseError when they are not a feed at all.
+
+    feedparser is given bytes only: handed a string it would open local paths and file:// URLs.
+    """
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    # content-location lets feedparser resolve relative item links against the feed's own address.
+    response_headers.setdefault("content-location", url)
+    parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=True)
+    entries = parsed.get("entries") or []
+    if not parsed.get("version") and not entries:
+        reason = parsed.get("bozo_exception")
+        logger.info("not a feed: %s (%s)", url, reason)
+        raise FeedParseError("The address did not return a readable RSS or Atom feed.", url=url)
+    if parsed.get("bozo"):
+        # Minor breakage (a wrong charset label, an unescaped &) is common; keep what feedparser recovered.
+        logger.debug("feed %s parsed with problems: %s", url, parsed.get("bozo_exception"))
+    feed = parsed.get("feed") or {}
+    items = []
+    for entry in entries:
+        title = _str(html_to_text(entry.get("title") or ""), MAX_TITLE_CHARS)
+        link = _canonical(_str(entry.get("link"), 2000))
+        guid = _str(entry.get("id"), 2000)
+        text = _entry_text(entry)
+        if not (title or text or link):
+            continue
+        published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
+        items.append(FeedItem(guid=guid, link=link, title=title, text=text, published=published))
+    ttl_s: float | None = None
+    ttl = feed.get("ttl")
+    if isinstance(ttl, str) and ttl.strip().isdigit():
+        ttl_s = int(ttl.strip()) * 60.0  # RSS <ttl> is in minutes
+    return ParsedFeed(title=_str(feed.get("title"), MAX_TITLE_CHARS), items=tuple(items), ttl_s=ttl_s)
+
+
+# -- Telegram channel previews ----------------------------------------------------------------------------------
+
+
+def telegram_preview_url(url: str) -> str | None:
+    """https://t.me/s/<channel> for a Telegram channel address, else None (an ordinary feed)."""
+    from bot.telegram import telegram_channel_preview_url
+
+    return telegram_channel_preview_url(url)
+
+
+def parse_telegram(page_text: str, *, url: str, final_url: str | None = None) -> ParsedFeed:
+    """Posts of a public channel preview page (https://t.me/s/<channel>), oldest first as Telegram lists them."""
+    from bot.telegram import parse_telegram_channel
+
+    posts = parse_telegram_channel(page_text, final_url or url)
+    if not posts:
+        if final_url and "/s/" not in final_url:
+            # Restricted channels have no preview: Telegram redirects /s/<channel> to the plain channel page.
+            raise FeedParseError("This Telegram channel does not allow previews, so it cannot be watched.", url=url)
+        if "tgme_channel_history" not in page_text and "tgme_widget_message" not in page_text:
+            raise FeedParseError("The address did not return a Telegram channel preview.", url=url)
+    items = []
+    for post in posts:
+        # Photo-only posts have no text: keep them (with their id) so they are marked seen like any other post.
+        items.append(
+            FeedItem(
+                guid=f"{post.channel}/{post.post_id}",
+                link=_canonical(post.url),
+                title=None,  # posts have no titles; dedup by id and link, never by a made-up title
+                text=post.text[:MAX_TEXT_CHARS],
+                published=post.published,
+            )
+        )
+    return ParsedFeed(title=_telegram_title(page_text), items=tuple(items))
+
+
+_OG_TITLE = re.compile(r"""<meta\s+property=["']og:title["']\s+content=["']([^"']*)["']""", re.IGNORECASE)
+
+
+def _telegram_title(page_text: str) -> str | None:
+    match = _OG_TITLE.search(page_text[:20000])
+    return _str(html.unescape(match.group(1)), MAX_TITLE_CHARS) if match else None
+
+
+def display_title(item: FeedItem, limit: int = 120) -> str | None:
+    """A title to show: the item's own, else the start of its text (Telegram posts)."""
+    if item.title:
+        return item.title
+    first = item.text.strip().split("\n", 1)[0]
+    if not first:
+        return None
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+

@@ -1,0 +1,353 @@
+"""Feed polling state in SQLite: schedules and failures, seen item keys, pending alerts and notices."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from bot.models import ArticleRef, FeedRef, Finding, SourceLink, Verdict
+from bot.store import Store
+
+logger = logging.getLogger(__name__)
+
+ItemKey = tuple[str, str]  # (kind, hashed key): kind is "id", "link" or "title"
+
+
+@dataclass(frozen=True)
+class FeedState:
+    url: str
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+    primed: bool
+    next_poll_at: float
+    last_poll_at: float | None
+    last_ok_at: float | None
+    failures: int
+    last_error: str | None
+    disabled_at: float | None
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    """An alert to record as pending, for one channel."""
+
+    item_key: str
+    platform: str
+    channel_id: str
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class NewNotice:
+    platform: str
+    channel_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A pending alert or notice row, as the deliverer reads it."""
+
+    id: int
+    feed_url: str
+    platform: str
+    channel_id: str
+    kind: Literal["alert", "notice"]
+    payload: str
+    attempts: int
+
+
+_FEED_COLUMNS = (
+    "url, title, etag, last_modified, primed, next_poll_at, last_poll_at, last_ok_at, failures, last_error, disabled_at"
+)
+
+
+def _state(row: Any) -> FeedState:
+    return FeedState(
+        url=row["url"],
+        title=row["title"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        primed=bool(row["primed"]),
+        next_poll_at=float(row["next_poll_at"]),
+        last_poll_at=row["last_poll_at"],
+        last_ok_at=row["last_ok_at"],
+        failures=int(row["failures"]),
+        last_error=row["last_error"],
+        disabled_at=row["disabled_at"],
+    )
+
+
+# -- verdicts as JSON (pending alerts outlive the process) ------------------------------------------------------
+
+
+def verdict_to_json(verdict: Verdict) -> str:
+    return json.dumps(dataclasses.asdict(verdict), ensure_ascii=False)
+
+
+def verdict_from_json(payload: str) -> Verdict:
+    data = json.loads(payload)
+    findings = tuple(
+        Finding(**{**f, "sources": tuple(SourceLink(**s) for s in f.get("sources", ()))}) for f in data["findings"]
+    )
+    article = ArticleRef(**data["article"]) if data.get("article") else None
+    feed = FeedRef(**data["feed"]) if data.get("feed") else None
+    return Verdict(findings=findings, article=article, feed=feed)
+
+
+class FeedStore:
+    """Queries over the feed tables of the shared Store; every multi-row change is one transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- feeds ------------------------------------------------------------------------------------------------
+
+    def sync_feeds(self, now: float) -> list[FeedState]:
+        """A row for every subscribed feed URL; the states of all subscribed feeds.
+
+        A feed disabled after failures comes back when a channel subscribes to it again (remove, then add): that
+        is the way a person says "try again".
+        """
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO feeds (url, created_at) SELECT DISTINCT feed_url, ? FROM subscriptions", (now,)
+            )
+            db.execute(
+                """UPDATE feeds SET disabled_at = NULL, failures = 0, next_poll_at = 0
+                   WHERE disabled_at IS NOT NULL AND EXISTS (SELECT 1 FROM subscriptions s
+                       WHERE s.feed_url = feeds.url AND s.created_at > feeds.disabled_at)"""
+            )
+        rows = self.store.query(
+            f"SELECT {_FEED_COLUMNS} FROM feeds WHERE url IN (SELECT feed_url FROM subscriptions) ORDER BY url"
+        )
+        return [_state(r) for r in rows]
+
+    def state(self, url: str) -> FeedState | None:
+        rows = self.store.query(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))
+        return _state(rows[0]) if rows else None
+
+    def subscribers(self, url: str) -> list[tuple[str, str]]:
+        rows = self.store.query(
+            "SELECT platform, channel_id FROM subscriptions WHERE feed_url = ? ORDER BY id", (url,)
+        )
+        return [(r["platform"], r["channel_id"]) for r in rows]
+
+    def is_subscribed(self, platform: str, channel_id: str, url: str) -> bool:
+        rows = self.store.query(
+            "SELECT 1 FROM subscriptions WHERE platform = ? AND channel_id = ? AND feed_url = ?",
+            (platform, channel_id, url),
+        )
+        return bool(rows)
+
+    # -- items ------------------------------------------------------------------------------------------------
+
+    def seen(self, url: str, keys: Iterable[ItemKey]) -> set[ItemKey]:
+        """Which of these keys this feed has seen before."""
+        wanted = list(dict.fromkeys(keys))
+        found: set[ItemKey] = set()
+        # SQLite caps bound parameters; ask in slices.
+        for start in range(0, len(wanted), 300):
+            chunk = wanted[start : start + 300]
+            marks = ",".join("(?, ?)" for _ in chunk)
+            params: list[object] = [url]
+            for kind, key in chunk:
+                params.extend((kind, key))
+            rows = self.store.query(
+                f"SELECT kind, key FROM feed_items WHERE feed_url = ? AND (kind, key) IN (VALUES {marks})",
+                tuple(params),
+            )
+            found.update((r["kind"], r["key"]) for r in rows)
+        return found
+
+    def record_success(
+        self,
+        url: str,
+        *,
+        now: float,
+        title: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        next_poll_at: float,
+        item_keys: Sequence[ItemKey],
+        alerts: Sequence[NewAlert] = (),
+        notices: Sequence[NewNotice] = (),
+    ) -> list[int]:
+        """Record a good poll in ONE transaction: items seen, alerts and notices pending, the schedule.
+
+        Alerts are written before anything is posted: a crash after this commit leaves them pending (posted on
+        the next start), a crash before it leaves the items unseen (assessed again). Nothing is lost or doubled.
+        Returns the ids of the alert rows, in the order given (0 where the alert already existed).
+        """
+        ids: list[int] = []
+        with self.store.transaction() as db:
+            db.executemany(
+                """INSERT INTO feed_items (feed_url, kind, key, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (feed_url, kind, key) DO UPDATE SET last_seen_at = excluded.last_seen_at""",
+                [(url, kind, key, now, now) for kind, key in dict.fromkeys(item_keys)],
+            )
+            for alert in alerts:
+                cur = db.execute(
+                    """INSERT OR IGNORE INTO feed_alerts
+                       (feed_url, item_key, platform, channel_id, kind, payload, created_at)
+                       VALUES (?, ?, ?, ?, 'alert', ?, ?)""",
+                    (url, alert.item_key, alert.platform, alert.channel_id, verdict_to_json(alert.verdict), now),
+                )
+                ids.append(int(cur.lastrowid or 0) if cur.rowcount == 1 else 0)
+            self._insert_notices(db, url, notices, now)
+            db.execute(
+                """UPDATE feeds SET title = COALESCE(?, title), etag = ?, last_modified = ?, primed = 1,
+                       next_poll_at = ?, last_poll_at = ?, last_ok_at = ?, failures = 0, last_error = NULL
+                   WHERE url = ?""",
+                (title, etag, last_modified, next_poll_at, now, now, url),
+            )
+        return ids
+
+    def record_failure(
+        self,
+        url: str,
+        *,
+        now: float,
+        error: str,
+        backoff_s: Callable[[int], float],
+        max_failures: int,
+        disabled_notice: str,
+    ) -> FeedState:
+        """Count a failed poll; schedule the retry; disable the feed (with a notice to its channels) at the limit."""
+        with self.store.transaction() as db:
+            row = db.execute("SELECT failures FROM feeds WHERE url = ?", (url,)).fetchone()
+            failures = (int(row["failures"]) if row else 0) + 1
+            disable = failures >= max_failures
+            db.execute(
+                """UPDATE feeds SET failures = ?, last_error = ?, last_poll_at = ?, next_poll_at = ?,
+                       disabled_at = CASE WHEN ? THEN ? ELSE disabled_at END
+                   WHERE url = ?""",
+                (failures, error[:500], now, now + backoff_s(failures), disable, now, url),
+            )
+            if disable:
+                subs = db.execute(
+                    "SELECT platform, channel_id FROM subscriptions WHERE feed_url = ? ORDER BY id", (url,)
+                ).fetchall()
+                notices = [NewNotice(s["platform"], s["channel_id"], disabled_notice) for s in subs]
+                self._insert_notices(db, url, notices, now)
+        state = self.state(url)
+        assert state is not None
+        return state
+
+    @staticmethod
+    def _insert_notices(db: Any, url: str, notices: Iterable[NewNotice], now: float) -> None:
+        db.executemany(
+            """INSERT INTO feed_alerts (feed_url, item_key, platform, channel_id, kind, payload, created_at)
+               VALUES (?, NULL, ?, ?, 'notice', ?, ?)""",
+            [(url, n.platform, n.channel_id, n.text, now) for n in notices],
+        )
+
+    def prune_items(self, older_than: float) -> int:
+        """Forget items no poll has seen since `older_than` (they have left the feed for good)."""
+        with self.store.transaction() as db:
+            # Only items absent from the feed's latest full answer: a feed answering 304 for months does not
+            # refresh its items' last_seen_at, and pruning those would post them again on its next change.
+            return db.execute(
+                """DELETE FROM feed_items WHERE last_seen_at < ? AND last_seen_at < (
+                       SELECT MAX(f.last_seen_at) FROM feed_items f WHERE f.feed_url = feed_items.feed_url)""",
+                (older_than,),
+            ).rowcount
+
+    # -- outgoing alerts and notices --------------------------------------------------------------------------
+
+    def pending(self, platform: str, now: float, limit: int = 100) -> list[Outgoing]:
+        rows = self.store.query(
+            """SELECT id, feed_url, platform, channel_id, kind, payload, attempts FROM feed_alerts
+               WHERE status = 'pending' AND platform = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?""",
+            (platform, now, limit),
+        )
+        return [Outgoing(*tuple(r)) for r in rows]
+
+    def counts(self, feed_url: str | None = None) -> dict[str, int]:
+        sql = "SELECT status, COUNT(*) AS n FROM feed_alerts"
+        params: tuple[object, ...] = ()
+        if feed_url is not None:
+            sql += " WHERE feed_url = ?"
+            params = (feed_url,)
+        return {r["status"]: int(r["n"]) for r in self.store.query(sql + " GROUP BY status", params)}
+
+    def mark(self, row_id: int, status: Literal["posted", "cancelled"], now: float) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE feed_alerts SET status = ?, posted_at = ? WHERE id = ?",
+                (status, now if status == "posted" else None, row_id),
+            )
+
+    def mark_retry(self, row_id: int, *, error: str, next_attempt_at: float, give_up: bool) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                """UPDATE feed_alerts SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+                       status = CASE WHEN ? THEN 'failed' ELSE status END
+                   WHERE id = ?""",
+                (error[:500], next_attempt_at, give_up, row_id),
+            )
+
+
+# -- default subscriptions from a config file -------------------------------------------------------------------
+
+
+class FeedsFileError(Exception):
+    """The feeds file is invalid; the message names the file and the entry."""
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: a billion-laughs file must not get past the loader."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise FeedsFileError(f"line {event.start_mark.line + 1}: YAML aliases are not allowed")
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+MAX_FEEDS_FILE_BYTES = 1024 * 1024
+
+
+def read_feeds_file(path: Path, default_platform: str) -> list[tuple[str, str, str]]:
+    """(platform, channel_id, url) triples from YAML `feeds: [{url: ..., platform: slack, channel: C123}]`."""
+    raw = path.read_bytes()
+    if len(raw) > MAX_FEEDS_FILE_BYTES:
+        raise FeedsFileError(f"{path}: larger than {MAX_FEEDS_FILE_BYTES} bytes")
+    try:
+        data = yaml.load(raw.decode("utf-8"), Loader=_NoAliasLoader)  # a SafeLoader subclass
+    except FeedsFileError as exc:
+        raise FeedsFileError(f"{path}: {exc}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise FeedsFileError(f"{path}: not valid YAML: {exc}") from None
+    entries = data.get("feeds") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise FeedsFileError(f"{path}: expected a mapping with a `feeds:` list")
+    out: list[tuple[str, str, str]] = []
+    problems: list[str] = []
+    for i, entry in enumerate(entries, 1):
+        if isinstance(entry, str):
+            entry = {"url": entry}
+        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+            problems.append(f"feeds[{i}]: expected {{url: ..., platform: ..., channel: ...}}")
+            continue
+        platform = entry.get("platform", default_platform)
+        channel = entry.get("channel", "console" if platform == "console" else None)
+        if not isinstance(platform, str) or not isinstance(channel, str) or not channel:
+            problems.append(f"feeds[{i}] ({entry['url']}): `platform` and `channel` must be strings")
+            continue
+        out.append((platform, channel, entry["url"].strip()))
+    if problems:
+        raise FeedsFileError(f"{path}:\n  " + "\n  ".join(problems))
+    return out
