@@ -1,0 +1,562 @@
+"""Slack adapter: one Bolt AsyncApp (Socket Mode or HTTP) translating Slack payloads to and from the core."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import ConfigError, Settings
+from bot.models import CommandRequest, CommandResponse, FeedAlert, FeedNotice, IncomingMessage
+from bot.render.slack_blocks import (
+    ACTION_CORRECT,
+    ACTION_WRONG,
+    FEEDBACK_ACTIONS,
+    SlackMessage,
+    notice_message,
+    parse_feedback_value,
+    render_alert,
+    render_outcome,
+    render_response,
+)
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+EVENTS_PATH = "/slack/events"
+COMMAND = "/narrative"
+DEFAULT_API_URL = "https://slack.com/api/"
+# Commands whose work may take longer than Slack's 3 s acknowledgement window (reading a URL).
+SLOW_SUBCOMMANDS = frozenset({"check"})
+# Plain messages and the few subtypes that are still someone posting text; edits, joins, deletions and bot
+# messages are not claims to check.
+CHECKED_SUBTYPES = frozenset({"", "thread_broadcast", "file_share"})
+# Slack answers these for a post that will never succeed; retrying would only delay the next message.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_blocks",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "msg_too_long",
+        "no_text",
+        "restricted_action",
+        "already_reacted",
+        "message_not_found",
+        "user_not_in_channel",
+    }
+)
+REFUSED_TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
+PRUNE_EVERY_S = 6 * 3600
+
+
+# -- Slack text to neutral text ----------------------------------------------------------------------------------
+
+_MARKUP = re.compile(r"<([^<>]*)>")
+_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+
+
+def _unescape(text: str) -> str:
+    for entity, char in _ENTITIES:
+        text = text.replace(entity, char)
+    return text
+
+
+def _bare(url: str) -> str:
+    return re.sub(r"^https?://", "", url, flags=re.IGNORECASE).rstrip("/")
+
+
+def _plain_token(inner: str) -> str:
+    target, _, label = inner.partition("|")
+    if target.startswith(("http://", "https://", "HTTP://", "HTTPS://")):
+        url = _unescape(target)
+        label = _unescape(label)
+        # A pasted link arrives as <url|url-without-scheme>; only a real hyperlink text is part of the message.
+        if not label or _bare(label) == _bare(url) or label == url:
+            return f" {url} "
+        return f"{label} {url} "
+    if target.startswith("mailto:"):
+        return _unescape(label or target[len("mailto:") :])
+    if target.startswith("@"):
+        return f"@{_unescape(label) or target[1:]}"
+    if target.startswith("#"):
+        return f"#{_unescape(label) or target[1:]}"
+    if target.startswith("!"):
+        # <!here>, <!channel>, <!subteam^ID|@team>, <!date^...|fallback>
+        return _unescape(label) if label else f"@{target[1:].split('^')[0]}"
+    return _unescape(label or target)
+
+
+def slack_text_to_plain(text: str) -> str:
+    """Slack's message markup to plain text: links become bare URLs, mentions readable, entities decoded."""
+    out: list[str] = []
+    pos = 0
+    for found in _MARKUP.finditer(text):
+        out.append(_unescape(text[pos : found.start()]))
+        out.append(_plain_token(found.group(1)))
+        pos = found.end()
+    out.append(_unescape(text[pos:]))
+    return re.sub(r"[ \t]{2,}", " ", "".join(out)).strip()
+
+
+# -- sending: pacing and retries ---------------------------------------------------------------------------------
+
+
+class ChannelPacer:
+    """At most one post per `interval_s` per channel, Slack's documented steady rate for chat.postMessage.
+
+    Channels are independent: a burst in one never delays another.
+    """
+
+    def __init__(
+        self,
+        interval_s: float = 1.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.interval_s = interval_s
+        self.clock = clock
+        self.sleep = sleep
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    @contextlib.asynccontextmanager
+    async def slot(self, channel: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            last = self._last.get(channel)
+            if last is not None:
+                wait = last + self.interval_s - self.clock()
+                if wait > 0:
+                    await self.sleep(wait)
+            try:
+                yield
+            finally:
+                self._last[channel] = self.clock()
+
+
+def _slack_error(exc: SlackApiError) -> str:
+    data = getattr(exc.response, "data", None)
+    return str(data.get("error", "")) if isinstance(data, Mapping) else ""
+
+
+def _retry_after(exc: SlackApiError) -> float | None:
+    if exc.response.status_code != 429 and _slack_error(exc) != "ratelimited":
+        return None
+    headers = exc.response.headers or {}
+    for key, value in headers.items():
+        if key.lower() == "retry-after":
+            with contextlib.suppress(TypeError, ValueError):
+                return max(float(value if isinstance(value, str) else value[0]), 0.0)
+    return 1.0
+
+
+class SlackPoster:
+    """Posts through the Web API with the pacer, and retries what the client's own retry handlers gave up on.
+
+    The client already honours 429 Retry-After a few times; this outer loop covers longer rate limiting and
+    network trouble, so a reply is delayed rather than lost. Permanent errors (not in channel, bad blocks) raise
+    at once.
+    """
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        pacer: ChannelPacer | None = None,
+        *,
+        attempts: int = 6,
+        backoff_s: float = 2.0,
+        max_backoff_s: float = 60.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self.pacer = pacer or ChannelPacer()
+        self.attempts = attempts
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.sleep = sleep
+
+    async def _call(self, channel: str, method: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        delay = self.backoff_s
+        for attempt in range(1, self.attempts + 1):
+            try:
+                async with self.pacer.slot(channel):
+                    return await call()
+            except SlackApiError as exc:
+                error = _slack_error(exc)
+                wait = _retry_after(exc)
+                if wait is None and (error in PERMANENT_ERRORS or exc.response.status_code in (400, 403, 404)):
+                    raise
+                if attempt == self.attempts:
+                    raise
+                wait = wait if wait is not None else delay
+                logger.warning("%s to %s failed (%s); retry %d in %.1fs", method, channel, error, attempt, wait)
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                if attempt == self.attempts:
+                    raise
+                wait = delay
+                logger.warning("%s to %s failed (%s); retry %d in %.1fs", method, channel, exc, attempt, wait)
+            await self.sleep(min(wait, self.max_backoff_s))
+            delay = min(delay * 2, self.max_backoff_s)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def post(self, channel: str, message: SlackMessage, *, thread_ts: str | None = None) -> str:
+        """Post a message (in a thread when `thread_ts`); returns its ts."""
+        kwargs: dict[str, Any] = {
+            "channel": channel,
+            **message.as_kwargs(),
+            # The card already names the article; Slack's own preview of it would double the reply's height.
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        response = await self._call(channel, "chat.postMessage", lambda: self.client.chat_postMessage(**kwargs))
+        return str(response.get("ts", ""))
+
+    async def ephemeral(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> None:
+        kwargs: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        await self._call(channel, "chat.postEphemeral", lambda: self.client.chat_postEphemeral(**kwargs))
+
+    async def react(self, channel: str, ts: str, name: str) -> None:
+        await self._call(
+            channel, "reactions.add", lambda: self.client.reactions_add(channel=channel, timestamp=ts, name=name)
+        )
+
+
+class SlackAlertSender:
+    """The feed poller's way into Slack (bot.ports.AlertSender): the chat card plus the feed and item link."""
+
+    platform = PLATFORM
+
+    def __init__(self, poster: SlackPoster) -> None:
+        self.poster = poster
+
+    async def send_alert(self, alert: FeedAlert) -> None:
+        await self.poster.post(alert.channel_id, render_alert(alert.verdict, f"alert:{alert.alert_id}"))
+
+    async def send_notice(self, notice: FeedNotice) -> None:
+        await self.poster.post(notice.channel_id, notice_message(notice.text))
+
+
+# -- building the Bolt app -----------------------------------------------------------------------------------------
+
+
+def make_client(settings: Settings, *, rate_limit_retries: int = 5) -> AsyncWebClient:
+    """The Web API client: SLACK_API_URL or Slack's, with retries for 429 (Retry-After) and dropped connections."""
+    return with_retry_handlers(
+        AsyncWebClient(
+            token=settings.slack_bot_token.get() or None,
+            base_url=settings.slack_api_url or DEFAULT_API_URL,
+            timeout=30,
+        ),
+        rate_limit_retries=rate_limit_retries,
+    )
+
+
+def with_retry_handlers(client: AsyncWebClient, *, rate_limit_retries: int = 5) -> AsyncWebClient:
+    # slack_sdk retries only connection errors by default; a 429 would otherwise surface as an error at once.
+    kinds = {type(h) for h in client.retry_handlers}
+    if AsyncRateLimitErrorRetryHandler not in kinds:
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries))
+    if AsyncConnectionErrorRetryHandler not in kinds:
+        client.retry_handlers.append(AsyncConnectionErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def _subcommand(text: str) -> str:
+    return text.strip().partition(" ")[0].lower()
+
+
+def _command_payload(response: CommandResponse) -> dict[str, Any]:
+    message = render_response(response)
+    return {
+        **message.as_kwargs(),
+        "response_type": "ephemeral" if response.ephemeral else "in_channel",
+    }
+
+
+class SlackHandlers:
+    """What the Bolt listeners do, with Slack payloads turned into neutral models before the core sees them."""
+
+    def __init__(self, app: App, poster: SlackPoster) -> None:
+        self.core = app.core
+        self.store = app.store
+        self.settings = app.settings
+        self.poster = poster
+
+    # -- messages --------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def incoming(event: Mapping[str, Any]) -> IncomingMessage | None:
+        """A neutral message from a `message` event, or None for what the bot must not answer."""
+        if event.get("subtype", "") not in CHECKED_SUBTYPES:
+            return None  # edits, deletions, joins, channel topic changes ...
+        if event.get("bot_id") or event.get("bot_profile") or event.get("subtype") == "bot_message":
+            return None  # other bots (our own are dropped by Bolt already): never argue with a bot
+        text = event.get("text")
+        channel = event.get("channel")
+        ts = event.get("ts")
+        if not isinstance(text, str) or not isinstance(channel, str) or not isinstance(ts, str):
+            return None
+        return IncomingMessage(
+            platform=PLATFORM,
+            channel_id=channel,
+            message_id=ts,
+            text=slack_text_to_plain(text),
+            user_id=str(event.get("user", "")),
+            thread_id=event.get("thread_ts") if isinstance(event.get("thread_ts"), str) else None,
+        )
+
+    async def on_message(self, body: Mapping[str, Any], event: Mapping[str, Any], retry_num: str | None) -> None:
+        message = self.incoming(event)
+        if message is None:
+            return
+        event_id = body.get("event_id")
+        # Slack re-sends an event it thinks was lost; the event id catches that before any work, and the core's
+        # per-message claim catches the rest (the same message via another event, a second process).
+        if isinstance(event_id, str) and not self.store.claim_event(PLATFORM, event_id):
+            logger.info("event %s already handled (retry %s)", event_id, retry_num or "-")
+            return
+        outcome = await self.core.handle_message(message)
+        if outcome.duplicate:
+            return
+        if not outcome.should_reply:
+            await self._maybe_react(message)
+            return
+        reply = render_outcome(outcome, message.message_id)
+        try:
+            await self.poster.post(message.channel_id, reply, thread_ts=message.thread_id or message.message_id)
+        except Exception:
+            logger.exception("could not reply to %s/%s", message.channel_id, message.message_id)
+            self.core.reply_failed(message)
+
+    async def _maybe_react(self, message: IncomingMessage) -> None:
+        name = self.settings.no_match_reaction
+        # React only when a link was read: a reaction on every chat line would be noise.
+        if not name or "http" not in message.text:
+            return
+        try:
+            await self.poster.react(message.channel_id, message.message_id, name)
+        except SlackApiError as exc:
+            logger.info("could not add :%s: to %s: %s", name, message.message_id, _slack_error(exc))
+
+    # -- /narrative ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def command_request(command: Mapping[str, Any]) -> CommandRequest:
+        return CommandRequest(
+            platform=PLATFORM,
+            channel_id=str(command.get("channel_id", "")),
+            text=slack_text_to_plain(str(command.get("text", ""))),
+            user_id=str(command.get("user_id", "")),
+        )
+
+    async def ack_command(self, ack: AsyncAck, command: Mapping[str, Any]) -> None:
+        request = self.command_request(command)
+        if _subcommand(request.text) in SLOW_SUBCOMMANDS:
+            # The answer comes through the response URL; say at once that it is coming.
+            await ack(text="Checking… the result follows in a moment.", response_type="ephemeral")
+            return
+        try:
+            response = await self.core.handle_command(request)
+        except Exception:
+            logger.exception("/narrative %s failed", _subcommand(request.text))
+            response = CommandResponse("Something went wrong; it has been logged.", error=True)
+        await ack(**_command_payload(response))
+
+    async def run_slow_command(self, command: Mapping[str, Any], respond: AsyncRespond) -> None:
+        request = self.command_request(command)
+        if _subcommand(request.text) not in SLOW_SUBCOMMANDS:
+            return
+        try:
+            response = await self.core.handle_command(request)
+        except Exception:
+            logger.exception("/narrative %s failed", _subcommand(request.text))
+            response = CommandResponse("Something went wrong; it has been logged.", error=True)
+        payload = _command_payload(response)
+        await respond(
+            text=payload["text"],
+            blocks=payload["blocks"],
+            response_type=payload["response_type"],
+            replace_original=False,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
+    # -- feedback buttons ------------------------------------------------------------------------------------
+
+    async def on_feedback(self, body: Mapping[str, Any], action: Mapping[str, Any]) -> None:
+        value = FEEDBACK_ACTIONS.get(str(action.get("action_id", "")))
+        parsed = parse_feedback_value(str(action.get("value", "")))
+        user = str((body.get("user") or {}).get("id", ""))
+        container = body.get("container") or {}
+        channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
+        if value is None or parsed is None or not user or not channel:
+            logger.warning("ignoring a malformed feedback click")
+            return
+        narrative_id, message_ref = parsed
+        thanks = self.core.record_feedback(PLATFORM, channel, message_ref, narrative_id, user, value)
+        message = body.get("message") or {}
+        thread_ts = container.get("thread_ts") or message.get("thread_ts")
+        try:
+            await self.poster.ephemeral(channel, user, thanks, thread_ts=thread_ts)
+        except SlackApiError as exc:
+            logger.info("could not confirm feedback to %s: %s", user, _slack_error(exc))
+
+
+def build_slack_app(
+    app: App,
+    *,
+    client: AsyncWebClient | None = None,
+    poster: SlackPoster | None = None,
+    process_before_response: bool = False,
+    pace_s: float = 1.0,
+) -> AsyncApp:
+    """The Bolt app with every listener. Tests pass a client pointed at a fake Web API and process_before_response.
+
+    In production `process_before_response` stays False: events are acknowledged at once and the reading and
+    matching happen after, so Slack never re-sends an event only because an article was slow to load.
+    """
+    settings = app.settings
+    if poster is not None:
+        client = poster.client
+    client = with_retry_handlers(client) if client is not None else make_client(settings)
+    poster = poster or SlackPoster(client, ChannelPacer(pace_s))
+    handlers = SlackHandlers(app, poster)
+    bolt = AsyncApp(
+        name="narrative-bot",
+        client=client,
+        signing_secret=settings.slack_signing_secret.get(),
+        process_before_response=process_before_response,
+        logger=logging.getLogger("bot.adapters.slack.bolt"),
+    )
+
+    @bolt.event("message")
+    async def message_event(body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest) -> None:
+        retry = request.headers.get("x-slack-retry-num")
+        await handlers.on_message(body, event, retry[0] if retry else None)
+
+    async def ack_command(ack: AsyncAck, command: dict[str, Any]) -> None:
+        await handlers.ack_command(ack, command)
+
+    async def run_slow_command(command: dict[str, Any], respond: AsyncRespond) -> None:
+        await handlers.run_slow_command(command, respond)
+
+    bolt.command(COMMAND)(ack=ack_command, lazy=[run_slow_command])
+
+    async def feedback(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        await handlers.on_feedback(body, action)
+
+    bolt.action(ACTION_CORRECT)(feedback)
+    bolt.action(ACTION_WRONG)(feedback)
+    return bolt
+
+
+# -- running -----------------------------------------------------------------------------------------------------
+
+
+async def _check_token(client: AsyncWebClient) -> None:
+    """Fail at start, with a clear message, when Slack refuses the bot token."""
+    try:
+        auth = await client.auth_test()
+    except SlackApiError as exc:
+        error = _slack_error(exc)
+        if error in REFUSED_TOKEN_ERRORS:
+            raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({error})") from None
+        logger.warning("auth.test failed (%s); continuing, Bolt will retry", error)
+        return
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        logger.warning("cannot reach the Slack Web API at %s yet (%s); continuing", client.base_url, exc)
+        return
+    logger.info("connected to Slack team %s as %s", auth.get("team"), auth.get("user"))
+
+
+async def _prune_forever(app: App) -> None:
+    while True:
+        await asyncio.sleep(PRUNE_EVERY_S)
+        try:
+            app.store.prune()
+        except Exception:
+            logger.exception("pruning dedup records failed")
+
+
+def _start_background(app: App, poster: SlackPoster) -> list[asyncio.Task[None]]:
+    tasks = [asyncio.create_task(_prune_forever(app), name="slack-prune")]
+    poller = getattr(app, "feed_poller", None)
+    if poller is not None:
+        tasks.append(asyncio.create_task(poller.run(SlackAlertSender(poster)), name="slack-feed-poller"))
+    return tasks
+
+
+async def _serve_http(bolt: AsyncApp, port: int) -> None:
+    from aiohttp import web
+    from slack_bolt.app.async_server import AsyncSlackAppServer
+
+    server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=bolt)
+    runner = web.AppRunner(server.web_app)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host="0.0.0.0", port=port).start()
+        logger.info("Slack HTTP mode: listening on port %d at %s", port, EVENTS_PATH)
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+async def _serve_socket_mode(bolt: AsyncApp, app_token: str) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(bolt, app_token)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    logger.info("Slack Socket Mode: connected")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+async def run_slack(app: App) -> None:
+    """Run the Slack bot until cancelled: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT at /slack/events."""
+    settings = app.settings
+    if not settings.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN is required for --platform slack")
+    client = make_client(settings)
+    poster = SlackPoster(client, ChannelPacer(1.0))
+    bolt = build_slack_app(app, poster=poster)
+    await _check_token(client)
+    tasks = _start_background(app, poster)
+    try:
+        if settings.slack_app_token:
+            await _serve_socket_mode(bolt, settings.slack_app_token.get())
+        else:
+            await _serve_http(bolt, settings.port)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

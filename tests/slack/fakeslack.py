@@ -1,0 +1,291 @@
+"""A fake Slack Web API and article pages on loopback ports, and signed Slack request bodies, for offline tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test"
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+TEAM_ID = "T0001"
+
+
+@dataclass
+class Call:
+    """One request the fake received: a Web API method (or `response_url`) and its parameters."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class FakeSlackApi:
+    """Answers auth.test and records chat.postMessage & co., like bolt-python's tests/mock_web_api_server.
+
+    `rate_limit_once` names methods that get one HTTP 429 with `Retry-After: 1` before succeeding.
+    Posts to `response_url(...)` are recorded as the method `response_url`.
+    """
+
+    calls: list[Call] = field(default_factory=list)
+    rate_limit_once: set[str] = field(default_factory=set)
+    rate_limited: list[str] = field(default_factory=list)
+    port: int = 0
+    _runner: web.AppRunner | None = None
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _ts: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    async def start(self) -> FakeSlackApi:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/response/{name}", self._response)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            data = await request.json()
+            return dict(data) if isinstance(data, dict) else {"_body": data}
+        form = dict(await request.post())
+        params: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+        for key in ("blocks", "attachments"):  # form-encoded calls send these as JSON strings
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        for key, value in request.query.items():
+            params.setdefault(key, value)
+        return params
+
+    def _record(self, method: str, params: dict[str, Any], request: web.Request) -> None:
+        self.calls.append(Call(method, params, {k.lower(): v for k, v in request.headers.items()}))
+        self._changed.set()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        if method in self.rate_limit_once:
+            self.rate_limit_once.discard(method)
+            self.rate_limited.append(method)
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
+        self._record(method, params, request)
+        if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if method == "auth.test":
+            return web.json_response(
+                {
+                    "ok": True,
+                    "url": "https://test.slack.com/",
+                    "team": "Test newsroom",
+                    "user": "narrative-bot",
+                    "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                    "is_enterprise_install": False,
+                }
+            )
+        if method == "chat.postMessage":
+            self._ts += 1
+            ts = f"{int(time.time())}.{self._ts:06d}"
+            return web.json_response({"ok": True, "channel": params.get("channel"), "ts": ts, "message": params})
+        if method == "chat.postEphemeral":
+            return web.json_response({"ok": True, "message_ts": f"{int(time.time())}.999999"})
+        return web.json_response({"ok": True})
+
+    async def _response(self, request: web.Request) -> web.Response:
+        params = await self._params(request)
+        params["_name"] = request.match_info["name"]
+        self._record("response_url", params, request)
+        return web.Response(text="ok")
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 15.0) -> list[Call]:
+        """The first `count` calls to `method`, waiting for them to arrive."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.calls_to(method)) < count:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                seen = [c.method for c in self.calls]
+                raise AssertionError(f"expected {count} {method} call(s) within {timeout}s; saw {seen}")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.2))
+        return self.calls_to(method)[:count]
+
+
+@dataclass
+class PageServer:
+    """Article pages on a loopback port, for the safe fetcher to read."""
+
+    pages: dict[str, bytes] = field(default_factory=dict)
+    hits: list[str] = field(default_factory=list)
+    port: int = 0
+    _runner: web.AppRunner | None = None
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    async def start(self) -> PageServer:
+        app = web.Application()
+        app.router.add_get("/{path:.*}", self._get)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _get(self, request: web.Request) -> web.Response:
+        self.hits.append(request.path)
+        body = self.pages.get(request.path)
+        if body is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=body, content_type="text/html", charset="utf-8")
+
+
+def article_html(title: str, paragraphs: list[str]) -> bytes:
+    """A news page around the given paragraphs, shaped like the ones the extractor meets."""
+    template = (FIXTURES / "article.html").read_text(encoding="utf-8")
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    return template.replace("{{title}}", title).replace("{{body}}", body).encode("utf-8")
+
+
+# -- signed requests ------------------------------------------------------------------------------------------------
+
+
+def signed_headers(
+    body: str, content_type: str, *, secret: str = SIGNING_SECRET, retry_num: int | None = None
+) -> dict[str, str | Sequence[str]]:
+    """Headers Slack would send with `body`: timestamp and v0 HMAC signature."""
+    timestamp = str(int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    assert signature is not None
+    headers: dict[str, str | Sequence[str]] = {
+        "content-type": content_type,
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": signature,
+    }
+    if retry_num is not None:
+        headers["x-slack-retry-num"] = str(retry_num)
+        headers["x-slack-retry-reason"] = "http_timeout"
+    return headers
+
+
+def message_event(
+    text: str,
+    *,
+    event_id: str = "Ev0001",
+    channel: str = "C0001",
+    ts: str = "1712345678.000100",
+    user: str = "U0001",
+    **extra: Any,
+) -> str:
+    """An Events API `message` envelope as Slack posts it (JSON)."""
+    event: dict[str, Any] = {
+        "type": "message",
+        "channel": channel,
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        "channel_type": "channel",
+        **extra,
+    }
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0001",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        }
+    )
+
+
+def slash_command(text: str, response_url: str, *, channel: str = "C0001", user: str = "U0001") -> str:
+    """A `/narrative` invocation as Slack posts it (form-encoded)."""
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": TEAM_ID,
+            "team_domain": "test",
+            "channel_id": channel,
+            "channel_name": "newsroom",
+            "user_id": user,
+            "user_name": "editor",
+            "command": "/narrative",
+            "text": text,
+            "api_app_id": "A0001",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    )
+
+
+def button_click(
+    action_id: str, value: str, response_url: str, *, channel: str = "C0001", user: str = "U0002", thread_ts: str = ""
+) -> str:
+    """A block_actions payload for a click on one of the card's buttons (form-encoded `payload=`)."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": "editor", "team_id": TEAM_ID},
+        "api_app_id": "A0001",
+        "token": "legacy",
+        "team": {"id": TEAM_ID, "domain": "test"},
+        "channel": {"id": channel, "name": "newsroom"},
+        "container": {
+            "type": "message",
+            "message_ts": "1712345679.000200",
+            "channel_id": channel,
+            "is_ephemeral": False,
+            "thread_ts": thread_ts,
+        },
+        "message": {"type": "message", "ts": "1712345679.000200", "thread_ts": thread_ts, "bot_id": BOT_ID},
+        "response_url": response_url,
+        "trigger_id": "1.2.4",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "feedback-0-x",
+                "value": value,
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
