@@ -186,6 +186,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_library(args: argparse.Namespace) -> int:
     from matchers import LibraryError, load_library
 
+    if args.action == "schema":
+        from matchers.library import json_schema
+
+        print(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+        return 0
     settings = _settings() if args.action != "validate" or not args.path else None
     path = Path(args.path) if getattr(args, "path", None) else settings.library_path  # type: ignore[union-attr]
     try:
@@ -204,10 +209,11 @@ def cmd_library(args: argparse.Namespace) -> int:
         for narrative in library.narratives:
             print(f"{narrative.id:28} {narrative.title}")
         return 0
-    narrative = library.get(args.id)
-    if narrative is None:
+    found = library.get(args.id)
+    if found is None:
         print(f"no narrative {args.id!r}; see `narrative-bot library list`", file=sys.stderr)
         return 1
+    narrative = found
     print(f"{narrative.title} ({narrative.id})\n\n{narrative.summary}\n\nThe facts: {narrative.debunk}\n")
     for source in narrative.sources:
         print(f"  - {source.title}: {source.url}")
@@ -249,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = lib_sub.add_parser("validate", help="check a library file; errors name file:line:column")
     validate.add_argument("path", nargs="?")
     lib_sub.add_parser("list", help="list narratives")
+    lib_sub.add_parser("schema", help="print the JSON Schema of the library file")
     show = lib_sub.add_parser("show", help="show one narrative")
     show.add_argument("id")
     lib.set_defaults(func=cmd_library)

@@ -38,11 +38,16 @@ MAX_FINDINGS_PER_CARD = 3
 
 
 class ArticleLike(Protocol):
-    url: str
-    title: str | None
-    site: str | None
-    published: str | None
-    text: str
+    @property
+    def url(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def site(self) -> str | None: ...
+    @property
+    def published(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
 
 
 class ArticleSource(Protocol):

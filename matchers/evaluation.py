@@ -204,11 +204,11 @@ def format_report(report: Report) -> str:
             got = f"{o.top.narrative_id} {o.top.score:.0f}" if o.top else "no alert"
             want = ",".join(o.case.labels) or o.case.kind
             lines.append(f"  {o.case.id} [{o.case.lang}] {o.verdict}: want {want}, got {got} — {o.case.text[:90]}")
-    o = report.overall
+    t = report.overall
     lines.append("")
     lines.append(
-        f"precision {o.precision:.3f}  recall {o.recall:.3f}  F1 {o.f1:.3f}  "
-        f"false alarms {o.false_alarms}/{o.quiet_cases} ({o.false_alarm_rate:.1%})  "
-        f"critical alerted {o.critical_alerts}/{o.critical} ({o.critical_alert_rate:.1%})"
+        f"precision {t.precision:.3f}  recall {t.recall:.3f}  F1 {t.f1:.3f}  "
+        f"false alarms {t.false_alarms}/{t.quiet_cases} ({t.false_alarm_rate:.1%})  "
+        f"critical alerted {t.critical_alerts}/{t.critical} ({t.critical_alert_rate:.1%})"
     )
     return "\n".join(lines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from matchers.library import Library
@@ -24,7 +24,7 @@ def prefixes(token: str) -> Iterable[str]:
 class ConceptRewriter:
     """Replaces named entities in any language (КНДР, Pyongyang, Північна Корея) by one concept token."""
 
-    def __init__(self, concepts: dict[str, Sequence[Sequence[str]]]) -> None:
+    def __init__(self, concepts: Mapping[str, Sequence[Sequence[str]]]) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
         for name, sequences in concepts.items():
             for seq in sequences:
@@ -147,8 +147,8 @@ class CompiledLibrary:
                     # Index each variant under its longest stem: the most selective key.
                     key = max(variant, key=len)
                     self.cue_index[key].append(cue_id)
-                    for p in prefixes(key):
-                        self.cue_index[p].append(cue_id)
+                    for prefix in prefixes(key):
+                        self.cue_index[prefix].append(cue_id)
         self.critical = [tuple(self.rewriter.rewrite(v)) for m in library.critical_markers for v in stem_variants(m)]
 
     def _cue_variant(self, seq: list[str]) -> tuple[str, ...]:

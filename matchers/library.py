@@ -30,9 +30,9 @@ class LibraryError(Exception):
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that rejects aliases (billion laughs) and duplicate keys, and records each node's position."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.MarkedYAMLError(
                 "while reading the library", None, "aliases (*name) are not allowed", event.start_mark
             )
