@@ -1,0 +1,134 @@
+"""`/narrative` commands and feedback buttons through the Bolt app: ack bodies, response_url answers, the store."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt.async_app import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from tests.slack.conftest import SlackRig, narrative
+from tests.slack.fakeslack import button_click, signed_headers, slash_command
+
+FORM = "application/x-www-form-urlencoded"
+
+
+async def command(rig: SlackRig, text: str, name: str = "r1") -> BoltResponse:
+    body = slash_command(text, rig.api.response_url(name))
+    response = await rig.bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed_headers(body, FORM)))
+    assert response.status == 200
+    return response
+
+
+def ack_body(response: BoltResponse) -> dict[str, Any]:
+    data = json.loads(response.body)
+    assert isinstance(data, dict)
+    return data
+
+
+async def test_show_is_answered_in_the_ack_ephemerally(rig: SlackRig) -> None:
+    body = ack_body(await command(rig, "show sanctions-illegitimate"))
+    expected = narrative()
+    assert body["response_type"] == "ephemeral"
+    assert expected.title in body["text"]
+    assert expected.sources[0].url in json.dumps(body["blocks"])
+    assert rig.api.calls_to("response_url") == []
+
+
+async def test_show_unknown_id_suggests_close_ones(rig: SlackRig) -> None:
+    body = ack_body(await command(rig, "show sanctions-ilegitimate"))
+    assert "sanctions-illegitimate" in body["text"]
+    assert body["response_type"] == "ephemeral"
+
+
+async def test_search_is_answered_in_the_ack(rig: SlackRig) -> None:
+    body = ack_body(await command(rig, "search sanctions"))
+    assert "sanctions-illegitimate" in body["text"]
+    assert body["response_type"] == "ephemeral"
+
+
+async def test_help_and_unknown_subcommand(rig: SlackRig) -> None:
+    assert "/narrative check" in ack_body(await command(rig, ""))["text"]
+    assert "Unknown subcommand" in ack_body(await command(rig, "frobnicate"))["text"]
+
+
+async def test_check_link_is_acked_at_once_and_answered_publicly_through_the_response_url(rig: SlackRig) -> None:
+    url = rig.pages.url("/propaganda")
+    ack = ack_body(await command(rig, f"check <{url}> --public", name="check1"))
+    assert ack["response_type"] == "ephemeral"
+    assert "Checking" in ack["text"]
+    (answer,) = await rig.api.wait_for("response_url")
+    assert answer.params["_name"] == "check1"
+    assert answer.params["response_type"] == "in_channel"  # --public: the channel sees the result
+    assert narrative().title in json.dumps(answer.params["blocks"], ensure_ascii=False)
+    assert answer.params["text"].startswith("Narrative found.")
+
+
+async def test_check_text_is_private_by_default(rig: SlackRig) -> None:
+    await command(rig, f"check {narrative().examples[0]}")
+    (answer,) = await rig.api.wait_for("response_url")
+    assert answer.params["response_type"] == "ephemeral"
+    assert narrative().title in answer.params["text"]
+
+
+async def test_check_neutral_link_says_nothing_found(rig: SlackRig) -> None:
+    await command(rig, f"check {rig.pages.url('/neutral')}")
+    (answer,) = await rig.api.wait_for("response_url")
+    assert answer.params["text"] == "No known narrative found."
+
+
+async def test_check_unreadable_link_says_why(rig: SlackRig) -> None:
+    await command(rig, f"check {rig.pages.url('/missing')}")
+    (answer,) = await rig.api.wait_for("response_url")
+    assert answer.params["response_type"] == "ephemeral"
+    assert answer.params["text"]  # the fetcher's message for a 404, whatever its wording
+    assert "blocks" in answer.params
+
+
+async def test_feeds_add_list_remove(rig: SlackRig) -> None:
+    added = ack_body(await command(rig, "feeds add <https://example.org/feed.xml>"))
+    assert "Watching https://example.org/feed.xml" in added["text"]
+    subs = rig.app.store.subscriptions("slack", "C0001")
+    assert [s.feed_url for s in subs] == ["https://example.org/feed.xml"]
+    assert "https://example.org/feed.xml" in ack_body(await command(rig, "feeds list"))["text"]
+    assert "Stopped watching" in ack_body(await command(rig, "feeds remove https://example.org/feed.xml"))["text"]
+    assert rig.app.store.subscriptions("slack", "C0001") == []
+
+
+async def click(rig: SlackRig, action_id: str, value: str, *, user: str = "U0002", thread_ts: str = "") -> BoltResponse:
+    body = button_click(action_id, value, rig.api.response_url("click"), user=user, thread_ts=thread_ts)
+    return await rig.bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed_headers(body, FORM)))
+
+
+async def test_feedback_click_is_stored_and_acknowledged(rig: SlackRig) -> None:
+    response = await click(rig, "feedback_correct", "sanctions-illegitimate|111.0001", thread_ts="111.0001")
+    assert response.status == 200
+    (record,) = rig.app.store.feedback("sanctions-illegitimate")
+    assert (record.platform, record.channel_id, record.message_ref, record.user_id, record.value) == (
+        "slack",
+        "C0001",
+        "111.0001",
+        "U0002",
+        "correct",
+    )
+    (thanks,) = await rig.api.wait_for("chat.postEphemeral")
+    assert thanks.params["user"] == "U0002"
+    assert thanks.params["thread_ts"] == "111.0001"
+    assert "right" in thanks.params["text"]
+    # changing one's mind replaces the vote rather than adding one
+    await click(rig, "feedback_wrong", "sanctions-illegitimate|111.0001")
+    assert [r.value for r in rig.app.store.feedback("sanctions-illegitimate")] == ["wrong"]
+
+
+async def test_malformed_feedback_value_is_acked_and_ignored(rig: SlackRig) -> None:
+    response = await click(rig, "feedback_wrong", "no-separator")
+    assert response.status == 200
+    assert rig.app.store.feedback() == []
+
+
+async def test_bad_signature_on_a_command_is_refused(rig: SlackRig) -> None:
+    body = slash_command("list", rig.api.response_url())
+    headers = signed_headers(body, FORM, secret="wrong")
+    response = await rig.bolt.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+    assert response.status == 401
