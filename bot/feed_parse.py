@@ -228,9 +228,10 @@ def telegram_preview_url(url: str) -> str | None:
 
 def parse_telegram(page_text: str, *, url: str, final_url: str | None = None) -> ParsedFeed:
     """Posts of a public channel preview page (https://t.me/s/<channel>), oldest first as Telegram lists them."""
-    from bot.telegram import parse_telegram_channel
+    from bot.telegram import TELEGRAM_BASE, parse_telegram_channel
 
-    posts = parse_telegram_channel(page_text, final_url or url)
+    # Post links point at Telegram itself (t.me/<channel>/<id>), whichever address served the preview page.
+    posts = parse_telegram_channel(page_text, TELEGRAM_BASE)
     if not posts:
         if final_url and "/s/" not in final_url:
             # Restricted channels have no preview: Telegram redirects /s/<channel> to the plain channel page.

@@ -67,6 +67,7 @@ class Outgoing:
     kind: Literal["alert", "notice"]
     payload: str
     attempts: int
+    next_attempt_at: float
 
 
 _FEED_COLUMNS = (
@@ -267,11 +268,13 @@ class FeedStore:
 
     # -- outgoing alerts and notices --------------------------------------------------------------------------
 
-    def pending(self, platform: str, now: float, limit: int = 100) -> list[Outgoing]:
+    def pending(self, platform: str, limit: int = 1000) -> list[Outgoing]:
+        """Pending rows of a platform, oldest first, including those waiting for a retry (they hold back the
+        later rows of their channel)."""
         rows = self.store.query(
-            """SELECT id, feed_url, platform, channel_id, kind, payload, attempts FROM feed_alerts
-               WHERE status = 'pending' AND platform = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?""",
-            (platform, now, limit),
+            """SELECT id, feed_url, platform, channel_id, kind, payload, attempts, next_attempt_at FROM feed_alerts
+               WHERE status = 'pending' AND platform = ? ORDER BY id LIMIT ?""",
+            (platform, limit),
         )
         return [Outgoing(*tuple(r)) for r in rows]
 

@@ -68,7 +68,7 @@ def test_record_success_is_one_transaction(store: Store) -> None:
     )
     assert ids[0] > 0 and ids[1] == 0  # the same item is never alerted twice to a channel
     assert feeds.seen(state.url, [key, ("id", "other")]) == {key}
-    assert [(o.kind, o.payload) for o in feeds.pending("slack", 1000.0)][1] == ("notice", "digest")
+    assert [(o.kind, o.payload) for o in feeds.pending("slack")][1] == ("notice", "digest")
     after = feeds.state(state.url)
     assert after is not None and after.primed and after.etag == '"e1"' and after.title == "T"
 
@@ -80,7 +80,7 @@ def test_failures_disable_with_notice_and_resubscribing_re_enables(store: Store)
         new = feeds.record_failure(state.url, now=1000.0 + i, error="boom", backoff_s=lambda n: 60.0 * n,
                                    max_failures=3, disabled_notice="gone")
     assert new.disabled and new.failures == 3 and new.next_poll_at == 1002.0 + 180.0
-    assert [o.payload for o in feeds.pending("slack", 2000.0)] == ["gone"]
+    assert [o.payload for o in feeds.pending("slack")] == ["gone"]
     assert feeds.sync_feeds(2000.0)[0].disabled
     store.remove_subscription("slack", "C1", state.url)
     store.clock = lambda: 3000.0

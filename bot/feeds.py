@@ -1,0 +1,421 @@
+"""FeedPoller: polls subscribed feeds politely, records new matching items as pending alerts, and delivers them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import email.utils
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from bot.feed_parse import FeedItem, FeedParseError, ParsedFeed, display_title, parse_feed, parse_telegram
+from bot.feed_store import FeedState, FeedStore, ItemKey, NewAlert, NewNotice, verdict_from_json
+from bot.models import ArticleRef, FeedAlert, FeedNotice, FeedRef, Verdict
+from bot.ports import AlertSender
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.core import Core
+    from bot.fetch import FetchedPage, SafeFetcher
+    from bot.store import Store
+
+logger = logging.getLogger(__name__)
+
+MIN_INTERVAL_S = 120.0
+MAX_INTERVAL_S = 6 * 3600.0
+BACKOFF_BASE_S = 300.0  # 5 min × 2^(failures-1): 5, 10, 20 min ... capped
+BACKOFF_CAP_S = 12 * 3600.0
+MAX_FAILURES = 10
+REQUESTS_PER_HOST = 2
+SHORT_SUMMARY_CHARS = 400
+MAX_ARTICLE_READS_PER_POLL = 10
+DELIVERY_MAX_ATTEMPTS = 12
+DELIVERY_RETRY_BASE_S = 30.0
+DELIVERY_RETRY_CAP_S = 3600.0
+ITEM_RETENTION_S = 90 * 86400.0
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What one poll of one feed did."""
+
+    url: str
+    new_items: int = 0
+    alerts: tuple[FeedAlert, ...] = ()
+    notices: tuple[FeedNotice, ...] = ()
+    error: str | None = None
+    not_modified: bool = False
+    first_poll: bool = False
+    disabled: bool = False
+
+    @property
+    def alerts_created(self) -> int:
+        return len(self.alerts)
+
+
+def backoff_s(failures: int) -> float:
+    """Delay before the next try after `failures` consecutive failures."""
+    return min(BACKOFF_BASE_S * float(2 ** max(failures - 1, 0)), BACKOFF_CAP_S)
+
+
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+
+
+def _retry_after_s(value: str, now: float) -> float | None:
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return float(when.timestamp()) - now
+
+
+def poll_interval_s(base_s: float, headers: Mapping[str, str], ttl_s: float | None, now: float) -> float:
+    """The next poll's delay: the configured interval, lengthened (never shortened) by the server's hints.
+
+    Cache-Control max-age, Retry-After and RSS <ttl> say when new content can appear at the earliest; a shorter
+    hint than our interval is no reason to poll faster. Bounded to [2 min, 6 h].
+    """
+    hints = [base_s]
+    match = _MAX_AGE.search(headers.get("cache-control", ""))
+    if match:
+        hints.append(float(match.group(1)))
+    retry_after = _retry_after_s(headers.get("retry-after", ""), now) if headers.get("retry-after") else None
+    if retry_after is not None:
+        hints.append(retry_after)
+    if ttl_s is not None:
+        hints.append(ttl_s)
+    return min(max(max(hints), MIN_INTERVAL_S), MAX_INTERVAL_S)
+
+
+def canonical_feed_url(raw: str) -> str | None:
+    """A canonical feed URL from what a person typed (`<url>`, `@channel` for Telegram); None if not http(s)."""
+    from bot.links import canonicalize_url
+
+    raw = raw.strip().strip("<>").split("|")[0]
+    short = re.fullmatch(r"@([A-Za-z0-9_]{4,64})", raw)
+    if short:
+        raw = f"https://t.me/s/{short.group(1)}"
+    try:
+        return canonicalize_url(raw)
+    except ValueError:
+        return None
+
+
+def _looks_like_telegram(page: FetchedPage) -> bool:
+    return page.content_type == "text/html" and "tgme_widget_message" in page.text[:200_000]
+
+
+def _chronological(items: Sequence[FeedItem]) -> list[FeedItem]:
+    # Feeds usually list newest first; post oldest first so a channel reads in order. Without dates on every
+    # item the order is unknown: keep the document's.
+    if items and all(i.published for i in items):
+        return sorted(items, key=lambda i: i.published or "")
+    return list(items)
+
+
+class FeedPoller:
+    """Polls every subscribed feed when due and posts what carries a narrative, once."""
+
+    def __init__(
+        self,
+        store: Store,
+        fetcher: SafeFetcher,
+        core: Core,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        max_posts_per_poll: int = 3,
+        short_summary_chars: int = SHORT_SUMMARY_CHARS,
+        max_failures: int = MAX_FAILURES,
+        requests_per_host: int = REQUESTS_PER_HOST,
+    ) -> None:
+        self.feeds = FeedStore(store)
+        self.fetcher = fetcher
+        self.core = core
+        self.settings = settings
+        self.clock = clock
+        self.max_posts_per_poll = max_posts_per_poll
+        self.short_summary_chars = short_summary_chars
+        self.max_failures = max_failures
+        self.requests_per_host = requests_per_host
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._poll_lock = asyncio.Lock()
+        self._deliver_lock = asyncio.Lock()
+        self._pruned_at = 0.0
+
+    # -- polling ----------------------------------------------------------------------------------------------
+
+    async def poll_once(self, *, force: bool = False) -> list[PollResult]:
+        """Poll every due feed (all subscribed feeds with `force`, except disabled ones); one result each."""
+        async with self._poll_lock:
+            now = self.clock()
+            states = self.feeds.sync_feeds(now)
+            due = [s for s in states if not s.disabled and (force or s.next_poll_at <= now)]
+            results = await asyncio.gather(*(self._poll_guarded(s) for s in due))
+            if now - self._pruned_at > 86400:
+                self._pruned_at = now
+                self.feeds.prune_items(now - ITEM_RETENTION_S)
+            return list(results)
+
+    @contextlib.asynccontextmanager
+    async def _host_slot(self, url: str):  # type: ignore[no-untyped-def]
+        host = (urlsplit(url).hostname or "").lower()
+        slot = self._hosts.setdefault(host, asyncio.Semaphore(self.requests_per_host))
+        async with slot:
+            yield
+
+    async def _poll_guarded(self, state: FeedState) -> PollResult:
+        try:
+            return await self._poll(state)
+        except Exception:  # one broken feed (or a bug on its data) never stops the others
+            logger.exception("polling %s failed", state.url)
+            return self._failed(state, "internal_error: the feed could not be processed")
+
+    def _failed(self, state: FeedState, error: str) -> PollResult:
+        notice = (
+            f"Stopped watching {state.title or state.url} ({state.url}) after {self.max_failures} failed attempts "
+            f"in a row (last: {error}). Remove it and add it again to retry."
+        )
+        new = self.feeds.record_failure(
+            state.url,
+            now=self.clock(),
+            error=error,
+            backoff_s=backoff_s,
+            max_failures=self.max_failures,
+            disabled_notice=notice,
+        )
+        if new.disabled:
+            logger.warning("feed %s disabled after %d failures: %s", state.url, new.failures, error)
+            subs = self.feeds.subscribers(state.url)
+            notices = tuple(FeedNotice(p, c, notice) for p, c in subs)
+            return PollResult(state.url, error=error, disabled=True, notices=notices)
+        logger.info("feed %s failed (%d in a row): %s", state.url, new.failures, error)
+        return PollResult(state.url, error=error)
+
+    async def _poll(self, state: FeedState) -> PollResult:
+        from bot.feed_parse import telegram_preview_url
+        from bot.fetch import FetchError
+
+        url = state.url
+        telegram_url = telegram_preview_url(url)
+        headers: dict[str, str] = {}
+        if state.primed and state.etag:
+            headers["If-None-Match"] = state.etag
+        if state.primed and state.last_modified:
+            headers["If-Modified-Since"] = state.last_modified
+        fetch_url = telegram_url or url
+        try:
+            async with self._host_slot(fetch_url):
+                page = await self.fetcher.fetch(fetch_url, headers=headers)
+        except FetchError as exc:
+            return self._failed(state, f"{exc.code}: {exc.user_message}")
+        now = self.clock()
+        if page.status == 304:
+            self.feeds.record_success(
+                url,
+                now=now,
+                title=None,
+                etag=page.headers.get("etag") or state.etag,
+                last_modified=page.headers.get("last-modified") or state.last_modified,
+                next_poll_at=now + poll_interval_s(self.settings.feed_interval_s, page.headers, None, now),
+                item_keys=(),
+            )
+            return PollResult(url, not_modified=True)
+        try:
+            if telegram_url is not None or _looks_like_telegram(page):
+                parsed = parse_telegram(page.text, url=url, final_url=page.url)
+            else:
+                parsed = parse_feed(page.body, url=page.url, headers=page.headers)
+        except FeedParseError as exc:
+            logger.warning("feed %s is malformed: %s", url, exc.user_message)
+            return self._failed(state, f"{exc.code}: {exc.user_message}")
+        return await self._record(state, page, parsed, is_telegram=telegram_url is not None)
+
+    async def _record(
+        self, state: FeedState, page: FetchedPage, parsed: ParsedFeed, *, is_telegram: bool
+    ) -> PollResult:
+        url = state.url
+        items = _chronological(parsed.items)
+        seen = self.feeds.seen(url, (k for item in items for k in item.dedup_keys()))
+        new: list[FeedItem] = []
+        batch: set[ItemKey] = set()
+        for item in items:
+            item_keys = item.dedup_keys()
+            if any(k in seen or k in batch for k in item_keys):
+                batch.update(item_keys)
+                continue
+            batch.update(item_keys)
+            new.append(item)
+        feed_ref = FeedRef(url, parsed.title or state.title)
+        matched: list[tuple[FeedItem, Verdict]] = []
+        failed: set[FeedItem] = set()
+        if state.primed and new:
+            matched, failed = await self._assess(new, feed_ref, read_articles=not is_telegram)
+        # Items whose assessment crashed stay unseen, so the next poll tries them again.
+        keys = [k for item in items if item not in failed for k in item.dedup_keys()]
+        now = self.clock()
+        alerts, notices = self._plan(url, feed_ref, matched) if state.primed else ([], [])
+        ids = self.feeds.record_success(
+            url,
+            now=now,
+            title=parsed.title,
+            etag=page.headers.get("etag"),
+            last_modified=page.headers.get("last-modified"),
+            next_poll_at=now + poll_interval_s(self.settings.feed_interval_s, page.headers, parsed.ttl_s, now),
+            item_keys=keys,
+            alerts=alerts,
+            notices=notices,
+        )
+        if not state.primed:
+            logger.info("feed %s: first poll, %d items recorded silently", url, len(items))
+            return PollResult(url, first_poll=True)
+        created = tuple(
+            FeedAlert(alert_id, a.platform, a.channel_id, a.verdict) for alert_id, a in zip(ids, alerts, strict=True)
+            if alert_id
+        )
+        notes = tuple(FeedNotice(n.platform, n.channel_id, n.text) for n in notices)
+        logger.info("feed %s: %d new items, %d matching", url, len(new), len(matched))
+        return PollResult(url, new_items=len(new), alerts=created, notices=notes)
+
+    def _plan(
+        self, url: str, feed_ref: FeedRef, matched: Sequence[tuple[FeedItem, Verdict]]
+    ) -> tuple[list[NewAlert], list[NewNotice]]:
+        """Alerts for the first few matching items per channel, one digest line for the rest: no burst."""
+        alerts: list[NewAlert] = []
+        notices: list[NewNotice] = []
+        if not matched:
+            return alerts, notices
+        shown = matched[: self.max_posts_per_poll]
+        extra = len(matched) - len(shown)
+        for platform, channel_id in self.feeds.subscribers(url):
+            alerts.extend(NewAlert(item.item_id, platform, channel_id, verdict) for item, verdict in shown)
+            if extra:
+                text = f"…and {extra} more matching item{'s' if extra != 1 else ''} from {feed_ref.title or url}"
+                if feed_ref.title:
+                    text += f" ({url})"
+                notices.append(NewNotice(platform, channel_id, text))
+        return alerts, notices
+
+    async def _assess(
+        self, items: Sequence[FeedItem], feed_ref: FeedRef, *, read_articles: bool
+    ) -> tuple[list[tuple[FeedItem, Verdict]], set[FeedItem]]:
+        verdicts: dict[FeedItem, Verdict] = {}
+        failed: set[FeedItem] = set()
+        to_read: list[FeedItem] = []
+        refs = {item: self._article_ref(item, feed_ref) for item in items}
+        for item in items:
+            if not item.match_text.strip():
+                continue  # a photo-only post: nothing to match
+            try:
+                verdict = await self.core.assess(item.match_text, article=refs[item], feed=feed_ref)
+            except Exception:
+                logger.exception("matching an item of %s failed", feed_ref.url)
+                failed.add(item)
+                continue
+            if verdict is not None:
+                verdicts[item] = verdict
+            elif (
+                read_articles
+                and self.settings.feed_read_articles
+                and item.link
+                and len(item.text) < self.short_summary_chars
+            ):
+                to_read.append(item)
+        # Only a summary: the claim may be in the article. Bounded per poll so a big feed cannot fan out.
+        if len(to_read) > MAX_ARTICLE_READS_PER_POLL:
+            logger.info("feed %s: reading %d of %d linked articles", feed_ref.url, MAX_ARTICLE_READS_PER_POLL,
+                        len(to_read))
+        reads = await asyncio.gather(
+            *(self._read(item, feed_ref) for item in to_read[:MAX_ARTICLE_READS_PER_POLL]), return_exceptions=True
+        )
+        for item, read in zip(to_read, reads, strict=False):
+            if isinstance(read, BaseException):
+                logger.error("reading %s failed", item.link, exc_info=read)
+            elif read is not None:
+                verdicts[item] = dataclasses.replace(read, article=refs[item])
+        return [(item, verdicts[item]) for item in items if item in verdicts], failed
+
+    async def _read(self, item: FeedItem, feed_ref: FeedRef) -> Verdict | None:
+        assert item.link is not None
+        async with self._host_slot(item.link):
+            verdict, problem = await self.core.read_and_assess(item.link, feed=feed_ref)
+        if problem is not None:
+            logger.info("could not read %s from %s: %s", item.link, feed_ref.url, problem.code)
+        return verdict
+
+    @staticmethod
+    def _article_ref(item: FeedItem, feed_ref: FeedRef) -> ArticleRef:
+        return ArticleRef(
+            url=item.link or feed_ref.url, title=display_title(item), site=feed_ref.title, published=item.published
+        )
+
+    # -- delivery ---------------------------------------------------------------------------------------------
+
+    async def deliver(self, sender: AlertSender) -> int:
+        """Post pending alerts and notices for the sender's platform, oldest first; how many were posted.
+
+        A row is marked posted only after the sender returns. A failure keeps it pending with a growing delay (and
+        holds back that channel's later rows this round, to keep their order); after many attempts it is given up.
+        """
+        async with self._deliver_lock:
+            posted = 0
+            held: set[str] = set()
+            for row in self.feeds.pending(sender.platform):
+                if row.channel_id in held:
+                    continue
+                if row.next_attempt_at > self.clock():
+                    held.add(row.channel_id)  # waiting for its retry: the channel's later rows wait behind it
+                    continue
+                if not self.feeds.is_subscribed(row.platform, row.channel_id, row.feed_url):
+                    self.feeds.mark(row.id, "cancelled", self.clock())
+                    continue
+                try:
+                    if row.kind == "alert":
+                        alert = FeedAlert(row.id, row.platform, row.channel_id, verdict_from_json(row.payload))
+                        await sender.send_alert(alert)
+                    else:
+                        await sender.send_notice(FeedNotice(row.platform, row.channel_id, row.payload))
+                except Exception as exc:
+                    held.add(row.channel_id)
+                    attempts = row.attempts + 1
+                    give_up = attempts >= DELIVERY_MAX_ATTEMPTS
+                    delay = min(DELIVERY_RETRY_BASE_S * 2 ** (attempts - 1), DELIVERY_RETRY_CAP_S)
+                    self.feeds.mark_retry(
+                        row.id, error=repr(exc), next_attempt_at=self.clock() + delay, give_up=give_up
+                    )
+                    if give_up:
+                        logger.error("giving up on %s %d for %s/%s after %d attempts: %r",
+                                     row.kind, row.id, row.platform, row.channel_id, attempts, exc)
+                    else:
+                        logger.warning("posting %s %d to %s/%s failed (attempt %d), will retry in %.0f s: %r",
+                                       row.kind, row.id, row.platform, row.channel_id, attempts, delay, exc)
+                    continue
+                self.feeds.mark(row.id, "posted", self.clock())
+                posted += 1
+            return posted
+
+    # -- the loop ---------------------------------------------------------------------------------------------
+
+    async def run(self, sender: AlertSender, *, stop: asyncio.Event | None = None, tick_s: float = 30.0) -> None:
+        """Poll due feeds and deliver, every `tick_s`, until `stop` is set; never raises on one feed's failure."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            try:
+                await self.poll_once()
+            except Exception:
+                logger.exception("feed poll round failed")
+            try:
+                await self.deliver(sender)
+            except Exception:
+                logger.exception("feed delivery round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), tick_s)
