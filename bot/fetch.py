@@ -344,7 +344,7 @@ class SafeFetcher:
         try:
             return await self._client.send(request, stream=True)
         except BlockedAddressError as exc:
-            logger.info("blocked address: %s", exc)
+            logger.debug("blocked address: %s", exc)  # the caller logs the one info line
             raise FetchError("blocked_address", url=url) from None
         except ResolveError:
             raise FetchError(
