@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -69,6 +70,7 @@ class Answer:
     body: bytes = b""
     content_type: str = "application/rss+xml; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
 
 
 @dataclass
@@ -87,6 +89,9 @@ class FeedServer:
     answers: dict[str, Answer] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     port: int = 0
+    active: int = 0
+    peak: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -110,6 +115,14 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             etag = answer.headers.get("ETag")
             if answer.status == 200 and etag and headers.get("if-none-match") == etag:
                 answer = Answer(304, b"", answer.content_type, {"ETag": etag})
+            with server.lock:
+                server.active += 1
+                server.peak = max(server.peak, server.active)
+            try:
+                time.sleep(answer.delay_s)  # a slow server, to observe how many requests overlap
+            finally:
+                with server.lock:
+                    server.active -= 1
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
