@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -429,6 +430,18 @@ class SlackHandlers:
             logger.info("could not confirm feedback to %s: %s", user, _slack_error(exc))
 
 
+class _QuietTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that our client overrides it;
+    the client carries that same token, so the warning only alarms operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_bolt_logger = logging.getLogger("bot.adapters.slack.bolt")
+_bolt_logger.addFilter(_QuietTokenWarning())
+
+
 def build_slack_app(
     app: App,
     *,
@@ -453,7 +466,7 @@ def build_slack_app(
         client=client,
         signing_secret=settings.slack_signing_secret.get(),
         process_before_response=process_before_response,
-        logger=logging.getLogger("bot.adapters.slack.bolt"),
+        logger=_bolt_logger,
     )
 
     @bolt.event("message")
@@ -514,7 +527,7 @@ def _start_background(app: App, poster: SlackPoster) -> list[asyncio.Task[None]]
     return tasks
 
 
-async def _serve_http(bolt: AsyncApp, port: int) -> None:
+async def _serve_http(bolt: AsyncApp, port: int, stop: asyncio.Event) -> None:
     from aiohttp import web
     from slack_bolt.app.async_server import AsyncSlackAppServer
 
@@ -524,25 +537,25 @@ async def _serve_http(bolt: AsyncApp, port: int) -> None:
     try:
         await web.TCPSite(runner, host="0.0.0.0", port=port).start()
         logger.info("Slack HTTP mode: listening on port %d at %s", port, EVENTS_PATH)
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await runner.cleanup()
 
 
-async def _serve_socket_mode(bolt: AsyncApp, app_token: str) -> None:
+async def _serve_socket_mode(bolt: AsyncApp, app_token: str, stop: asyncio.Event) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     handler = AsyncSocketModeHandler(bolt, app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     logger.info("Slack Socket Mode: connected")
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
 
 
 async def run_slack(app: App) -> None:
-    """Run the Slack bot until cancelled: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT at /slack/events."""
+    """Run the Slack bot until cancelled or SIGTERM: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT."""
     settings = app.settings
     if not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN is required for --platform slack")
@@ -550,13 +563,21 @@ async def run_slack(app: App) -> None:
     poster = SlackPoster(client, ChannelPacer(1.0))
     bolt = build_slack_app(app, poster=poster)
     await _check_token(client)
+    stop = asyncio.Event()
+    # Containers stop services with SIGTERM: close the server and the store cleanly instead of dying mid-write.
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
     tasks = _start_background(app, poster)
     try:
         if settings.slack_app_token:
-            await _serve_socket_mode(bolt, settings.slack_app_token.get())
+            await _serve_socket_mode(bolt, settings.slack_app_token.get(), stop)
         else:
-            await _serve_http(bolt, settings.port)
+            await _serve_http(bolt, settings.port, stop)
+        logger.info("Slack adapter stopped")
     finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.remove_signal_handler(signal.SIGTERM)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
