@@ -29,6 +29,17 @@ SUGGEST_COLOUR = discord.Colour(0xE67E22)
 INFO_COLOUR = discord.Colour(0x546E7A)
 
 
+def clip_block(text: str, limit: int) -> str:
+    """Shorten multi-line text to `limit` characters, keeping its line breaks (`clip` joins lines)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:\n") + "…"
+
+
 def _escape(text: str) -> str:
     """Text from pages and the library shown literally: no markdown, no masked-link tricks, no mentions."""
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
@@ -72,7 +83,8 @@ def _lines_within(lines: Sequence[str], limit: int) -> str:
 
 
 def _findings_text(finding: Finding, evidence_max: int) -> str:
-    return f"> “{_escape(clip(finding.evidence, evidence_max))}”\n{confidence_text(finding).capitalize()}"
+    confidence = confidence_text(finding)
+    return f"> “{_escape(clip(finding.evidence, evidence_max))}”\n{confidence[0].upper()}{confidence[1:]}"
 
 
 def verdict_embed(verdict: Verdict, *, budget: int = TOTAL_MAX) -> discord.Embed:
@@ -83,7 +95,7 @@ def verdict_embed(verdict: Verdict, *, budget: int = TOTAL_MAX) -> discord.Embed
     top = verdict.top
     embed = discord.Embed(
         title=clip(f"{'Known' if top.level == 'alert' else 'Possible'} narrative: {top.title}", TITLE_MAX),
-        description=clip(_findings_text(top, EVIDENCE_MAX_CHARS), DESCRIPTION_MAX),
+        description=clip_block(_findings_text(top, EVIDENCE_MAX_CHARS), DESCRIPTION_MAX),
         colour=ALERT_COLOUR if top.level == "alert" else SUGGEST_COLOUR,
     )
     if verdict.article is not None and _safe_url(verdict.article.url):
@@ -104,7 +116,7 @@ def verdict_embed(verdict: Verdict, *, budget: int = TOTAL_MAX) -> discord.Embed
             break
         embed.add_field(
             name=clip(f"Also: {other.title}", FIELD_NAME_MAX),
-            value=clip(_findings_text(other, 200), FIELD_VALUE_MAX),
+            value=clip_block(_findings_text(other, 200), FIELD_VALUE_MAX),
             inline=False,
         )
     embed.set_footer(text=clip(f"narrative: {top.narrative_id} · narrative-bot", FOOTER_MAX))
@@ -128,12 +140,13 @@ def fit(embed: discord.Embed, budget: int = TOTAL_MAX) -> discord.Embed:
             break
         target = max(1, size - max(excess, 1))
         if kind == "description":
-            embed.description = clip(embed.description or "", target)
+            embed.description = clip_block(embed.description or "", target)
         elif kind == "title":
             embed.title = clip(embed.title or "", target)
         else:
             field = embed.fields[index]
-            embed.set_field_at(index, name=field.name, value=clip(field.value or "", target), inline=field.inline)
+            value = clip_block(field.value or "", target)
+            embed.set_field_at(index, name=field.name, value=value, inline=field.inline)
     return embed
 
 

@@ -1,0 +1,432 @@
+"""Discord adapter: gateway messages, /narrative commands, feedback buttons and feed alerts, translated for the core."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import signal
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+
+from bot.config import ConfigError
+from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage, MessageOutcome, Verdict
+from bot.render.common import clip
+from bot.render.discord_embed import CONTENT_MAX, problems_text, response_message, verdict_embeds
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.core import Core
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+# Discord's own REST base, remembered before any override so a test (or a second client) can put it back.
+DISCORD_API_BASE = discord.http.Route.BASE
+# Replies and alerts never ping anyone: not the author replied to, not @everyone, not a role named in a page.
+NO_PINGS = discord.AllowedMentions.none()
+_URL = re.compile(r"https?://", re.IGNORECASE)
+FEEDBACK_PREFIX = "nb:fb"
+CUSTOM_ID_MAX = 100
+
+
+# -- REST base and gateway address --------------------------------------------------------------------------------
+
+
+def apply_api_base(base: str | None) -> None:
+    """Point discord.py's REST calls (including interaction responses and followups) at `base`.
+
+    discord.py builds every URL from the class attribute `Route.BASE`, webhooks and interactions included, so the
+    override is process-wide; one bot runs per process.
+    """
+    discord.http.Route.BASE = base.rstrip("/") if base else DISCORD_API_BASE
+
+
+def redirect_gateway(http: discord.http.HTTPClient, gateway: yarl.URL) -> None:
+    """Make this client's websocket go to `gateway` wherever discord.py would use its built-in default address.
+
+    A plain `Client` never asks `GET /gateway/bot`: it connects to `DiscordWebSocket.DEFAULT_GATEWAY` at start and
+    after an invalidated session. Resumes use the `resume_gateway_url` the gateway itself sent, so they follow.
+    """
+    original = http.ws_connect
+    default_host = DiscordWebSocket.DEFAULT_GATEWAY.host
+
+    async def ws_connect(url: str, *, compress: int = 0) -> aiohttp.ClientWebSocketResponse:
+        target = yarl.URL(url)
+        if target.host == default_host:
+            target = gateway.with_query(target.query)
+        logger.debug("gateway connection to %s", target.with_query(None))
+        return await original(str(target), compress=compress)
+
+    http.ws_connect = ws_connect  # type: ignore[method-assign]
+
+
+# -- translation ------------------------------------------------------------------------------------------------
+
+
+def incoming_from_message(message: discord.Message, me: discord.abc.Snowflake | None) -> IncomingMessage | None:
+    """A guild message as the core's IncomingMessage; None for bots, ourselves, DMs and system messages."""
+    if message.author.bot or (me is not None and message.author.id == me.id):
+        return None
+    if message.guild is None or message.type not in (discord.MessageType.default, discord.MessageType.reply):
+        return None
+    if not message.content.strip():
+        return None
+    channel = message.channel
+    return IncomingMessage(
+        platform=PLATFORM,
+        channel_id=str(channel.id),
+        message_id=str(message.id),
+        text=message.content,
+        user_id=str(message.author.id),
+        thread_id=str(channel.id) if isinstance(channel, discord.Thread) else None,
+    )
+
+
+def command_request(interaction: discord.Interaction[Any], text: str) -> CommandRequest:
+    return CommandRequest(PLATFORM, str(interaction.channel_id or ""), text, user_id=str(interaction.user.id))
+
+
+# -- feedback buttons ---------------------------------------------------------------------------------------------
+
+
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"nb:fb:(?P<value>correct|wrong):(?P<nid>[a-z0-9-]+)",
+):
+    """A correct/wrong button whose custom id carries the narrative id, so clicks work after any restart."""
+
+    def __init__(self, value: str, narrative_id: str, label: str | None = None, row: int | None = None) -> None:
+        self.value = value
+        self.narrative_id = narrative_id
+        good = value == "correct"
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.success if good else discord.ButtonStyle.danger,
+                label=clip(label or ("Correct" if good else "Wrong"), 80),
+                emoji="👍" if good else "👎",
+                custom_id=f"{FEEDBACK_PREFIX}:{value}:{narrative_id}",
+                row=row,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> FeedbackButton:
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(match["value"], match["nid"], label, item.row)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        client = interaction.client
+        if not isinstance(client, NarrativeClient):
+            return
+        message_ref = str(interaction.message.id) if interaction.message is not None else ""
+        text = client.app.core.record_feedback(
+            PLATFORM,
+            str(interaction.channel_id or ""),
+            message_ref,
+            self.narrative_id,
+            str(interaction.user.id),
+            self.value,
+        )
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+def feedback_view(verdicts: tuple[Verdict, ...] | list[Verdict]) -> discord.ui.View | None:
+    """One row of correct/wrong buttons per narrative shown (Discord allows five rows)."""
+    seen: list[tuple[str, str]] = []
+    for verdict in verdicts:
+        top = verdict.top
+        custom_id = f"{FEEDBACK_PREFIX}:correct:{top.narrative_id}"
+        if len(custom_id) > CUSTOM_ID_MAX or any(nid == top.narrative_id for nid, _ in seen):
+            continue
+        seen.append((top.narrative_id, top.title))
+    if not seen:
+        return None
+    view = discord.ui.View(timeout=None)
+    several = len(seen[:5]) > 1
+    for row, (nid, title) in enumerate(seen[:5]):
+        view.add_item(FeedbackButton("correct", nid, f"Right: {title}" if several else None, row))
+        view.add_item(FeedbackButton("wrong", nid, f"Wrong: {title}" if several else None, row))
+    return view
+
+
+def _view_kwargs(view: discord.ui.View | None) -> dict[str, Any]:
+    return {"view": view} if view is not None else {}
+
+
+# -- /narrative -------------------------------------------------------------------------------------------------
+
+
+def id_choices(core: Core, current: str, limit: int = 25) -> list[app_commands.Choice[str]]:
+    """Narrative ids for autocomplete: prefix matches, then words in ids and titles, then fuzzy search."""
+    library = core.library.library
+    query = current.strip().lower()
+    ordered: list[str] = []
+    if not query:
+        ordered = sorted(library.ids)
+    else:
+        ordered = [i for i in sorted(library.ids) if i.startswith(query)]
+        ordered += [n.id for n in library.narratives if query in n.id or query in n.title.lower()]
+        ordered += [n.id for n, _ in core.search(current, limit=limit)]
+    choices: list[app_commands.Choice[str]] = []
+    for nid in dict.fromkeys(ordered):
+        narrative = library.get(nid)
+        if narrative is None or len(nid) > 100:
+            continue
+        choices.append(app_commands.Choice(name=clip(f"{nid} — {narrative.title}", 100), value=nid))
+        if len(choices) >= limit:
+            break
+    return choices
+
+
+class NarrativeCommands(app_commands.Group):
+    """`/narrative` with the core's subcommands; each becomes the text the core parses."""
+
+    feeds = app_commands.Group(name="feeds", description="Watch RSS/Atom feeds or Telegram channels in this channel")
+
+    def __init__(self, core: Core) -> None:
+        super().__init__(name="narrative", description="Recognise Kremlin talking points about Russia and the DPRK")
+        self.core = core
+
+    async def answer(
+        self, interaction: discord.Interaction[Any], text: str, *, defer: bool = False, ephemeral: bool = True
+    ) -> None:
+        """Run `text` through the core and answer; `defer` first when the answer may take longer than 3 s."""
+        if defer:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        response = await self.core.handle_command(command_request(interaction, text))
+        content, embeds = response_message(response)
+        kwargs: dict[str, Any] = {"content": content or None, "embeds": embeds, "allowed_mentions": NO_PINGS}
+        kwargs.update(_view_kwargs(feedback_view(response.verdicts)))
+        if interaction.response.is_done():
+            await interaction.followup.send(**kwargs, ephemeral=response.ephemeral)
+        else:
+            await interaction.response.send_message(**kwargs, ephemeral=response.ephemeral)
+
+    @app_commands.command(name="help", description="What the bot does and how to use it")
+    async def help_(self, interaction: discord.Interaction[Any]) -> None:
+        await self.answer(interaction, "help")
+
+    @app_commands.command(name="list", description="Every narrative in the library")
+    async def list_(self, interaction: discord.Interaction[Any]) -> None:
+        await self.answer(interaction, "list")
+
+    @app_commands.command(name="show", description="A narrative with its debunk and sources")
+    @app_commands.rename(narrative_id="id")
+    @app_commands.describe(narrative_id="The narrative's id (start typing to search)")
+    async def show(self, interaction: discord.Interaction[Any], narrative_id: str) -> None:
+        await self.answer(interaction, f"show {narrative_id}")
+
+    @show.autocomplete("narrative_id")
+    async def _show_ids(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+        return id_choices(self.core, current)
+
+    @app_commands.command(name="search", description="Find narratives by words")
+    @app_commands.describe(words="Words from a claim, title or topic")
+    async def search(self, interaction: discord.Interaction[Any], words: str) -> None:
+        await self.answer(interaction, f"search {words}")
+
+    @app_commands.command(name="check", description="Check a text or a link for known narratives")
+    @app_commands.describe(text="A text or one URL", public="Show the result to the channel (default: only you)")
+    async def check(self, interaction: discord.Interaction[Any], text: str, public: bool = False) -> None:
+        command = f"check --public {text}" if public else f"check {text}"
+        # Reading a page can take longer than the 3 s Discord gives an interaction: acknowledge first.
+        await self.answer(interaction, command, defer=bool(_URL.search(text)), ephemeral=not public)
+
+    @feeds.command(name="add", description="Watch a feed (RSS/Atom URL or @telegram_channel) in this channel")
+    @app_commands.describe(url="Feed URL, t.me link or @channel")
+    async def feeds_add(self, interaction: discord.Interaction[Any], url: str) -> None:
+        await self.answer(interaction, f"feeds add {url}")
+
+    @feeds.command(name="remove", description="Stop watching a feed in this channel")
+    @app_commands.describe(url="A feed this channel watches")
+    async def feeds_remove(self, interaction: discord.Interaction[Any], url: str) -> None:
+        await self.answer(interaction, f"feeds remove {url}")
+
+    @feeds_remove.autocomplete("url")
+    async def _watched(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+        subs = self.core.store.subscriptions(PLATFORM, str(interaction.channel_id or ""))
+        urls = [s.feed_url for s in subs if current.lower() in s.feed_url.lower() and len(s.feed_url) <= 100]
+        return [app_commands.Choice(name=u, value=u) for u in urls[:25]]
+
+    @feeds.command(name="list", description="Feeds watched in this channel")
+    async def feeds_list(self, interaction: discord.Interaction[Any]) -> None:
+        await self.answer(interaction, "feeds list")
+
+
+# -- feed alerts ------------------------------------------------------------------------------------------------
+
+
+class DiscordAlertSender:
+    """The feed poller's AlertSender for Discord: the same card as a chat reply, in the subscribed channel."""
+
+    platform = PLATFORM
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def _channel(self, channel_id: str) -> discord.abc.Messageable:
+        channel = self.client.get_channel(int(channel_id))
+        if channel is None:
+            channel = await self.client.fetch_channel(int(channel_id))
+        if not isinstance(channel, discord.abc.Messageable):
+            raise TypeError(f"Discord channel {channel_id} cannot take messages")
+        return channel
+
+    async def send_alert(self, alert: FeedAlert) -> None:
+        channel = await self._channel(alert.channel_id)
+        view = feedback_view([alert.verdict])
+        await channel.send(embeds=verdict_embeds([alert.verdict]), allowed_mentions=NO_PINGS, **_view_kwargs(view))
+
+    async def send_notice(self, notice: FeedNotice) -> None:
+        channel = await self._channel(notice.channel_id)
+        await channel.send(content=clip(notice.text, CONTENT_MAX), allowed_mentions=NO_PINGS)
+
+
+# -- the client -------------------------------------------------------------------------------------------------
+
+
+class NarrativeClient(discord.Client):
+    """Translates Discord events into core calls and draws the core's answers as embeds."""
+
+    def __init__(self, app: App) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True  # privileged: also enabled in the Developer Portal (see the README)
+        super().__init__(intents=intents, allowed_mentions=NO_PINGS)
+        self.app = app
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(NarrativeCommands(app.core))
+        self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
+        self.alert_sender = DiscordAlertSender(self)
+        self.gateway_url: yarl.URL | None = None
+        self.poller_task: asyncio.Task[None] | None = None
+
+    async def login(self, token: str) -> None:
+        # Before login: discord.py's first REST call (GET /users/@me) must already go to the configured base.
+        apply_api_base(self.app.settings.discord_api_base)
+        await super().login(token)
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(FeedbackButton)
+        await self._resolve_gateway()
+        await self.sync_commands()
+
+    async def _resolve_gateway(self) -> None:
+        settings = self.app.settings
+        url = settings.discord_gateway_url
+        if not url and settings.discord_api_base:
+            # With REST moved, the gateway must move too: ask that API where its gateway is.
+            _shards, url, _limits = await self.http.get_bot_gateway()
+        if url:
+            self.gateway_url = yarl.URL(url)
+            redirect_gateway(self.http, self.gateway_url)
+            logger.info("gateway: %s", self.gateway_url.with_query(None))
+
+    async def sync_commands(self) -> None:
+        guild_id = self.app.settings.discord_guild_id
+        try:
+            if guild_id:
+                # A guild's commands update at once; global ones can take a while to reach every client.
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                logger.info("synced %d application commands to guild %s", len(synced), guild_id)
+            else:
+                synced = await self.tree.sync()
+                logger.info("synced %d application commands globally", len(synced))
+        except discord.HTTPException:
+            # Commands already registered keep working; messages and buttons don't need a fresh sync.
+            logger.exception("syncing application commands failed")
+
+    async def on_ready(self) -> None:
+        logger.info("connected to Discord as %s (%s)", self.user, self.user.id if self.user else "?")
+        self.start_feed_polling()
+
+    def start_feed_polling(self) -> None:
+        """Start the feed poller once (on_ready fires again after every reconnect)."""
+        poller = getattr(self.app, "feed_poller", None)
+        if poller is None or self.poller_task is not None:
+            return
+        self.poller_task = asyncio.create_task(poller.run(self.alert_sender), name="feed-poller")
+        self.poller_task.add_done_callback(_log_task_end)
+
+    async def on_message(self, message: discord.Message) -> None:
+        incoming = incoming_from_message(message, self.user)
+        if incoming is None:
+            return
+        outcome = await self.app.core.handle_message(incoming)
+        if outcome.duplicate or not outcome.should_reply:
+            return
+        try:
+            await self.reply(message, outcome)
+        except discord.HTTPException:
+            logger.exception("could not reply to message %s in channel %s", message.id, message.channel.id)
+            self.app.core.reply_failed(incoming)
+
+    async def reply(self, message: discord.Message, outcome: MessageOutcome) -> discord.Message:
+        embeds = verdict_embeds(outcome.verdicts)
+        content = problems_text(outcome.problems) if outcome.problems else None
+        kwargs: dict[str, Any] = {"embeds": embeds} if embeds else {}
+        kwargs.update(_view_kwargs(feedback_view(outcome.verdicts)))
+        # A reply even if the original is deleted meanwhile (then posted without the reference, not lost).
+        reference = message.to_reference(fail_if_not_exists=False)
+        return await message.channel.send(content=content, reference=reference, allowed_mentions=NO_PINGS, **kwargs)
+
+    async def _on_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        logger.error("command failed", exc_info=error)
+        text = "Something went wrong with that command; it has been logged."
+        with contextlib.suppress(discord.HTTPException):
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+
+    async def close(self) -> None:
+        if self.poller_task is not None:
+            self.poller_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.poller_task
+        await super().close()
+
+
+def _log_task_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("feed poller stopped", exc_info=task.exception())
+
+
+def build_discord_client(app: App) -> NarrativeClient:
+    return NarrativeClient(app)
+
+
+async def run_discord(app: App) -> None:
+    """Run the Discord bot until the connection ends or the process is asked to stop."""
+    token = app.settings.discord_token.get()
+    if not token:
+        raise ConfigError("DISCORD_TOKEN is required to run on Discord")
+    client = build_discord_client(app)
+    _stop_on_signals(client.close)
+    async with client:
+        await client.start(token)
+
+
+def _stop_on_signals(close: Callable[[], Awaitable[None]]) -> None:
+    """SIGTERM (a container stop) closes the gateway cleanly, so the store and HTTP clients close too."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(close()))
