@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 FIXTURES = Path(__file__).parent / "fixtures"
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test"
+APP_TOKEN = "xapp-1-test"
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 TEAM_ID = "T0001"
@@ -45,6 +46,8 @@ class FakeSlackApi:
     rate_limited: list[str] = field(default_factory=list)
     port: int = 0
     _runner: web.AppRunner | None = None
+    socket_received: list[dict[str, Any]] = field(default_factory=list)
+    _socket: web.WebSocketResponse | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _ts: int = 0
 
@@ -59,6 +62,7 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
+        app.router.add_get("/socket", self._websocket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -95,6 +99,10 @@ class FakeSlackApi:
             self.rate_limited.append(method)
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
         self._record(method, params, request)
+        if method == "apps.connections.open":  # Socket Mode: the only method that takes the app-level token
+            if request.headers.get("Authorization") != f"Bearer {APP_TOKEN}":
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
         if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if method == "auth.test":
@@ -118,6 +126,41 @@ class FakeSlackApi:
             return web.json_response({"ok": True, "message_ts": f"{int(time.time())}.999999"})
         return web.json_response({"ok": True})
 
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._socket = ws
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0001"}})
+        self._changed.set()
+        async for message in ws:
+            if message.type == web.WSMsgType.TEXT:
+                self.socket_received.append(json.loads(message.data))
+                self._changed.set()
+        return ws
+
+    async def socket_send(self, envelope: dict[str, Any], timeout: float = 15.0) -> dict[str, Any]:
+        """Push a Socket Mode envelope to the connected app and return its acknowledgement."""
+        await self._until(lambda: self._socket is not None, timeout, "a Socket Mode connection")
+        assert self._socket is not None
+        await self._socket.send_json(envelope)
+        envelope_id = envelope["envelope_id"]
+
+        def acked() -> bool:
+            return any(m.get("envelope_id") == envelope_id for m in self.socket_received)
+
+        await self._until(acked, timeout, f"the ack of {envelope_id}")
+        return next(m for m in self.socket_received if m.get("envelope_id") == envelope_id)
+
+    async def _until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not condition():
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"no {what} within {timeout}s; saw {[c.method for c in self.calls]}")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.2))
+
     async def _response(self, request: web.Request) -> web.Response:
         params = await self._params(request)
         params["_name"] = request.match_info["name"]
@@ -129,15 +172,7 @@ class FakeSlackApi:
 
     async def wait_for(self, method: str, count: int = 1, timeout: float = 15.0) -> list[Call]:
         """The first `count` calls to `method`, waiting for them to arrive."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.calls_to(method)) < count:
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                seen = [c.method for c in self.calls]
-                raise AssertionError(f"expected {count} {method} call(s) within {timeout}s; saw {seen}")
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.2))
+        await self._until(lambda: len(self.calls_to(method)) >= count, timeout, f"{count} {method} call(s)")
         return self.calls_to(method)[:count]
 
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 import socket
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -17,8 +18,8 @@ from bot.config import Secret
 from bot.models import ArticleRef, FeedAlert, FeedNotice, FeedRef, Finding, SourceLink, Verdict
 from bot.ports import AlertSender
 from bot.render.slack_blocks import SlackMessage
-from tests.slack.conftest import rig_settings
-from tests.slack.fakeslack import BOT_TOKEN, FakeSlackApi, PageServer
+from tests.slack.conftest import narrative, rig_settings
+from tests.slack.fakeslack import APP_TOKEN, BOT_TOKEN, FakeSlackApi, PageServer, message_event, slash_command
 
 
 @pytest.mark.parametrize(
@@ -185,4 +186,31 @@ async def test_run_slack_refuses_a_rejected_token(tmp_path: Path, api: FakeSlack
         with pytest.raises(ConfigError, match="invalid_auth"):
             await asyncio.wait_for(run_slack(app), 10)
     finally:
+        await app.aclose()
+
+
+async def test_run_slack_in_socket_mode(tmp_path: Path, api: FakeSlackApi, pages: PageServer) -> None:
+    app = build_app(
+        rig_settings(tmp_path, api, pages, slack_app_token=Secret(APP_TOKEN), slack_signing_secret=Secret(""))
+    )
+    task = asyncio.create_task(run_slack(app))
+    try:
+        async with asyncio.timeout(60):
+            event = json.loads(message_event(f"<{pages.url('/propaganda')}>", event_id="EvWS", ts="888.0001"))
+            ack = await api.socket_send({"envelope_id": "env-1", "type": "events_api", "payload": event})
+            assert ack == {"envelope_id": "env-1"}
+            (post,) = await api.wait_for("chat.postMessage")
+            assert post.params["thread_ts"] == "888.0001"
+            # Slack re-sends over the socket too (retry_attempt): no second reply
+            await api.socket_send({"envelope_id": "env-2", "type": "events_api", "payload": event, "retry_attempt": 1})
+            command = dict(parse_qsl(slash_command("show sanctions-illegitimate", api.response_url())))
+            answer = await api.socket_send(
+                {"envelope_id": "env-3", "type": "slash_commands", "payload": command, "accepts_response_payload": True}
+            )
+            assert narrative().title in answer["payload"]["text"]
+            assert len(api.calls_to("chat.postMessage")) == 1
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
         await app.aclose()
