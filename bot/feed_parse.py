@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import email.utils
 import hashlib
 import html
 import logging
@@ -270,3 +271,39 @@ def display_title(item: FeedItem, limit: int = 120) -> str | None:
         return None
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
+
+# -- polling hints -------------------------------------------------------------------------------------------
+
+MIN_INTERVAL_S = 120.0
+MAX_INTERVAL_S = 6 * 3600.0
+
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+
+
+def _retry_after_s(value: str, now: float) -> float | None:
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return float(when.timestamp()) - now
+
+
+def poll_interval_s(base_s: float, headers: Mapping[str, str], ttl_s: float | None, now: float) -> float:
+    """The next poll's delay: the configured interval, lengthened (never shortened) by the server's hints.
+
+    Cache-Control max-age, Retry-After and RSS <ttl> say when new content can appear at the earliest; a shorter
+    hint than our interval is no reason to poll faster. Bounded to [2 min, 6 h].
+    """
+    hints = [base_s]
+    match = _MAX_AGE.search(headers.get("cache-control", ""))
+    if match:
+        hints.append(float(match.group(1)))
+    retry_after = _retry_after_s(headers.get("retry-after", ""), now) if headers.get("retry-after") else None
+    if retry_after is not None:
+        hints.append(retry_after)
+    if ttl_s is not None:
+        hints.append(ttl_s)
+    return min(max(max(hints), MIN_INTERVAL_S), MAX_INTERVAL_S)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -354,3 +355,37 @@ def read_feeds_file(path: Path, default_platform: str) -> list[tuple[str, str, s
     if problems:
         raise FeedsFileError(f"{path}:\n  " + "\n  ".join(problems))
     return out
+
+
+def canonical_feed_url(raw: str) -> str | None:
+    """A canonical feed URL from what a person typed (`<url>`, `@channel` for Telegram); None if not http(s)."""
+    from bot.links import canonicalize_url
+
+    raw = raw.strip().strip("<>").split("|")[0]
+    short = re.fullmatch(r"@([A-Za-z0-9_]{4,64})", raw)
+    if short:
+        raw = f"https://t.me/s/{short.group(1)}"
+    try:
+        return canonicalize_url(raw)
+    except ValueError:
+        return None
+
+
+def load_default_feeds(store: Store, path: Path, default_platform: str) -> int:
+    """Subscribe the channels listed in a feeds file (idempotent: run at every start); how many were new.
+
+    Raises FeedsFileError naming the file and entry when it is invalid.
+    """
+    added = 0
+    problems = []
+    for platform, channel_id, raw in read_feeds_file(path, default_platform):
+        url = canonical_feed_url(raw)
+        if url is None:
+            problems.append(f"{raw!r} is not an http(s) URL")
+            continue
+        added += store.add_subscription(platform, channel_id, url, created_by="feeds-file")
+    if problems:
+        raise FeedsFileError(f"{path}: " + "; ".join(problems))
+    if added:
+        logger.info("subscribed %d feed(s) from %s", added, path)
+    return added

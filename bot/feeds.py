@@ -5,17 +5,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import email.utils
 import logging
-import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot.feed_parse import FeedItem, FeedParseError, ParsedFeed, display_title, parse_feed, parse_telegram
-from bot.feed_store import FeedState, FeedStore, ItemKey, NewAlert, NewNotice, verdict_from_json
+from bot.feed_parse import (
+    FeedItem,
+    FeedParseError,
+    ParsedFeed,
+    display_title,
+    parse_feed,
+    parse_telegram,
+    poll_interval_s,
+)
+from bot.feed_store import (
+    FeedState,
+    FeedStore,
+    ItemKey,
+    NewAlert,
+    NewNotice,
+    verdict_from_json,
+)
 from bot.models import ArticleRef, FeedAlert, FeedNotice, FeedRef, Verdict
 from bot.ports import AlertSender
 
@@ -27,8 +40,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MIN_INTERVAL_S = 120.0
-MAX_INTERVAL_S = 6 * 3600.0
 BACKOFF_BASE_S = 300.0  # 5 min × 2^(failures-1): 5, 10, 20 min ... capped
 BACKOFF_CAP_S = 12 * 3600.0
 MAX_FAILURES = 10
@@ -62,52 +73,6 @@ class PollResult:
 def backoff_s(failures: int) -> float:
     """Delay before the next try after `failures` consecutive failures."""
     return min(BACKOFF_BASE_S * float(2 ** max(failures - 1, 0)), BACKOFF_CAP_S)
-
-
-_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
-
-
-def _retry_after_s(value: str, now: float) -> float | None:
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return float(when.timestamp()) - now
-
-
-def poll_interval_s(base_s: float, headers: Mapping[str, str], ttl_s: float | None, now: float) -> float:
-    """The next poll's delay: the configured interval, lengthened (never shortened) by the server's hints.
-
-    Cache-Control max-age, Retry-After and RSS <ttl> say when new content can appear at the earliest; a shorter
-    hint than our interval is no reason to poll faster. Bounded to [2 min, 6 h].
-    """
-    hints = [base_s]
-    match = _MAX_AGE.search(headers.get("cache-control", ""))
-    if match:
-        hints.append(float(match.group(1)))
-    retry_after = _retry_after_s(headers.get("retry-after", ""), now) if headers.get("retry-after") else None
-    if retry_after is not None:
-        hints.append(retry_after)
-    if ttl_s is not None:
-        hints.append(ttl_s)
-    return min(max(max(hints), MIN_INTERVAL_S), MAX_INTERVAL_S)
-
-
-def canonical_feed_url(raw: str) -> str | None:
-    """A canonical feed URL from what a person typed (`<url>`, `@channel` for Telegram); None if not http(s)."""
-    from bot.links import canonicalize_url
-
-    raw = raw.strip().strip("<>").split("|")[0]
-    short = re.fullmatch(r"@([A-Za-z0-9_]{4,64})", raw)
-    if short:
-        raw = f"https://t.me/s/{short.group(1)}"
-    try:
-        return canonicalize_url(raw)
-    except ValueError:
-        return None
 
 
 def _looks_like_telegram(page: FetchedPage) -> bool:
@@ -419,3 +384,4 @@ class FeedPoller:
                 logger.exception("feed delivery round failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), tick_s)
+

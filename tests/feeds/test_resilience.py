@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.feed_parse import MAX_INTERVAL_S, MIN_INTERVAL_S, poll_interval_s
 from bot.feed_store import FeedStore
-from bot.feeds import MAX_INTERVAL_S, MIN_INTERVAL_S, backoff_s, poll_interval_s
+from bot.feeds import backoff_s
 from tests.feeds.conftest import RigFactory
 from tests.feeds.helpers import FIXTURES, Answer, FakeClock, FeedServer, Item, RecordingSender, propaganda_texts, rss
 from tests.feeds.test_poller import bad_item, neutral_items
