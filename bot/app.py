@@ -14,6 +14,7 @@ from bot.store import Store
 from matchers import Thresholds
 
 if TYPE_CHECKING:
+    from bot.feeds import FeedPoller
     from bot.fetch import SafeFetcher
     from bot.reader import ArticleReader
 
@@ -52,6 +53,7 @@ class App:
     fetcher: SafeFetcher
     reader: ArticleReader
     core: Core
+    feed_poller: FeedPoller
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()
@@ -74,4 +76,22 @@ def build_app(settings: Settings) -> App:
     fetcher = build_fetcher(settings)
     reader = ArticleReader(fetcher)
     core = Core(library, store, settings, reader=reader)
-    return App(settings=settings, store=store, library=library, fetcher=fetcher, reader=reader, core=core)
+    feed_poller = build_feed_poller(settings, store, fetcher, core)
+    return App(
+        settings=settings, store=store, library=library, fetcher=fetcher, reader=reader, core=core,
+        feed_poller=feed_poller,
+    )
+
+
+def build_feed_poller(settings: Settings, store: Store, fetcher: SafeFetcher, core: Core) -> FeedPoller:
+    """The feed poller, after subscribing the default feeds from Settings.feeds_file (idempotent)."""
+    from bot.config import ConfigError
+    from bot.feed_store import FeedsFileError, load_default_feeds
+    from bot.feeds import FeedPoller
+
+    if settings.feeds_file is not None:
+        try:
+            load_default_feeds(store, settings.feeds_file, settings.platform())
+        except FeedsFileError as exc:
+            raise ConfigError(f"NARRATIVE_BOT_FEEDS_FILE: {exc}") from None
+    return FeedPoller(store, fetcher, core, settings)

@@ -72,7 +72,7 @@ class ConsoleSession:
 async def run_console(app: App, stdin: TextIO, stdout: TextIO) -> None:
     session = ConsoleSession(app.core)
     print(BANNER, file=stdout, flush=True)
-    poller_task = _start_feed_polling(app, session)
+    poller_task = _start_feed_polling(app, session, stdout)
     try:
         while True:
             line = await asyncio.to_thread(stdin.readline)
@@ -96,12 +96,30 @@ def _flush(session: ConsoleSession, stdout: TextIO) -> None:
         print(file=stdout, flush=True)
 
 
-def _start_feed_polling(app: App, session: ConsoleSession) -> asyncio.Task[None] | None:
+class _PrintingSender:
+    """Posts feed alerts through the session and prints them at once, not only after the next typed line."""
+
+    platform = PLATFORM
+
+    def __init__(self, session: ConsoleSession, stdout: TextIO) -> None:
+        self.session = session
+        self.stdout = stdout
+
+    async def send_alert(self, alert: FeedAlert) -> None:
+        await self.session.send_alert(alert)
+        _flush(self.session, self.stdout)
+
+    async def send_notice(self, notice: FeedNotice) -> None:
+        await self.session.send_notice(notice)
+        _flush(self.session, self.stdout)
+
+
+def _start_feed_polling(app: App, session: ConsoleSession, stdout: TextIO) -> asyncio.Task[None] | None:
     poller = getattr(app, "feed_poller", None)
     if poller is None:
         return None
 
     async def loop() -> None:
-        await poller.run(session)
+        await poller.run(_PrintingSender(session, stdout))
 
     return asyncio.create_task(loop())
