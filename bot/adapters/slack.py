@@ -293,8 +293,9 @@ def _subcommand(text: str) -> str:
     return text.strip().partition(" ")[0].lower()
 
 
-def _command_payload(response: CommandResponse) -> dict[str, Any]:
-    message = render_response(response)
+def _command_payload(response: CommandResponse, command: Mapping[str, Any]) -> dict[str, Any]:
+    # Feedback on a check result refers to that invocation; trigger ids are unique per command.
+    message = render_response(response, f"command:{command.get('trigger_id') or command.get('channel_id', '')}")
     return {
         **message.as_kwargs(),
         "response_type": "ephemeral" if response.ephemeral else "in_channel",
@@ -357,9 +358,11 @@ class SlackHandlers:
             self.core.reply_failed(message)
 
     async def _maybe_react(self, message: IncomingMessage) -> None:
+        from bot.links import find_links
+
         name = self.settings.no_match_reaction
         # React only when a link was read: a reaction on every chat line would be noise.
-        if not name or "http" not in message.text:
+        if not name or not find_links(message.text, limit=1):
             return
         try:
             await self.poster.react(message.channel_id, message.message_id, name)
@@ -388,7 +391,7 @@ class SlackHandlers:
         except Exception:
             logger.exception("/narrative %s failed", _subcommand(request.text))
             response = CommandResponse("Something went wrong; it has been logged.", error=True)
-        await ack(**_command_payload(response))
+        await ack(**_command_payload(response, command))
 
     async def run_slow_command(self, command: Mapping[str, Any], respond: AsyncRespond) -> None:
         request = self.command_request(command)
@@ -399,7 +402,7 @@ class SlackHandlers:
         except Exception:
             logger.exception("/narrative %s failed", _subcommand(request.text))
             response = CommandResponse("Something went wrong; it has been logged.", error=True)
-        payload = _command_payload(response)
+        payload = _command_payload(response, command)
         await respond(
             text=payload["text"],
             blocks=payload["blocks"],
@@ -411,7 +414,7 @@ class SlackHandlers:
 
     # -- feedback buttons ------------------------------------------------------------------------------------
 
-    async def on_feedback(self, body: Mapping[str, Any], action: Mapping[str, Any]) -> None:
+    async def on_feedback(self, body: Mapping[str, Any], action: Mapping[str, Any], respond: AsyncRespond) -> None:
         value = FEEDBACK_ACTIONS.get(str(action.get("action_id", "")))
         parsed = parse_feedback_value(str(action.get("value", "")))
         user = str((body.get("user") or {}).get("id", ""))
@@ -427,7 +430,9 @@ class SlackHandlers:
         try:
             await self.poster.ephemeral(channel, user, thanks, thread_ts=thread_ts)
         except SlackApiError as exc:
-            logger.info("could not confirm feedback to %s: %s", user, _slack_error(exc))
+            # Not in that channel (a card from a command answer): the click's response URL still reaches the user.
+            logger.info("chat.postEphemeral failed (%s); answering through the response URL", _slack_error(exc))
+            await respond(text=thanks, response_type="ephemeral", replace_original=False)
 
 
 class _QuietTokenWarning(logging.Filter):
@@ -482,9 +487,9 @@ def build_slack_app(
 
     bolt.command(COMMAND)(ack=ack_command, lazy=[run_slow_command])
 
-    async def feedback(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def feedback(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        await handlers.on_feedback(body, action)
+        await handlers.on_feedback(body, action, respond)
 
     bolt.action(ACTION_CORRECT)(feedback)
     bolt.action(ACTION_WRONG)(feedback)

@@ -37,13 +37,15 @@ class Call:
 class FakeSlackApi:
     """Answers auth.test and records chat.postMessage & co., like bolt-python's tests/mock_web_api_server.
 
-    `rate_limit_once` names methods that get one HTTP 429 with `Retry-After: 1` before succeeding.
+    `rate_limit_once` names methods that get one HTTP 429 with `Retry-After: 1` before succeeding; `errors`
+    makes a method fail the way Slack does (HTTP 200, `ok: false`).
     Posts to `response_url(...)` are recorded as the method `response_url`.
     """
 
     calls: list[Call] = field(default_factory=list)
     rate_limit_once: set[str] = field(default_factory=set)
     rate_limited: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # method -> Slack error to answer with
     port: int = 0
     _runner: web.AppRunner | None = None
     socket_received: list[dict[str, Any]] = field(default_factory=list)
@@ -105,6 +107,8 @@ class FakeSlackApi:
             return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
         if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        if method in self.errors:
+            return web.json_response({"ok": False, "error": self.errors[method]})
         if method == "auth.test":
             return web.json_response(
                 {

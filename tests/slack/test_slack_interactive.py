@@ -63,6 +63,8 @@ async def test_check_link_is_acked_at_once_and_answered_publicly_through_the_res
     assert answer.params["response_type"] == "in_channel"  # --public: the channel sees the result
     assert narrative().title in json.dumps(answer.params["blocks"], ensure_ascii=False)
     assert answer.params["text"].startswith("Narrative found.")
+    buttons = [e for b in answer.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons[0]["value"] == "sanctions-illegitimate|command:1.2.3"  # feedback names this invocation
 
 
 async def test_check_text_is_private_by_default(rig: SlackRig) -> None:
@@ -119,6 +121,16 @@ async def test_feedback_click_is_stored_and_acknowledged(rig: SlackRig) -> None:
     # changing one's mind replaces the vote rather than adding one
     await click(rig, "feedback_wrong", "sanctions-illegitimate|111.0001")
     assert [r.value for r in rig.app.store.feedback("sanctions-illegitimate")] == ["wrong"]
+
+
+async def test_feedback_where_the_bot_cannot_post_is_confirmed_through_the_response_url(rig: SlackRig) -> None:
+    rig.api.errors["chat.postEphemeral"] = "not_in_channel"
+    await click(rig, "feedback_wrong", "sanctions-illegitimate|command:1.2.3")
+    assert [r.value for r in rig.app.store.feedback("sanctions-illegitimate")] == ["wrong"]
+    (answer,) = await rig.api.wait_for("response_url")
+    assert answer.params["response_type"] == "ephemeral"
+    assert answer.params["replace_original"] is False
+    assert "wrong" in answer.params["text"]
 
 
 async def test_malformed_feedback_value_is_acked_and_ignored(rig: SlackRig) -> None:

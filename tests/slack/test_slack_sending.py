@@ -158,7 +158,7 @@ async def test_run_slack_serves_http_and_starts_the_feed_poller(
             started.set()
             await asyncio.Event().wait()
 
-    app.feed_poller = Poller()  # type: ignore[attr-defined]
+    app.feed_poller = Poller()  # type: ignore[assignment]
     task = asyncio.create_task(run_slack(app))
     try:
         await asyncio.wait_for(started.wait(), 10)
