@@ -313,7 +313,11 @@ class Core:
             subs = self.store.subscriptions(request.platform, request.channel_id)
             if not subs:
                 return CommandResponse("This channel watches no feeds. Add one with `/narrative feeds add URL`.")
-            return CommandResponse("Feeds watched here:\n" + "\n".join(f"• {s.feed_url}" for s in subs))
+            from bot.feed_store import FeedStore, describe_feed_state
+
+            feeds = FeedStore(self.store)
+            lines = [f"• {s.feed_url}{describe_feed_state(feeds.state(s.feed_url))}" for s in subs]
+            return CommandResponse("Feeds watched here:\n" + "\n".join(lines))
         if action in ("add", "remove") and len(args) == 1:
             url = _clean_feed_url(args[0])
             if url is None:

@@ -77,19 +77,9 @@ _FEED_COLUMNS = (
 
 
 def _state(row: Any) -> FeedState:
-    return FeedState(
-        url=row["url"],
-        title=row["title"],
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        primed=bool(row["primed"]),
-        next_poll_at=float(row["next_poll_at"]),
-        last_poll_at=row["last_poll_at"],
-        last_ok_at=row["last_ok_at"],
-        failures=int(row["failures"]),
-        last_error=row["last_error"],
-        disabled_at=row["disabled_at"],
-    )
+    data = dict(row)
+    data.update(primed=bool(data["primed"]), next_poll_at=float(data["next_poll_at"]), failures=int(data["failures"]))
+    return FeedState(**data)
 
 
 # -- verdicts as JSON (pending alerts outlive the process) ------------------------------------------------------
@@ -389,3 +379,14 @@ def load_default_feeds(store: Store, path: Path, default_platform: str) -> int:
     if added:
         logger.info("subscribed %d feed(s) from %s", added, path)
     return added
+
+
+def describe_feed_state(state: FeedState | None) -> str:
+    """A short status suffix for `/narrative feeds list`: disabled, failing, or when it was last read."""
+    if state is None or state.last_poll_at is None:
+        return " — not polled yet"
+    if state.disabled:
+        return f" — disabled after {state.failures} failures ({state.last_error}); remove and add it to retry"
+    if state.failures:
+        return f" — failing ({state.failures} in a row: {state.last_error})"
+    return " — ok" + (f" ({state.title})" if state.title else "")

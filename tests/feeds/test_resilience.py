@@ -7,6 +7,7 @@ import pytest
 from bot.feed_parse import MAX_INTERVAL_S, MIN_INTERVAL_S, poll_interval_s
 from bot.feed_store import FeedStore
 from bot.feeds import backoff_s
+from bot.models import CommandRequest
 from tests.feeds.conftest import RigFactory
 from tests.feeds.helpers import FIXTURES, Answer, FakeClock, FeedServer, Item, RecordingSender, propaganda_texts, rss
 from tests.feeds.test_poller import bad_item, neutral_items
@@ -43,6 +44,8 @@ async def test_failing_feed_backs_off_then_is_disabled_with_a_notice(
     sender = RecordingSender("slack")
     assert await rig.poller.deliver(sender) == 2
     assert all("Stopped watching" in n.text and url in n.text for n in sender.notices)
+    listed = await rig.core.handle_command(CommandRequest("slack", "C1", "/narrative feeds list"))
+    assert url in listed.text and "disabled after 10 failures" in listed.text
 
 
 async def test_force_ignores_backoff_and_success_resets_failures(
