@@ -57,7 +57,7 @@ async def start_page_server(pages: dict[str, bytes]) -> PageServer:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     assert site._server is not None
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[attr-defined,union-attr]
     return PageServer(port, runner)
 
 

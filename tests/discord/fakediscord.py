@@ -162,7 +162,7 @@ class FakeDiscord:
     def calls(self, method: str, prefix: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
 
-    async def wait_for(self, method: str, prefix: str, timeout: float = 20.0) -> Recorded:
+    async def wait_for(self, method: str, prefix: str, timeout: float = 10.0) -> Recorded:
         async def first() -> Recorded:
             async with self.posted:
                 while not self.calls(method, prefix):
@@ -325,7 +325,7 @@ class FakeDiscord:
         await site.start()
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined,union-attr]
 
     async def stop(self) -> None:
         if self._runner is not None:

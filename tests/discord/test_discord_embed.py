@@ -56,7 +56,7 @@ def assert_within_limits(embeds: list[discord.Embed]) -> None:
     assert len(embeds) <= 10
     total = 0
     for embed in embeds:
-        data: dict[str, Any] = embed.to_dict()
+        data: dict[str, Any] = dict(embed.to_dict())
         assert len(data.get("title", "")) <= 256
         assert len(data.get("description", "")) <= 4096
         fields = data.get("fields", [])
