@@ -7,6 +7,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -18,6 +19,7 @@ from matchers.index import (
     CompiledLibrary,
     TextTokens,
     analyse,
+    cue_key,
     prefixes,
 )
 from matchers.library import Library
@@ -34,6 +36,9 @@ CRITICAL_FACTOR = 0.7  # the sentence reports or refutes the claim ("propaganda 
 PAIR_FACTOR = 0.96  # two-sentence windows score a little below one sentence that says it all
 SHORT_TEXT_TOKENS = 7  # texts with fewer content words need stronger evidence
 CANDIDATES_PER_WINDOW = 24
+CANDIDATE_STEMS = 8
+REFINED_PER_WINDOW = 8  # candidates that get rapidfuzz credit for near forms
+PAIR_MIN_SCORE = 15.0
 BETA2 = 4.0  # F-beta with beta 2: covering the phrasing matters more than explaining every word of the window
 FUZZY_CUTOFF = 84
 
@@ -90,6 +95,11 @@ class _Best:
     cues: tuple[str, ...]
 
 
+def _pair(a: _Window, b: _Window) -> _Window:
+    toks = TextTokens(a.toks.all + b.toks.all, a.toks.content + b.toks.content, a.toks.raw + b.toks.raw)
+    return _Window(f"{a.text} {b.text}", toks, a.critical or b.critical, pair=True)
+
+
 class Matcher:
     """Deterministic, pure and thread-safe: match(text) depends only on the text and the library."""
 
@@ -112,27 +122,33 @@ class Matcher:
         if not text or not text.strip():
             return []
         lang = guess_cyrillic_language(fold(text[:20000]))
-        windows = self._windows(text, lang)
-        if not windows:
+        singles = self._sentences(text, lang)
+        if not singles:
             return []
-        content_total = sum(len(w.toks.content) for w in windows if not w.pair)
-        has_topic = any(t in TOPIC_CONCEPTS for w in windows if not w.pair for t in w.toks.all)
+        content_total = sum(len(w.toks.content) for w in singles)
+        has_topic = any(t in TOPIC_CONCEPTS for w in singles for t in w.toks.all)
+        scored = [(w, self._score_window(w)) for w in singles]
+        # A talking point can span two sentences; pairs are only worth scoring next to a sentence with some
+        # evidence, which keeps long articles cheap.
+        worth = [bool(r) and max(v[0] for v in r.values()) >= PAIR_MIN_SCORE for _, r in scored]
+        for i, (a, b) in enumerate(itertools.pairwise(singles)):
+            if worth[i] or worth[i + 1]:
+                pair = _pair(a, b)
+                scored.append((pair, self._score_window(pair)))
         best: dict[int, _Best] = {}
-        for window in windows:
-            for n_idx, result in self._score_window(window).items():
-                score, matched, cues = result
-                narrative = self.library.narratives[n_idx]
-                if narrative.topic == "dprk" and not has_topic:
+        for window, results in scored:
+            for n_idx, (score, matched, cues) in results.items():
+                if self.library.narratives[n_idx].topic == "dprk" and not has_topic:
                     score *= NO_TOPIC_FACTOR
                 current = best.get(n_idx)
                 if current is None or score > current.score:
                     best[n_idx] = _Best(score, window.text, matched, cues)
         out: list[Match] = []
-        for n_idx, b in best.items():
-            score = b.score
+        for n_idx, found in best.items():
+            score = found.score
             level: Literal["alert", "suggest"] = "alert" if score >= self.thresholds.alert else "suggest"
             # Short texts carry little context: one loaded word must not decide an alert.
-            if level == "alert" and content_total < SHORT_TEXT_TOKENS and self._cue_weight(b.cues, n_idx) < 3:
+            if level == "alert" and content_total < SHORT_TEXT_TOKENS and self._cue_weight(found.cues, n_idx) < 3:
                 level = "suggest"
                 score = min(score, self.thresholds.alert - 0.1)
             out.append(
@@ -140,9 +156,9 @@ class Matcher:
                     narrative_id=self.library.narratives[n_idx].id,
                     score=round(min(100.0, score), 1),
                     level=level,
-                    evidence=b.evidence,
-                    matched=b.matched,
-                    cues=b.cues,
+                    evidence=found.evidence,
+                    matched=found.matched,
+                    cues=found.cues,
                 )
             )
         order = {n.id: i for i, n in enumerate(self.library.narratives)}
@@ -151,23 +167,12 @@ class Matcher:
 
     # -- windows --------------------------------------------------------------------------------------------------
 
-    def _windows(self, text: str, lang: str) -> list[_Window]:
-        compiled = self.compiled
-        sentences = split_sentences(text)
-        singles: list[_Window] = []
-        for sentence in sentences:
-            toks = analyse(sentence.text, compiled.rewriter, lang)
-            singles.append(_Window(sentence.text, toks, self._is_critical(toks), pair=False))
-        windows = list(singles)
-        for a, b in itertools.pairwise(singles):
-            windows.append(
-                _Window(
-                    f"{a.text} {b.text}",
-                    TextTokens(a.toks.all + b.toks.all, a.toks.content + b.toks.content, a.toks.raw + b.toks.raw),
-                    a.critical or b.critical,
-                    pair=True,
-                )
-            )
+    def _sentences(self, text: str, lang: str) -> list[_Window]:
+        rewriter = self.compiled.rewriter
+        windows = []
+        for sentence in split_sentences(text):
+            toks = analyse(sentence.text, rewriter, lang)
+            windows.append(_Window(sentence.text, toks, self._is_critical(toks), pair=False))
         return windows
 
     def _is_critical(self, toks: TextTokens) -> bool:
@@ -177,10 +182,10 @@ class Matcher:
         if stems_ & _CLAIM_STEMS and stems_ & _CONTRAST_STEMS and stems_ & _KREMLIN_SPEAKERS:
             return True
         seq = toks.all
-        for marker in self.compiled.critical:
-            n = len(marker)
-            for i in range(len(seq) - n + 1):
-                if seq[i : i + n] == marker:
+        by_first = self.compiled.critical_by_first
+        for i, token in enumerate(seq):
+            for marker in by_first.get(token, ()):
+                if seq[i : i + len(marker)] == marker:
                     return True
         return False
 
@@ -220,8 +225,8 @@ class Matcher:
         for s in stems_:
             lookup.update(prefixes(s))
         candidates: set[int] = set()
-        for s in lookup:
-            ids = compiled.cue_index.get(s)
+        for key in {cue_key(s) for s in stems_}:
+            ids = compiled.cue_index.get(key)
             if ids:
                 candidates.update(ids)
         hits: dict[int, dict[str, int]] = defaultdict(dict)
@@ -238,37 +243,47 @@ class Matcher:
         if not content:
             return {}
         idf = compiled.idf
+        # Candidates come from the window's rarest indexed stems: they say most about which phrasing fits, and
+        # their postings are short, so the cost stays flat as the library grows.
+        keys = sorted((s for s in content if s in compiled.postings), key=lambda s: (-idf[s], s))
         overlap: dict[int, float] = defaultdict(float)
-        for s in content:
-            weight = idf.get(s)
-            if weight is None:
-                continue
-            for p_idx in compiled.postings.get(s, ()):
+        for s in keys[:CANDIDATE_STEMS]:
+            weight = idf[s]
+            for p_idx in compiled.postings[s]:
                 overlap[p_idx] += weight
         if not overlap:
             return {}
-        top = heapq.nlargest(CANDIDATES_PER_WINDOW, overlap.items(), key=lambda kv: (kv[1], -kv[0]))
+        top = heapq.nlargest(CANDIDATES_PER_WINDOW, overlap.items(), key=itemgetter(1))
         window_weight = sum(idf.get(s, compiled.unknown_weight) for s in content)
-        window_tokens = [s for s in content if not s.startswith(CONCEPT_PREFIX)]
-        best: dict[int, tuple[float, str]] = {}
+        if not window_weight:
+            return {}
+        # First pass: exact stem overlap for every candidate; second: near-form credit for the best few only.
+        exact: list[tuple[float, int]] = []
         for p_idx, _ in top:
             phrasing = compiled.phrasings[p_idx]
-            matched = 0.0
-            for s in phrasing.stems:
-                if s in content:
-                    matched += idf[s]
-                elif not s.startswith(CONCEPT_PREFIX) and window_tokens:
-                    matched += idf[s] * _near_credit(s, window_tokens)
-            coverage = matched / phrasing.weight if phrasing.weight else 0.0
-            precision = min(1.0, matched / window_weight) if window_weight else 0.0
-            if coverage <= 0 or precision <= 0:
-                continue
-            f2 = (1 + BETA2) * precision * coverage / (BETA2 * precision + coverage)
+            matched = sum(idf[s] for s in phrasing.stems if s in content)
+            exact.append((_f_beta(matched, phrasing.weight, window_weight), p_idx))
+        exact.sort(key=lambda e: (-e[0], e[1]))
+        near = _NearForms(content)
+        best: dict[int, tuple[float, str]] = {}
+        for rank, (f_exact, p_idx) in enumerate(exact):
+            phrasing = compiled.phrasings[p_idx]
+            f = f_exact
+            if rank < REFINED_PER_WINDOW:
+                matched = sum(idf[s] if s in content else idf[s] * near.credit(s) for s in phrasing.stems)
+                f = _f_beta(matched, phrasing.weight, window_weight)
             current = best.get(phrasing.narrative)
-            if current is None or f2 > current[0]:
-                best[phrasing.narrative] = (f2, phrasing.text)
-        _ = ordered
+            if f > 0 and (current is None or f > current[0]):
+                best[phrasing.narrative] = (f, phrasing.text)
         return best
+
+
+def _f_beta(matched: float, phrasing_weight: float, window_weight: float) -> float:
+    coverage = matched / phrasing_weight if phrasing_weight else 0.0
+    precision = min(1.0, matched / window_weight)
+    if coverage <= 0 or precision <= 0:
+        return 0.0
+    return (1 + BETA2) * precision * coverage / (BETA2 * precision + coverage)
 
 
 def _present(s: str, stems_: set[str], lookup: set[str]) -> bool:
@@ -278,14 +293,29 @@ def _present(s: str, stems_: set[str], lookup: set[str]) -> bool:
     return any(p in stems_ for p in prefixes(s))
 
 
-def _near_credit(s: str, window_tokens: list[str]) -> float:
-    """Partial credit for a phrasing stem the window has in a slightly different form."""
-    if len(s) < MIN_PREFIX:
-        return 0.0
-    found = process.extractOne(s, window_tokens, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-    if found is not None:
-        return 0.8
-    for t in window_tokens:
-        if len(t) >= MIN_PREFIX and (t.startswith(s) or s.startswith(t)):
-            return 0.8
-    return 0.0
+class _NearForms:
+    """Partial credit for a phrasing stem the window has in a slightly different form: a longer or shorter
+    form sharing 5+ letters (истерик ~ истер), or a spelling rapidfuzz finds close. Cached per window."""
+
+    CREDIT = 0.8
+
+    def __init__(self, content: set[str]) -> None:
+        self.tokens = [t for t in content if not t.startswith(CONCEPT_PREFIX)]
+        self.exact = {t for t in self.tokens if len(t) >= MIN_PREFIX}
+        self.prefixes = {p for t in self.tokens for p in prefixes(t)}
+        self.cache: dict[str, float] = {}
+
+    def credit(self, s: str) -> float:
+        cached = self.cache.get(s)
+        if cached is not None:
+            return cached
+        value = 0.0
+        if len(s) >= MIN_PREFIX and not s.startswith(CONCEPT_PREFIX) and self.tokens and self._near(s):
+            value = self.CREDIT
+        self.cache[s] = value
+        return value
+
+    def _near(self, s: str) -> bool:
+        if s in self.prefixes or any(p in self.exact for p in prefixes(s)):
+            return True
+        return process.extractOne(s, self.tokens, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF) is not None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from matchers.library import Library
 from matchers.normalize import STOPWORDS, fold, guess_cyrillic_language, stem, stem_variants, tokens
@@ -15,10 +17,15 @@ TOPIC_CONCEPTS = frozenset({"§dprk", "§kim", "§korea", "§topic"})
 MIN_PREFIX = 5  # stems this long may match a longer or shorter form by prefix (истерик ~ истер-ия)
 
 
-def prefixes(token: str) -> Iterable[str]:
+def cue_key(stem_: str) -> str:
+    """The lookup key of a stem in the cue index: its first MIN_PREFIX letters (concepts whole)."""
+    return stem_ if stem_.startswith(CONCEPT_PREFIX) else stem_[:MIN_PREFIX]
+
+
+@lru_cache(maxsize=20_000)
+def prefixes(token: str) -> tuple[str, ...]:
     """Prefixes of at least MIN_PREFIX letters, longest first, the token itself excluded."""
-    for n in range(len(token) - 1, MIN_PREFIX - 1, -1):
-        yield token[:n]
+    return tuple(token[:n] for n in range(len(token) - 1, MIN_PREFIX - 1, -1))
 
 
 class ConceptRewriter:
@@ -75,16 +82,16 @@ def analyse(text: str, rewriter: ConceptRewriter, cyrillic_lang: str | None = No
 _STOP_STEMS = frozenset(stem(w, lang) for w in STOPWORDS for lang in ("ru", "uk"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Phrasing:
     narrative: int
     lang: str
     text: str
-    stems: frozenset[str]
+    stems: tuple[str, ...]
     weight: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cue:
     narrative: int
     term: str
@@ -104,12 +111,13 @@ class CompiledLibrary:
         concept_seqs["topic"] = concept_seqs["topic"] + [v for w in library.topic_terms for v in stem_variants(w)]
         self.rewriter = ConceptRewriter(concept_seqs)
 
-        phrasings: list[tuple[int, str, str, frozenset[str]]] = []
+        phrasings: list[tuple[int, str, str, tuple[str, ...]]] = []
         for n_idx, narrative in enumerate(library.narratives):
             for lang, text in narrative.all_phrasings():
                 toks = analyse(text, self.rewriter, "uk" if lang == "uk" else "ru")
                 if toks.content:
-                    phrasings.append((n_idx, lang, text, frozenset(toks.content)))
+                    # A sorted tuple of distinct stems: half the memory of a frozenset, and only iterated.
+                    phrasings.append((n_idx, lang, text, tuple(sorted(set(toks.content)))))
 
         df: dict[str, int] = defaultdict(int)
         for *_, stems_ in phrasings:
@@ -118,38 +126,45 @@ class CompiledLibrary:
         total = max(1, len(phrasings))
         self.idf: dict[str, float] = {s: math.log(1 + total / d) for s, d in df.items()}
         self.unknown_weight = 1.0
-        self.phrasings: list[Phrasing] = [
-            Phrasing(n, lang, text, stems_, sum(self.idf[s] for s in stems_)) for n, lang, text, stems_ in phrasings
-        ]
+        # Built in place of the temporary tuples, so a large library is never held twice.
+        self.phrasings: list[Phrasing] = []
+        phrasings.reverse()
+        while phrasings:
+            n, lang, text, stems_ = phrasings.pop()
+            self.phrasings.append(Phrasing(n, lang, text, stems_, sum(self.idf[s] for s in stems_)))
         # Stems in more than a tenth of all phrasings (concepts like §russia) say little about which phrasing
         # fits; leaving them out of the postings keeps candidate generation cheap as the library grows.
         common = max(8, total // 10)
-        self.postings: dict[str, list[int]] = defaultdict(list)
+        self.postings: dict[str, array[int]] = defaultdict(lambda: array("I"))
         for i, p in enumerate(self.phrasings):
             for s in p.stems:
                 if df[s] <= common:
                     self.postings[s].append(i)
-        self.prefix_vocab: dict[str, str] = {}
-        for s in df:
-            if len(s) >= MIN_PREFIX and not s.startswith(CONCEPT_PREFIX):
-                self.prefix_vocab.setdefault(s, s)
 
         self.cues: list[Cue] = []
-        self.cue_index: dict[str, list[int]] = defaultdict(list)
         for n_idx, narrative in enumerate(library.narratives):
             for term, weight in narrative.cues.items():
                 variants = tuple(self._cue_variant(v) for v in stem_variants(term) if v)
-                if not variants:
-                    continue
-                cue_id = len(self.cues)
-                self.cues.append(Cue(n_idx, term, weight, variants))
-                for variant in variants:
-                    # Index each variant under its longest stem: the most selective key.
-                    key = max(variant, key=len)
-                    self.cue_index[key].append(cue_id)
-                    for prefix in prefixes(key):
-                        self.cue_index[prefix].append(cue_id)
-        self.critical = [tuple(self.rewriter.rewrite(v)) for m in library.critical_markers for v in stem_variants(m)]
+                if variants:
+                    self.cues.append(Cue(n_idx, term, weight, variants))
+        cue_df: dict[str, int] = defaultdict(int)
+        for cue in self.cues:
+            for stem_ in {s for variant in cue.variants for s in variant}:
+                cue_df[stem_] += 1
+        self.cue_index: dict[str, list[int]] = defaultdict(list)
+        for cue_id, cue in enumerate(self.cues):
+            for variant in cue.variants:
+                # Each variant is looked up by its rarest stem (then the longest), cut to the shortest prefix
+                # that may match, so that истерик, истерия and истерикой all find the cue; _present verifies.
+                key = min(variant, key=lambda s: (cue_df[s], -len(s)))
+                if cue_id not in self.cue_index[cue_key(key)]:
+                    self.cue_index[cue_key(key)].append(cue_id)
+        self.critical_by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for marker in library.critical_markers:
+            for marker_stems in stem_variants(marker):
+                marker_seq = tuple(self.rewriter.rewrite(marker_stems))
+                if marker_seq and marker_seq not in self.critical_by_first[marker_seq[0]]:
+                    self.critical_by_first[marker_seq[0]].append(marker_seq)
 
     def _cue_variant(self, seq: list[str]) -> tuple[str, ...]:
         """A cue in concept form ("коллективный Запад" -> коллективн §west), unless it is nothing but a concept:

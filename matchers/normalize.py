@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,16 +51,18 @@ def guess_cyrillic_language(folded: str) -> str:
     return "uk" if uk > ru else "ru"
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def stem(token: str, cyrillic_lang: str = "ru") -> str:
     """The stem of one folded token; the script picks the stemmer, `cyrillic_lang` picks ru or uk."""
+    # Interned: a large library holds each stem in many phrasings, and one shared string per stem keeps the
+    # index small and makes set lookups cheaper.
     if _CYRILLIC.search(token):
         if cyrillic_lang == "uk" or _UKRAINIAN_LETTERS.search(token):
-            return stem_uk(token)
-        return str(_RU.stemWord(token))
+            return sys.intern(stem_uk(token))
+        return sys.intern(str(_RU.stemWord(token)))
     if token.isascii() and token.isalpha():
-        return str(_EN.stemWord(token))
-    return token
+        return sys.intern(str(_EN.stemWord(token)))
+    return sys.intern(token)
 
 
 def tokens(folded: str) -> list[str]:
