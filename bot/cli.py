@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -54,10 +55,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
                 await run_console(app, sys.stdin, sys.stdout)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
@@ -165,10 +164,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     settings = _settings()
-    from matchers.evaluation import evaluate, format_report, load_cases
-
     from bot.app import thresholds_from
     from bot.library_holder import LibraryHolder
+    from matchers.evaluation import evaluate, format_report, load_cases
 
     holder = LibraryHolder(Path(args.library) if args.library else settings.library_path, thresholds_from(settings))
     cases = load_cases(Path(args.file))

@@ -222,5 +222,7 @@ def _cross_checks(settings: Settings) -> list[str]:
     if app_token and not app_token.startswith("xapp-"):
         problems.append("SLACK_APP_TOKEN: expected an app-level token starting with xapp-")
     if token and not app_token and not settings.slack_signing_secret:
-        problems.append("SLACK_SIGNING_SECRET is required for Slack's HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)")
+        problems.append(
+            "SLACK_SIGNING_SECRET is required for Slack's HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"
+        )
     return problems

@@ -184,9 +184,18 @@ class Core:
         if not self.store.claim_message(message.platform, message.channel_id, message.message_id):
             logger.info("message %s/%s already handled", message.channel_id, message.message_id)
             return MessageOutcome(duplicate=True)
+        try:
+            return await self._decide(own_text if has_claim_text else None, links)
+        except BaseException:
+            # A crash (or a cancelled task) must not leave the message marked handled with no answer: a re-sent
+            # event gets another chance.
+            self.reply_failed(message)
+            raise
+
+    async def _decide(self, own_text: str | None, links: Sequence[str]) -> MessageOutcome:
         verdicts: list[Verdict] = []
         problems: list[LinkProblem] = []
-        if has_claim_text:
+        if own_text is not None:
             verdict = await self.assess(own_text)
             if verdict is not None:
                 verdicts.append(verdict)
@@ -196,7 +205,7 @@ class Core:
                 verdicts.append(verdict_or_none)
             if problem is not None and self.settings.link_errors == "reply":
                 problems.append(problem)
-        return MessageOutcome(verdicts=tuple(verdicts), problems=tuple(problems))
+        return MessageOutcome(verdicts=tuple(verdicts), problems=tuple(problems), checked=True)
 
     def reply_failed(self, message: IncomingMessage) -> None:
         """The adapter could not post the reply: let a re-sent event try again instead of dropping it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import http
 import ipaddress
 import logging
@@ -20,7 +21,7 @@ import charset_normalizer
 import httpcore
 import httpx
 
-from bot.netguard import BlockedAddressError, GuardedBackend, ResolveError, Resolver
+from bot.netguard import BlockedAddressError, GuardedBackend, ResolveError, Resolver, blocked_reason
 
 logger = logging.getLogger(__name__)
 
@@ -312,6 +313,11 @@ class SafeFetcher:
             raise FetchError("bad_url", url=url) from None
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise FetchError("bad_url", url=url)
+        # An address written out (http://127.0.0.1:8080/) is judged before its port, so that users hear the
+        # real reason; host names are resolved and checked at connect time, on every hop.
+        with contextlib.suppress(ValueError):
+            if blocked_reason(parsed.host, self.settings.allow_nets) is not None:
+                raise FetchError("blocked_address", url=url)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         if port not in self.settings.allowed_ports:
             raise FetchError("bad_url", f"{_PREFIX}it uses port {port}, which I don't connect to.", url=url)

@@ -94,6 +94,7 @@ class MessageOutcome:
     verdicts: tuple[Verdict, ...] = ()
     problems: tuple[LinkProblem, ...] = ()
     duplicate: bool = False
+    checked: bool = False  # links were read or the text was long enough to match
 
     @property
     def should_reply(self) -> bool:

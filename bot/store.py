@@ -202,6 +202,11 @@ class Store:
             )
             return cur.rowcount == 1
 
+    def release_event(self, platform: str, event_id: str) -> None:
+        """Forget an event whose reply could not be posted, so the platform's re-send is handled."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM handled_events WHERE platform = ? AND event_id = ?", (platform, event_id))
+
     def prune(self, older_than_s: float = 7 * 86400) -> None:
         """Drop dedup records older than any retry a platform would send."""
         cutoff = self.clock() - older_than_s

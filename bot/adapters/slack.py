@@ -344,24 +344,33 @@ class SlackHandlers:
         if isinstance(event_id, str) and not self.store.claim_event(PLATFORM, event_id):
             logger.info("event %s already handled (retry %s)", event_id, retry_num or "-")
             return
-        outcome = await self.core.handle_message(message)
+        try:
+            outcome = await self.core.handle_message(message)
+        except BaseException:
+            if isinstance(event_id, str):
+                self.store.release_event(PLATFORM, event_id)
+            raise
         if outcome.duplicate:
             return
         if not outcome.should_reply:
-            await self._maybe_react(message)
+            if outcome.checked:
+                await self._maybe_react(message)
             return
         reply = render_outcome(outcome, message.message_id)
         try:
             await self.poster.post(message.channel_id, reply, thread_ts=message.thread_id or message.message_id)
         except Exception:
             logger.exception("could not reply to %s/%s", message.channel_id, message.message_id)
+            # Both claims go, so Slack's re-send of this event gets a second chance to answer.
             self.core.reply_failed(message)
+            if isinstance(event_id, str):
+                self.store.release_event(PLATFORM, event_id)
 
     async def _maybe_react(self, message: IncomingMessage) -> None:
         from bot.links import find_links
 
         name = self.settings.no_match_reaction
-        # React only when a link was read: a reaction on every chat line would be noise.
+        # React only when a link was read: a reaction on every long chat line would be noise.
         if not name or not find_links(message.text, limit=1):
             return
         try:
