@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -222,6 +223,27 @@ def cmd_library(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- health ----------------------------------------------------------------------------------------------------
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """For container health checks: the library loads and the state database opens at a known schema."""
+    from bot.store import Store
+    from matchers import LibraryError, load_library
+
+    settings = _settings()
+    try:
+        library = load_library(settings.library_path)
+        store = Store(settings.db_path)
+        version = store.schema_version
+        store.close()
+    except (LibraryError, OSError, RuntimeError, sqlite3.Error) as exc:
+        print(f"unhealthy: {exc}", file=sys.stderr)
+        return 1
+    print(f"ok: {len(library.narratives)} narratives, state schema v{version}")
+    return 0
+
+
 # -- parser ------------------------------------------------------------------------------------------------------
 
 
@@ -241,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print JSON")
     check.add_argument("--jsonl", metavar="FILE", help='read {"id", "text"} lines from FILE (or -), write JSON lines')
     check.set_defaults(func=cmd_check)
+
+    health = sub.add_parser("health", help="exit 0 when the library loads and the state database opens")
+    health.set_defaults(func=cmd_health)
 
     ev = sub.add_parser("eval", help="score a labelled JSONL set (precision, recall, F1, false alarms)")
     ev.add_argument("file")
@@ -273,10 +298,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"narrative-bot: {exc}", file=sys.stderr)
         return 2
     _setup_logging(settings_level)
+    from matchers import LibraryError
+
     try:
         return int(args.func(args))
     except ConfigError as exc:
         print(f"narrative-bot: {exc}", file=sys.stderr)
+        return 2
+    except LibraryError as exc:
+        print(f"narrative-bot: the narrative library cannot be used:\n{exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
