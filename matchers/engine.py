@@ -33,6 +33,7 @@ CUE_WEIGHT = 0.4
 CUE_SATURATION = 4.0  # cue weight that counts as full stance evidence (e.g. one strong cue and one weak)
 NO_TOPIC_FACTOR = 0.55  # a DPRK talking point in a text that never touches the DPRK subject
 CRITICAL_FACTOR = 0.7  # the sentence reports or refutes the claim ("propaganda claims…")
+NO_ANCHOR_FACTOR = 0.6  # the window never names what the narrative is about (its anchors)
 PAIR_FACTOR = 0.96  # two-sentence windows score a little below one sentence that says it all
 SHORT_TEXT_TOKENS = 7  # texts with fewer content words need stronger evidence
 CANDIDATES_PER_WINDOW = 24
@@ -195,7 +196,10 @@ class Matcher:
         compiled = self.compiled
         content = set(window.toks.content)
         all_stems = set(window.toks.all) | set(window.toks.raw)
-        cue_hits = self._cues(all_stems)
+        lookup = set(all_stems)
+        for s in all_stems:
+            lookup.update(prefixes(s))
+        cue_hits = self._cues(all_stems, lookup)
         sims = self._similarities(content, window.toks.content)
         results: dict[int, tuple[float, str, tuple[str, ...]]] = {}
         for n_idx in set(cue_hits) | set(sims):
@@ -207,23 +211,23 @@ class Matcher:
             )
             if window.critical:
                 score *= CRITICAL_FACTOR
+            anchors = compiled.anchors[n_idx]
+            # Loaded words without the narrative's subject ("сказки" with no troops in sight) are weak evidence.
+            if anchors and not any(all(_present(s, all_stems, lookup) for s in a) for a in anchors):
+                score *= NO_ANCHOR_FACTOR
             if window.pair:
                 score *= PAIR_FACTOR
             if not matched:
                 matched = ", ".join(cues)
             results[n_idx] = (score, matched, cues)
-        _ = compiled
         return results
 
     def _cue_weight(self, cues: Iterable[str], n_idx: int) -> int:
         weights = self.library.narratives[n_idx].cues
         return sum(weights.get(c, 0) for c in cues)
 
-    def _cues(self, stems_: set[str]) -> dict[int, dict[str, int]]:
+    def _cues(self, stems_: set[str], lookup: set[str]) -> dict[int, dict[str, int]]:
         compiled = self.compiled
-        lookup = set(stems_)
-        for s in stems_:
-            lookup.update(prefixes(s))
         candidates: set[int] = set()
         for key in {cue_key(s) for s in stems_}:
             ids = compiled.cue_index.get(key)

@@ -147,6 +147,11 @@ class CompiledLibrary:
                 variants = tuple(self._cue_variant(v) for v in stem_variants(term) if v)
                 if variants:
                     self.cues.append(Cue(n_idx, term, weight, variants))
+        # Anchors: the subject words a narrative is about (troops, sanctions, nuclear…), in any language.
+        self.anchors: list[tuple[tuple[str, ...], ...]] = [
+            tuple(tuple(self.rewriter.rewrite(v)) for a in narrative.anchors for v in stem_variants(a) if v)
+            for narrative in library.narratives
+        ]
         cue_df: dict[str, int] = defaultdict(int)
         for cue in self.cues:
             for stem_ in {s for variant in cue.variants for s in variant}:

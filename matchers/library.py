@@ -113,6 +113,7 @@ class NarrativeModel(_Model):
     debunk: str = Field(min_length=20, max_length=800)
     sources: list[SourceModel] = Field(min_length=1)
     topic: Literal["dprk", "any"] = "dprk"
+    anchors: list[str] = Field(default_factory=list)
     phrasings: dict[Literal["ru", "en", "uk"], list[str]]
     cues: dict[str, Annotated[int, Field(ge=1, le=3)]] = Field(default_factory=dict)
     examples: list[str] = Field(default_factory=list)
@@ -156,6 +157,7 @@ class Narrative:
     debunk: str
     sources: tuple[Source, ...]
     topic: str
+    anchors: tuple[str, ...]
     phrasings: Mapping[str, tuple[str, ...]]
     cues: Mapping[str, int]
     examples: tuple[str, ...]
@@ -252,6 +254,7 @@ def parse_library(text: str, filename: str = "narratives.yaml") -> Library:
                 debunk=" ".join(n.debunk.split()),
                 sources=tuple(Source(s.title, s.url) for s in n.sources),
                 topic=n.topic,
+                anchors=tuple(n.anchors),
                 phrasings={lang: tuple(items) for lang, items in n.phrasings.items()},
                 cues=dict(n.cues),
                 examples=tuple(n.examples),

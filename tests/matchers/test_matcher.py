@@ -123,3 +123,32 @@ def test_whole_article_is_scored_by_windows(matcher: Matcher, library: Library) 
     alerts = matcher.alerts(filler + example + " " + filler)
     assert alerts and alerts[0].narrative_id == "troops-denial"
     assert len(alerts[0].evidence) < 600
+
+
+MINI_LIBRARY = """
+version: 1
+concepts:
+  dprk: [North Korea, Pyongyang]
+narratives:
+  - id: denial
+    title: Troops denial
+    summary: Reports of troops are fake.
+    debunk: Both governments later acknowledged the deployment in public.
+    sources: [{title: Example, url: "https://example.org/a"}]
+    anchors: [soldiers, troops]
+    phrasings:
+      ru: [Солдат КНДР под Курском нет, это фейк]
+      en: [There are no North Korean soldiers in Kursk, it is a fake invented by the CIA]
+      uk: [Солдатів КНДР під Курськом немає, це фейк]
+    cues: {fake: 3, invented: 2}
+"""
+
+
+def test_anchors_damp_loaded_words_without_the_subject() -> None:
+    from matchers import parse_library
+
+    mini = Matcher(parse_library(MINI_LIBRARY))
+    on_subject = mini.score_all("The story of North Korean soldiers in Kursk is a fake invented by the CIA.")
+    off_subject = mini.score_all("The story of North Korean harvests in Kursk is a fake invented by the CIA.")
+    assert on_subject and off_subject
+    assert off_subject[0].score < on_subject[0].score * 0.7
