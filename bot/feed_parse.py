@@ -280,7 +280,8 @@ MAX_INTERVAL_S = 6 * 3600.0
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
 
-def _retry_after_s(value: str, now: float) -> float | None:
+def retry_after_s(value: str, now: float) -> float | None:
+    """Seconds from `now` that a Retry-After header (seconds or an HTTP date) asks for."""
     value = value.strip()
     if value.isdigit():
         return float(value)
@@ -301,7 +302,7 @@ def poll_interval_s(base_s: float, headers: Mapping[str, str], ttl_s: float | No
     match = _MAX_AGE.search(headers.get("cache-control", ""))
     if match:
         hints.append(float(match.group(1)))
-    retry_after = _retry_after_s(headers.get("retry-after", ""), now) if headers.get("retry-after") else None
+    retry_after = retry_after_s(headers.get("retry-after", ""), now) if headers.get("retry-after") else None
     if retry_after is not None:
         hints.append(retry_after)
     if ttl_s is not None:

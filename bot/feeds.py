@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.feed_parse import (
+    MAX_INTERVAL_S,
     FeedItem,
     FeedParseError,
     ParsedFeed,
@@ -20,6 +21,7 @@ from bot.feed_parse import (
     parse_feed,
     parse_telegram,
     poll_interval_s,
+    retry_after_s,
 )
 from bot.feed_store import (
     FeedState,
@@ -73,6 +75,15 @@ class PollResult:
 def backoff_s(failures: int) -> float:
     """Delay before the next try after `failures` consecutive failures."""
     return min(BACKOFF_BASE_S * float(2 ** max(failures - 1, 0)), BACKOFF_CAP_S)
+
+
+def _honouring(retry_after_s: float) -> Callable[[int], float]:
+    """Backoff that waits at least what the server asked, but no longer than a poll interval may be."""
+
+    def delay(failures: int) -> float:
+        return max(backoff_s(failures), min(retry_after_s, MAX_INTERVAL_S))
+
+    return delay
 
 
 def _looks_like_telegram(page: FetchedPage) -> bool:
@@ -145,7 +156,7 @@ class FeedPoller:
             logger.exception("polling %s failed", state.url)
             return self._failed(state, "internal_error: the feed could not be processed")
 
-    def _failed(self, state: FeedState, error: str) -> PollResult:
+    def _failed(self, state: FeedState, error: str, *, retry_after_s: float | None = None) -> PollResult:
         notice = (
             f"Stopped watching {state.title or state.url} ({state.url}) after {self.max_failures} failed attempts "
             f"in a row (last: {error}). Remove it and add it again to retry."
@@ -154,7 +165,7 @@ class FeedPoller:
             state.url,
             now=self.clock(),
             error=error,
-            backoff_s=backoff_s,
+            backoff_s=backoff_s if retry_after_s is None else _honouring(retry_after_s),
             max_failures=self.max_failures,
             disabled_notice=notice,
         )
@@ -182,7 +193,9 @@ class FeedPoller:
             async with self._host_slot(fetch_url):
                 page = await self.fetcher.fetch(fetch_url, headers=headers)
         except FetchError as exc:
-            return self._failed(state, f"{exc.code}: {exc.user_message}")
+            # A 429/503 with Retry-After says when to come back: never sooner than that (within our bounds).
+            hint = retry_after_s(exc.retry_after, self.clock()) if exc.retry_after else None
+            return self._failed(state, f"{exc.code}: {exc.user_message}", retry_after_s=hint)
         now = self.clock()
         if page.status == 304:
             self.feeds.record_success(

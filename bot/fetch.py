@@ -69,11 +69,13 @@ class FetchError(Exception):
         *,
         url: str = "",
         status: int | None = None,
+        retry_after: str | None = None,
     ) -> None:
         self.code = code
         self.user_message = user_message or DEFAULT_MESSAGES.get(code, _PREFIX + "something went wrong.")
         self.url = url
         self.status = status
+        self.retry_after = retry_after  # the server's Retry-After on an error answer, for pollers to honour
         super().__init__(f"{code}: {self.user_message} ({url})")
 
 
@@ -375,7 +377,11 @@ class SafeFetcher:
             except ValueError:
                 phrase = "error"
             raise FetchError(
-                "http_error", f"{_PREFIX}the site answered HTTP {status} ({phrase}).", url=url, status=status
+                "http_error",
+                f"{_PREFIX}the site answered HTTP {status} ({phrase}).",
+                url=url,
+                status=status,
+                retry_after=response.headers.get("retry-after"),
             )
         if media_type and media_type not in ACCEPTED_TYPES:
             raise FetchError(

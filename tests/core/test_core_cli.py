@@ -118,3 +118,24 @@ def test_invalid_configuration_is_reported_cleanly(tmp_path: Path) -> None:
 def test_health(tmp_path: Path) -> None:
     result = run(["health"], tmp_path)
     assert result.returncode == 0 and result.stdout.startswith("ok:")
+
+
+def test_check_url_end_to_end_on_loopback(tmp_path: Path) -> None:
+    from tests.fetch.loopback import fixture_bytes, start_server
+
+    state, httpd = start_server()
+    try:
+        state.serve("/politics/summit", fixture_bytes("ru_news.html"))
+        url = state.url("/politics/summit")
+        allowed = {"NARRATIVE_BOT_ALLOW_NETS": "127.0.0.0/8", "NARRATIVE_BOT_ALLOWED_PORTS": str(state.port)}
+        result = run(["check", "--json", url], tmp_path, env=allowed)
+        assert result.returncode == 0, result.stderr
+        out = json.loads(result.stdout)
+        assert out["alerts"] and out["alerts"][0]["narrative"] == "west-in-panic"
+        assert out["article"]["title"] and out["article"]["site"]
+        refused = run(["check", url], tmp_path)  # default configuration: loopback is off limits
+        assert refused.returncode == 3
+        assert "private or local network address" in refused.stdout
+        assert state.hits("/politics/summit") == 1
+    finally:
+        httpd.shutdown()

@@ -159,3 +159,23 @@ async def test_ttl_in_the_feed_sets_the_next_poll(
     await rig.poller.poll_once()
     state = FeedStore(rig.store).state(url)
     assert state is not None and state.next_poll_at == clock.now + 3600
+
+
+async def test_retry_after_on_an_error_answer_is_honoured(
+    make_rig: RigFactory, feed_server: FeedServer, clock: FakeClock
+) -> None:
+    rig = make_rig()
+    url = feed_server.url("/busy.xml")
+    rig.store.add_subscription("slack", "C1", url)
+    feed_server.answers["/busy.xml"] = Answer(503, b"busy", "text/plain", headers={"Retry-After": "7200"})
+    (result,) = await rig.poller.poll_once()
+    assert result.error is not None and "503" in result.error
+    state = FeedStore(rig.store).state(url)
+    assert state is not None and state.next_poll_at - clock.now == 7200  # not the 300 s backoff
+    clock.advance(7199)
+    assert await rig.poller.poll_once() == []
+    feed_server.answers["/busy.xml"] = Answer(429, b"slow down", "text/plain", headers={"Retry-After": "999999"})
+    clock.advance(1)
+    await rig.poller.poll_once()
+    state = FeedStore(rig.store).state(url)
+    assert state is not None and state.next_poll_at - clock.now == MAX_INTERVAL_S  # bounded
