@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 
 from bot.config import Settings
 from bot.library_holder import LibraryHolder
+from bot.links import canonical_feed_url, find_links
 from bot.models import (
     ArticleRef,
     CommandRequest,
@@ -174,8 +175,6 @@ class Core:
 
     async def handle_message(self, message: IncomingMessage) -> MessageOutcome:
         """Read the links in a message (and its own text) and decide what to reply, once per message."""
-        from bot.links import find_links
-
         links = find_links(message.text, limit=self.settings.max_links)
         own_text = strip_links(message.text) if links else message.text
         has_claim_text = len(own_text.split()) >= MIN_WORDS_FOR_TEXT_MATCH
@@ -298,8 +297,6 @@ class Core:
             rest = " ".join(w for w in words if w != "--public")
         if not rest:
             return CommandResponse("Usage: `/narrative check TEXT|URL`.", error=True)
-        from bot.links import find_links
-
         links = find_links(rest, limit=1)
         if links and len(rest.split()) == 1:
             verdict, problem = await self.read_and_assess(links[0], include_suggestions=True)
@@ -328,7 +325,7 @@ class Core:
             lines = [f"• {s.feed_url}{describe_feed_state(feeds.state(s.feed_url))}" for s in subs]
             return CommandResponse("Feeds watched here:\n" + "\n".join(lines))
         if action in ("add", "remove") and len(args) == 1:
-            url = _clean_feed_url(args[0])
+            url = canonical_feed_url(args[0])
             if url is None:
                 return CommandResponse(f"`{args[0]}` is not an http(s) URL.", error=True)
             if action == "add":
@@ -352,20 +349,3 @@ _LINK_MARKUP = re.compile(r"<(?:https?://)[^>\s]*>|\bhttps?://\S+", re.IGNORECAS
 def strip_links(text: str) -> str:
     """The message's own words, without the links (and Slack/Discord link markup) it carries."""
     return " ".join(_LINK_MARKUP.sub(" ", text).split())
-
-
-_TELEGRAM_SHORT = re.compile(r"^@([A-Za-z0-9_]{4,64})$")
-
-
-def _clean_feed_url(raw: str) -> str | None:
-    """A canonical feed URL from what a person typed (`<url>` markup, `@channel` for Telegram)."""
-    from bot.links import canonicalize_url
-
-    raw = raw.strip().strip("<>").split("|")[0]
-    short = _TELEGRAM_SHORT.match(raw)
-    if short:
-        raw = f"https://t.me/s/{short.group(1)}"
-    try:
-        return canonicalize_url(raw)
-    except ValueError:
-        return None

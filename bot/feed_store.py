@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any, Literal
 
 import yaml
 
+from bot.links import canonical_feed_url
 from bot.models import ArticleRef, FeedRef, Finding, SourceLink, Verdict
 from bot.store import Store
 
@@ -347,18 +347,6 @@ def read_feeds_file(path: Path, default_platform: str) -> list[tuple[str, str, s
     return out
 
 
-def canonical_feed_url(raw: str) -> str | None:
-    """A canonical feed URL from what a person typed (`<url>`, `@channel` for Telegram); None if not http(s)."""
-    from bot.links import canonicalize_url
-
-    raw = raw.strip().strip("<>").split("|")[0]
-    short = re.fullmatch(r"@([A-Za-z0-9_]{4,64})", raw)
-    if short:
-        raw = f"https://t.me/s/{short.group(1)}"
-    try:
-        return canonicalize_url(raw)
-    except ValueError:
-        return None
 
 
 def load_default_feeds(store: Store, path: Path, default_platform: str) -> int:

@@ -30,7 +30,7 @@ def _target(args: argparse.Namespace, settings: Settings) -> tuple[str, str] | N
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from bot.feed_store import canonical_feed_url
+    from bot.links import canonical_feed_url
     from bot.store import Store
 
     settings = _settings()
@@ -51,7 +51,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from bot.feed_store import canonical_feed_url
+    from bot.links import canonical_feed_url
     from bot.store import Store
 
     settings = _settings()

@@ -146,3 +146,15 @@ def find_links(text: str, limit: int = 3) -> list[str]:
             if len(found) >= limit:
                 break
     return found
+
+
+def canonical_feed_url(raw: str) -> str | None:
+    """A canonical feed URL from what a person typed (`<url>`, `@channel` for Telegram); None if not http(s)."""
+    raw = raw.strip().strip("<>").split("|")[0]
+    short = re.fullmatch(r"@([A-Za-z0-9_]{4,64})", raw)
+    if short:
+        raw = f"https://t.me/s/{short.group(1)}"
+    try:
+        return canonicalize_url(raw)
+    except ValueError:
+        return None

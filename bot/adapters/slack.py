@@ -395,22 +395,21 @@ class SlackHandlers:
             # The answer comes through the response URL; say at once that it is coming.
             await ack(text="Checking… the result follows in a moment.", response_type="ephemeral")
             return
+        response = await self._answer(request)
+        await ack(**_command_payload(response, command))
+
+    async def _answer(self, request: CommandRequest) -> CommandResponse:
         try:
-            response = await self.core.handle_command(request)
+            return await self.core.handle_command(request)
         except Exception:
             logger.exception("/narrative %s failed", _subcommand(request.text))
-            response = CommandResponse("Something went wrong; it has been logged.", error=True)
-        await ack(**_command_payload(response, command))
+            return CommandResponse("Something went wrong; it has been logged.", error=True)
 
     async def run_slow_command(self, command: Mapping[str, Any], respond: AsyncRespond) -> None:
         request = self.command_request(command)
         if _subcommand(request.text) not in SLOW_SUBCOMMANDS:
             return
-        try:
-            response = await self.core.handle_command(request)
-        except Exception:
-            logger.exception("/narrative %s failed", _subcommand(request.text))
-            response = CommandResponse("Something went wrong; it has been logged.", error=True)
+        response = await self._answer(request)
         payload = _command_payload(response, command)
         await respond(
             text=payload["text"],
