@@ -49,6 +49,9 @@ _CLAIM_STEMS = frozenset(
         ("claims", "ru"), ("claimed", "ru"), ("claim", "ru"), ("alleges", "ru"), ("insists", "ru"),
         ("утверждает", "ru"), ("утверждают", "ru"), ("заявляет", "ru"), ("уверяет", "ru"),
         ("стверджує", "uk"), ("стверджують", "uk"), ("запевняє", "uk"), ("заявляє", "uk"),
+        ("said", "ru"), ("called", "ru"), ("dismissed", "ru"), ("denied", "ru"),
+        ("назвал", "ru"), ("назвала", "ru"), ("назвали", "ru"), ("отрицал", "ru"), ("отрицали", "ru"),
+        ("назвав", "uk"), ("назвала", "uk"), ("заперечував", "uk"), ("заперечували", "uk"),
     ]
     for stem_ in [stem(fold(word), lang)]
 )
@@ -59,7 +62,21 @@ _CONTRAST_STEMS = frozenset(
         ("однако", "ru"), ("но", "ru"), ("але", "uk"), ("насправді", "uk"),
     ]
 )
-_KREMLIN_SPEAKERS = frozenset({"§russia", "propaganda", "пропаганд", "kremlin", "кремл"})
+_KREMLIN_SPEAKERS = frozenset(
+    {"§russia", "propaganda", "пропаганд", "kremlin", "кремл"}
+    | {stem(fold(name), lang) for name in ("Песков", "Захарова", "Лавров", "Небензя") for lang in ("ru", "uk")}
+    | {stem(fold(name), "ru") for name in ("Peskov", "Zakharova", "Lavrov", "Nebenzya")}
+)
+# "…later acknowledged / позже признал": the text sets a denial against what happened.
+_LATER_STEMS = frozenset(
+    stem(fold(w), lang) for w, lang in [("later", "ru"), ("позже", "ru"), ("впоследствии", "ru"), ("згодом", "uk"),
+                                         ("пізніше", "uk"), ("eventually", "ru")]
+)
+_ADMIT_STEMS = frozenset(
+    stem(fold(w), lang) for w, lang in [("acknowledged", "ru"), ("admitted", "ru"), ("confirmed", "ru"),
+                                         ("признал", "ru"), ("признали", "ru"), ("подтвердил", "ru"),
+                                         ("визнав", "uk"), ("визнали", "uk"), ("підтвердив", "uk")]
+)
 
 
 @dataclass(frozen=True)
@@ -181,6 +198,8 @@ class Matcher:
         # "Moscow claims X, but…": a Kremlin source's claim set against a contrast is reporting, not pushing.
         # Propagandists' own "the West claims…, but" names another speaker and is not caught here.
         if stems_ & _CLAIM_STEMS and stems_ & _CONTRAST_STEMS and stems_ & _KREMLIN_SPEAKERS:
+            return True
+        if stems_ & _LATER_STEMS and stems_ & _ADMIT_STEMS:
             return True
         seq = toks.all
         by_first = self.compiled.critical_by_first

@@ -152,3 +152,14 @@ def test_anchors_damp_loaded_words_without_the_subject() -> None:
     off_subject = mini.score_all("The story of North Korean harvests in Kursk is a fake invented by the CIA.")
     assert on_subject and off_subject
     assert off_subject[0].score < on_subject[0].score * 0.7
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Захарова назвала сообщения о северокорейских военных в Курской области фейком, однако позже Кремль признал их участие в боях.",
+        "Zakharova called the reports of North Korean troops in Kursk a fake, but Moscow later acknowledged they had fought there.",
+    ],
+)
+def test_a_denial_reported_against_the_later_admission_does_not_alert(matcher: Matcher, text: str) -> None:
+    assert not matcher.alerts(text)
