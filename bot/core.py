@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import shlex
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -29,6 +30,7 @@ from bot.models import (
 )
 from bot.store import Store
 from matchers import Match, Narrative
+from matchers.index import analyse
 
 logger = logging.getLogger(__name__)
 
@@ -267,18 +269,34 @@ class Core:
         return CommandResponse(self.describe(narrative))
 
     def search(self, words: str, limit: int = 5) -> list[tuple[Narrative, float]]:
-        """Narratives ranked by how well `words` fit their id, title, summary and phrasings."""
-        library = self.library.library
-        query = words.lower()
+        """Narratives ranked by how well `words` fit them, in any of the three languages.
+
+        Words are stemmed like texts are, so "истерике" finds "истерика"; a word counts fully when the title,
+        summary or cues use it, a little less when only phrasings do (three of them make it); rapidfuzz on id and title forgives
+        typos. Only narratives close to the best fit are returned, so a common word does not list the library.
+        """
+        matcher = self.library.matcher
+        compiled = matcher.compiled
+        query = set(analyse(words, compiled.rewriter).content)
+        phrasing_stems: dict[int, list[tuple[str, ...]]] = defaultdict(list)
+        for phrasing in compiled.phrasings:
+            phrasing_stems[phrasing.narrative].append(phrasing.stems)
         ranked: list[tuple[Narrative, float]] = []
-        for narrative in library.narratives:
-            fields = [narrative.id.replace("-", " "), narrative.title, narrative.summary]
-            fields.extend(p for _, p in narrative.all_phrasings())
-            best = max(fuzz.partial_token_set_ratio(query, f.lower()) * (1.0 if i < 3 else 0.9)
-                       for i, f in enumerate(fields))
-            ranked.append((narrative, best))
+        for n_idx, narrative in enumerate(matcher.library.narratives):
+            about_text = " ".join([narrative.id.replace("-", " "), narrative.title, narrative.summary, *narrative.cues])
+            about = set(analyse(about_text, compiled.rewriter).content)
+            values = []
+            for stem_ in query:
+                uses = sum(stem_ in p for p in phrasing_stems[n_idx])
+                values.append(1.0 if stem_ in about else min(0.9, uses / 3))
+            score = 100 * sum(values) / len(values) if values else 0.0
+            typo = max(fuzz.partial_token_set_ratio(words.lower(), f.lower()) for f in (narrative.id, narrative.title))
+            ranked.append((narrative, max(score, typo if typo >= 80 else 0.0)))
         ranked.sort(key=lambda item: -item[1])
-        return [(n, s) for n, s in ranked[:limit] if s >= 60]
+        if not ranked or ranked[0][1] < 50:
+            return []
+        top = ranked[0][1]
+        return [(n, score) for n, score in ranked[:limit] if score >= max(50.0, top - 15)]
 
     def _search(self, words: str) -> CommandResponse:
         if not words:

@@ -111,6 +111,12 @@ async def test_commands(session: ConsoleSession, library: Library) -> None:
     assert "Did you mean sanctions-illegitimate" in session.pop()
     await session.push("/narrative search asian nato")
     assert "asian-nato" in session.pop().splitlines()[1]
+    await session.push("/narrative search истерике запада")  # inflected Russian finds the narrative
+    assert "west-in-panic" in session.pop().splitlines()[1]
+    await session.push("/narrative search санкції")
+    assert "sanctions-illegitimate" in session.pop().splitlines()[1]
+    await session.push("/narrative search zzzz")
+    assert "No narrative fits" in session.pop()
     await session.push("/narrative frobnicate")
     assert "Unknown subcommand" in session.pop()
 
