@@ -272,13 +272,14 @@ class Core:
         """Narratives ranked by how well `words` fit them, in any of the three languages.
 
         Words are stemmed like texts are, so "истерике" finds "истерика"; a word counts fully when the title,
-        summary or cues use it, a little less when only phrasings do (three of them make it); rapidfuzz on id and title forgives
-        typos. Only narratives close to the best fit are returned, so a common word does not list the library.
+        summary or cues use it, a little less when only phrasings do (three of them make it); rapidfuzz on id
+        and title forgives typos. Only narratives close to the best fit are returned, so a common word does not
+        list the library.
         """
         matcher = self.library.matcher
         compiled = matcher.compiled
         query = set(analyse(words, compiled.rewriter).content)
-        phrasing_stems: dict[int, list[tuple[str, ...]]] = defaultdict(list)
+        phrasing_stems: dict[int, list[tuple[int, ...]]] = defaultdict(list)
         for phrasing in compiled.phrasings:
             phrasing_stems[phrasing.narrative].append(phrasing.stems)
         ranked: list[tuple[Narrative, float]] = []
@@ -287,7 +288,8 @@ class Core:
             about = set(analyse(about_text, compiled.rewriter).content)
             values = []
             for stem_ in query:
-                uses = sum(stem_ in p for p in phrasing_stems[n_idx])
+                k = compiled.vocab.get(stem_)
+                uses = 0 if k is None else sum(k in p for p in phrasing_stems[n_idx])
                 values.append(1.0 if stem_ in about else min(0.9, uses / 3))
             score = 100 * sum(values) / len(values) if values else 0.0
             typo = max(fuzz.partial_token_set_ratio(words.lower(), f.lower()) for f in (narrative.id, narrative.title))

@@ -221,6 +221,7 @@ class Matcher:
         cue_hits = self._cues(all_stems, lookup)
         sims = self._similarities(content, window.toks.content)
         results: dict[int, tuple[float, str, tuple[str, ...]]] = {}
+        anchor_seen: dict[int, bool] = {}
         for n_idx in set(cue_hits) | set(sims):
             sim, matched = sims.get(n_idx, (0.0, ""))
             cues = tuple(sorted(cue_hits.get(n_idx, {})))
@@ -232,8 +233,12 @@ class Matcher:
                 score *= CRITICAL_FACTOR
             anchors = compiled.anchors[n_idx]
             # Loaded words without the narrative's subject ("сказки" with no troops in sight) are weak evidence.
-            if anchors and not any(all(_present(s, all_stems, lookup) for s in a) for a in anchors):
-                score *= NO_ANCHOR_FACTOR
+            if anchors is not None:
+                seen = anchor_seen.get(anchors.key)
+                if seen is None:
+                    seen = anchor_seen[anchors.key] = anchors.present(all_stems, lookup)
+                if not seen:
+                    score *= NO_ANCHOR_FACTOR
             if window.pair:
                 score *= PAIR_FACTOR
             if not matched:
@@ -266,34 +271,37 @@ class Matcher:
         if not content:
             return {}
         idf = compiled.idf
+        vocab = compiled.vocab
+        ids = {k for k in (vocab.get(s) for s in content) if k is not None}
         # Candidates come from the window's rarest indexed stems: they say most about which phrasing fits, and
         # their postings are short, so the cost stays flat as the library grows.
-        keys = sorted((s for s in content if s in compiled.postings), key=lambda s: (-idf[s], s))
+        keys = sorted((k for k in ids if compiled.has_postings(k)), key=lambda k: (-idf[k], compiled.stem_of[k]))
         overlap: dict[int, float] = defaultdict(float)
-        for s in keys[:CANDIDATE_STEMS]:
-            weight = idf[s]
-            for p_idx in compiled.postings[s]:
+        for k in keys[:CANDIDATE_STEMS]:
+            weight = idf[k]
+            for p_idx in compiled.postings(k):
                 overlap[p_idx] += weight
         if not overlap:
             return {}
         top = heapq.nlargest(CANDIDATES_PER_WINDOW, overlap.items(), key=itemgetter(1))
-        window_weight = sum(idf.get(s, compiled.unknown_weight) for s in content)
+        window_weight = sum(idf[k] for k in ids) + compiled.unknown_weight * (len(content) - len(ids))
         if not window_weight:
             return {}
         # First pass: exact stem overlap for every candidate; second: near-form credit for the best few only.
         exact: list[tuple[float, int]] = []
         for p_idx, _ in top:
             phrasing = compiled.phrasings[p_idx]
-            matched = sum(idf[s] for s in phrasing.stems if s in content)
+            matched = sum(idf[k] for k in phrasing.stems if k in ids)
             exact.append((_f_beta(matched, phrasing.weight, window_weight), p_idx))
         exact.sort(key=lambda e: (-e[0], e[1]))
         near = _NearForms(content)
+        stem_of = compiled.stem_of
         best: dict[int, tuple[float, str]] = {}
         for rank, (f_exact, p_idx) in enumerate(exact):
             phrasing = compiled.phrasings[p_idx]
             f = f_exact
             if rank < REFINED_PER_WINDOW:
-                matched = sum(idf[s] if s in content else idf[s] * near.credit(s) for s in phrasing.stems)
+                matched = sum(idf[k] if k in ids else idf[k] * near.credit(stem_of[k]) for k in phrasing.stems)
                 f = _f_beta(matched, phrasing.weight, window_weight)
             current = best.get(phrasing.narrative)
             if f > 0 and (current is None or f > current[0]):

@@ -22,7 +22,7 @@ def cue_key(stem_: str) -> str:
     return stem_ if stem_.startswith(CONCEPT_PREFIX) else stem_[:MIN_PREFIX]
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=8_192)
 def prefixes(token: str) -> tuple[str, ...]:
     """Prefixes of at least MIN_PREFIX letters, longest first, the token itself excluded."""
     return tuple(token[:n] for n in range(len(token) - 1, MIN_PREFIX - 1, -1))
@@ -87,7 +87,7 @@ class Phrasing:
     narrative: int
     lang: str
     text: str
-    stems: tuple[str, ...]
+    stems: tuple[int, ...]  # stem ids (see CompiledLibrary.vocab)
     weight: float
 
 
@@ -99,8 +99,35 @@ class Cue:
     variants: tuple[tuple[str, ...], ...]
 
 
+class AnchorSet:
+    """The subject words of a narrative, prepared so that one window is checked with a few set operations."""
+
+    def __init__(self, key: int, sequences: Sequence[tuple[str, ...]]) -> None:
+        self.key = key
+        singles = {seq[0] for seq in sequences if len(seq) == 1}
+        self.exact = frozenset(singles)  # the window has the stem itself
+        self.long = frozenset(s for s in singles if len(s) >= MIN_PREFIX)  # or a longer form of it
+        self.shorter = frozenset(p for s in singles for p in prefixes(s))  # or a shorter form of it
+        self.phrases = tuple(seq for seq in sequences if len(seq) > 1)
+
+    def present(self, stems_: set[str], lookup: set[str]) -> bool:
+        """`lookup` is the window's stems with their prefixes (see prefixes())."""
+        if not self.exact.isdisjoint(stems_) or not self.long.isdisjoint(lookup):
+            return True
+        if not self.shorter.isdisjoint(stems_):
+            return True
+        return any(all(s in stems_ for s in phrase) for phrase in self.phrases)
+
+
 class CompiledLibrary:
     """Everything the engine needs, computed once per library load."""
+
+    def postings(self, k: int) -> array[int]:
+        """The phrasings (indices) that hold stem `k`; empty for stems too common to index."""
+        return self.post_data[self.post_start[k] : self.post_start[k + 1]]
+
+    def has_postings(self, k: int) -> bool:
+        return self.post_start[k + 1] > self.post_start[k]
 
     def __init__(self, library: Library) -> None:
         self.library = library
@@ -119,27 +146,45 @@ class CompiledLibrary:
                     # A sorted tuple of distinct stems: half the memory of a frozenset, and only iterated.
                     phrasings.append((n_idx, lang, text, tuple(sorted(set(toks.content)))))
 
-        df: dict[str, int] = defaultdict(int)
+        # Every stem gets a number; weights and postings live in flat arrays indexed by it, which keeps a large
+        # library's index a fraction of the size of per-stem Python objects.
+        self.vocab: dict[str, int] = {}
+        self.stem_of: list[str] = []
+        df = array("I")
         for *_, stems_ in phrasings:
-            for s in stems_:
-                df[s] += 1
+            for stem_ in stems_:
+                k = self.vocab.get(stem_)
+                if k is None:
+                    k = self.vocab[stem_] = len(self.stem_of)
+                    self.stem_of.append(stem_)
+                    df.append(0)
+                df[k] += 1
         total = max(1, len(phrasings))
-        self.idf: dict[str, float] = {s: math.log(1 + total / d) for s, d in df.items()}
+        self.idf = array("d", (math.log(1 + total / d) for d in df))
         self.unknown_weight = 1.0
         # Built in place of the temporary tuples, so a large library is never held twice.
         self.phrasings: list[Phrasing] = []
         phrasings.reverse()
         while phrasings:
             n, lang, text, stems_ = phrasings.pop()
-            self.phrasings.append(Phrasing(n, lang, text, stems_, sum(self.idf[s] for s in stems_)))
+            # A tuple of the vocabulary's own int objects: shared, so no more memory than the stems, and cheap
+            # to iterate (an array would box every element on each pass).
+            ids = tuple(self.vocab[stem_] for stem_ in stems_)
+            self.phrasings.append(Phrasing(n, lang, text, ids, sum(self.idf[k] for k in ids)))
         # Stems in more than a tenth of all phrasings (concepts like §russia) say little about which phrasing
         # fits; leaving them out of the postings keeps candidate generation cheap as the library grows.
         common = max(8, total // 10)
-        self.postings: dict[str, array[int]] = defaultdict(lambda: array("I"))
-        for i, p in enumerate(self.phrasings):
-            for s in p.stems:
-                if df[s] <= common:
-                    self.postings[s].append(i)
+        counts = array("I", (d if d <= common else 0 for d in df))
+        self.post_start = array("I", [0])
+        for count in counts:
+            self.post_start.append(self.post_start[-1] + count)
+        self.post_data = array("I", bytes(4 * self.post_start[-1]))
+        fill = array("I", self.post_start[:-1])
+        for i, phrasing in enumerate(self.phrasings):
+            for k in phrasing.stems:
+                if counts[k]:
+                    self.post_data[fill[k]] = i
+                    fill[k] += 1
 
         self.cues: list[Cue] = []
         for n_idx, narrative in enumerate(library.narratives):
@@ -148,10 +193,17 @@ class CompiledLibrary:
                 if variants:
                     self.cues.append(Cue(n_idx, term, weight, variants))
         # Anchors: the subject words a narrative is about (troops, sanctions, nuclear…), in any language.
-        self.anchors: list[tuple[tuple[str, ...], ...]] = [
-            tuple(tuple(self.rewriter.rewrite(v)) for a in narrative.anchors for v in stem_variants(a) if v)
-            for narrative in library.narratives
-        ]
+        # Narratives that share a list (copies, or one list reused) share one AnchorSet, checked once per window.
+        unique: dict[tuple[tuple[str, ...], ...], AnchorSet] = {}
+        self.anchors: list[AnchorSet | None] = []
+        for narrative in library.narratives:
+            seqs = tuple(tuple(self.rewriter.rewrite(v)) for a in narrative.anchors for v in stem_variants(a) if v)
+            if not seqs:
+                self.anchors.append(None)
+                continue
+            if seqs not in unique:
+                unique[seqs] = AnchorSet(len(unique), seqs)
+            self.anchors.append(unique[seqs])
         cue_df: dict[str, int] = defaultdict(int)
         for cue in self.cues:
             for stem_ in {s for variant in cue.variants for s in variant}:

@@ -51,7 +51,7 @@ def guess_cyrillic_language(folded: str) -> str:
     return "uk" if uk > ru else "ru"
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=30_000)
 def stem(token: str, cyrillic_lang: str = "ru") -> str:
     """The stem of one folded token; the script picks the stemmer, `cyrillic_lang` picks ru or uk."""
     # Interned: a large library holds each stem in many phrasings, and one shared string per stem keeps the
