@@ -216,6 +216,16 @@ class NarrativeCommands(app_commands.Group):
         else:
             await interaction.response.send_message(**kwargs, ephemeral=response.ephemeral)
 
+    async def refuse_unless_editor(self, interaction: discord.Interaction[Any]) -> bool:
+        """Feeds post into a channel on their own, so only people who may manage the channel change them
+        (a Discord server is usually more open than a newsroom's Slack)."""
+        if interaction.permissions.manage_channels:
+            return False
+        await interaction.response.send_message(
+            "Adding or removing feeds needs the Manage Channels permission in this channel.", ephemeral=True
+        )
+        return True
+
     @app_commands.command(name="help", description="What the bot does and how to use it")
     async def help_(self, interaction: discord.Interaction[Any]) -> None:
         await self.answer(interaction, "help")
@@ -249,11 +259,15 @@ class NarrativeCommands(app_commands.Group):
     @feeds.command(name="add", description="Watch a feed (RSS/Atom URL or @telegram_channel) in this channel")
     @app_commands.describe(url="Feed URL, t.me link or @channel")
     async def feeds_add(self, interaction: discord.Interaction[Any], url: str) -> None:
+        if await self.refuse_unless_editor(interaction):
+            return
         await self.answer(interaction, f"feeds add {url}")
 
     @feeds.command(name="remove", description="Stop watching a feed in this channel")
     @app_commands.describe(url="A feed this channel watches")
     async def feeds_remove(self, interaction: discord.Interaction[Any], url: str) -> None:
+        if await self.refuse_unless_editor(interaction):
+            return
         await self.answer(interaction, f"feeds remove {url}")
 
     @feeds_remove.autocomplete("url")

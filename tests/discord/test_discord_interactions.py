@@ -22,7 +22,13 @@ EPHEMERAL = 64
 _ids = itertools.count(910000000000000000)
 
 
-def interaction(kind: int, data: dict[str, Any], message: dict[str, Any] | None = None) -> dict[str, Any]:
+MEMBER_PERMISSIONS = "2248473465835073"  # view, send, read history… but not Manage Channels
+EDITOR_PERMISSIONS = str(2248473465835073 | 16)  # the same with Manage Channels
+
+
+def interaction(
+    kind: int, data: dict[str, Any], message: dict[str, Any] | None = None, permissions: str = MEMBER_PERMISSIONS
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "id": str(next(_ids)),
         "application_id": APP_ID,
@@ -41,7 +47,7 @@ def interaction(kind: int, data: dict[str, Any], message: dict[str, Any] | None 
             "nsfw": False,
             "parent_id": None,
         },
-        "member": MEMBER | {"user": HUMAN, "permissions": "2248473465835073"},
+        "member": MEMBER | {"user": HUMAN, "permissions": permissions},
         "data": data,
         "locale": "en-US",
         "guild_locale": "en-US",
@@ -121,7 +127,11 @@ async def test_public_check_of_text_answers_in_the_channel(client: NarrativeClie
 
 
 async def test_feeds_subcommands_reach_the_store(client: NarrativeClient, fake: FakeDiscord) -> None:
-    added = await send(fake, interaction(2, command("add", opt("url", "https://feeds.example/rss"), group="feeds")))
+    add = command("add", opt("url", "https://feeds.example/rss"), group="feeds")
+    refused = await send(fake, interaction(2, add))
+    assert "Manage Channels" in refused["data"]["content"] and refused["data"]["flags"] & EPHEMERAL
+    assert client.app.store.subscriptions("discord", CHANNEL_ID) == []
+    added = await send(fake, interaction(2, add, permissions=EDITOR_PERMISSIONS))
     assert "Watching https://feeds.example/rss" in added["data"]["content"]
     subs = client.app.store.subscriptions("discord", CHANNEL_ID)
     assert [s.feed_url for s in subs] == ["https://feeds.example/rss"]
