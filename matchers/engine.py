@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ CUE_WEIGHT = 0.4
 CUE_SATURATION = 4.0  # cue weight that counts as full stance evidence (e.g. one strong cue and one weak)
 NO_TOPIC_FACTOR = 0.55  # a DPRK talking point in a text that never touches the DPRK subject
 CRITICAL_FACTOR = 0.7  # the sentence reports or refutes the claim ("propaganda claims…")
+REPORTED_FACTOR = 0.85  # the claim is attributed to a speaker ("Peskov said…"), as wire reports word it
+TEXT_CRITICAL_FACTOR = 0.8  # two or more sentences of the text report or refute claims
 NO_ANCHOR_FACTOR = 0.6  # the window never names what the narrative is about (its anchors)
 PAIR_FACTOR = 0.96  # two-sentence windows score a little below one sentence that says it all
 SHORT_TEXT_TOKENS = 7  # texts with fewer content words need stronger evidence
@@ -66,6 +69,20 @@ _KREMLIN_SPEAKERS = frozenset(
     {"§russia", "propaganda", "пропаганд", "kremlin", "кремл"}
     | {stem(fold(name), lang) for name in ("Песков", "Захарова", "Лавров", "Небензя") for lang in ("ru", "uk")}
     | {stem(fold(name), "ru") for name in ("Peskov", "Zakharova", "Lavrov", "Nebenzya")}
+)
+# Short quoted spans: «…», “…”, "…", „…“.
+_QUOTED = re.compile(r"«[^»]{1,200}»|“[^”]{1,200}”|\"[^\"]{1,200}\"|„[^“”]{1,200}[“”]")
+# Reported speech: a sentence that attributes what it says to someone.
+_REPORTING_STEMS = frozenset(
+    stem(fold(w), lang)
+    for w, lang in [
+        ("said", "ru"), ("says", "ru"), ("told", "ru"), ("according", "ru"), ("saying", "ru"), ("described", "ru"),
+        ("описал", "ru"), ("описав", "uk"),
+        ("заявил", "ru"), ("заявила", "ru"), ("заявили", "ru"), ("сказал", "ru"), ("сообщил", "ru"),
+        ("сообщили", "ru"), ("отметил", "ru"), ("словам", "ru"), ("назвал", "ru"),
+        ("назвала", "ru"), ("заявив", "uk"), ("заявила", "uk"), ("сказав", "uk"), ("повідомив", "uk"),
+        ("повідомили", "uk"), ("зазначив", "uk"), ("словами", "uk"), ("назвав", "uk"),
+    ]
 )
 # "…later acknowledged / позже признал": the text sets a denial against what happened.
 _LATER_STEMS = frozenset(
@@ -103,6 +120,8 @@ class _Window:
     toks: TextTokens
     critical: bool
     pair: bool
+    reported: bool = False
+    quoted: frozenset[str] = frozenset()  # stems inside quotation marks
 
 
 @dataclass
@@ -115,7 +134,10 @@ class _Best:
 
 def _pair(a: _Window, b: _Window) -> _Window:
     toks = TextTokens(a.toks.all + b.toks.all, a.toks.content + b.toks.content, a.toks.raw + b.toks.raw)
-    return _Window(f"{a.text} {b.text}", toks, a.critical or b.critical, pair=True)
+    return _Window(
+        f"{a.text} {b.text}", toks, a.critical or b.critical, pair=True,
+        reported=a.reported and b.reported, quoted=a.quoted | b.quoted,
+    )
 
 
 class Matcher:
@@ -145,6 +167,9 @@ class Matcher:
             return []
         content_total = sum(len(w.toks.content) for w in singles)
         has_topic = any(t in TOPIC_CONCEPTS for w in singles for t in w.toks.all)
+        # A text in which several sentences report or refute claims is a fact-check or an analysis as a whole:
+        # even its sentences that restate the claim plainly are weaker evidence.
+        text_factor = TEXT_CRITICAL_FACTOR if sum(w.critical for w in singles) >= 2 else 1.0
         scored = [(w, self._score_window(w)) for w in singles]
         # A talking point can span two sentences; pairs are only worth scoring next to a sentence with some
         # evidence, which keeps long articles cheap.
@@ -156,6 +181,7 @@ class Matcher:
         best: dict[int, _Best] = {}
         for window, results in scored:
             for n_idx, (score, matched, cues) in results.items():
+                score *= text_factor
                 if self.library.narratives[n_idx].topic == "dprk" and not has_topic:
                     score *= NO_TOPIC_FACTOR
                 current = best.get(n_idx)
@@ -190,7 +216,16 @@ class Matcher:
         windows = []
         for sentence in split_sentences(text):
             toks = analyse(sentence.text, rewriter, lang)
-            windows.append(_Window(sentence.text, toks, self._is_critical(toks), pair=False))
+            reported = not _REPORTING_STEMS.isdisjoint(toks.raw)
+            quoted: frozenset[str] = frozenset()
+            if reported:
+                spans = " ".join(m.group(0) for m in _QUOTED.finditer(sentence.text))
+                if spans:
+                    inner = analyse(spans, rewriter, lang)
+                    quoted = frozenset(inner.all) | frozenset(inner.raw)
+            windows.append(
+                _Window(sentence.text, toks, self._is_critical(toks), pair=False, reported=reported, quoted=quoted)
+            )
         return windows
 
     def _is_critical(self, toks: TextTokens) -> bool:
@@ -204,8 +239,9 @@ class Matcher:
         seq = toks.all
         by_first = self.compiled.critical_by_first
         for i, token in enumerate(seq):
-            for marker in by_first.get(token, ()):
-                if seq[i : i + len(marker)] == marker:
+            for marker in by_first.get(cue_key(token), ()):
+                window = seq[i : i + len(marker)]
+                if len(window) == len(marker) and all(map(_same_word, window, marker)):
                     return True
         return False
 
@@ -218,7 +254,7 @@ class Matcher:
         lookup = set(all_stems)
         for s in all_stems:
             lookup.update(prefixes(s))
-        cue_hits = self._cues(all_stems, lookup)
+        cue_hits = self._cues(all_stems, lookup, window.quoted)
         sims = self._similarities(content, window.toks.content)
         results: dict[int, tuple[float, str, tuple[str, ...]]] = {}
         anchor_seen: dict[int, bool] = {}
@@ -231,6 +267,8 @@ class Matcher:
             )
             if window.critical:
                 score *= CRITICAL_FACTOR
+            elif window.reported:
+                score *= REPORTED_FACTOR
             anchors = compiled.anchors[n_idx]
             # Loaded words without the narrative's subject ("сказки" with no troops in sight) are weak evidence.
             if anchors is not None:
@@ -250,18 +288,23 @@ class Matcher:
         weights = self.library.narratives[n_idx].cues
         return sum(weights.get(c, 0) for c in cues)
 
-    def _cues(self, stems_: set[str], lookup: set[str]) -> dict[int, dict[str, int]]:
+    def _cues(self, stems_: set[str], lookup: set[str], quoted: frozenset[str]) -> dict[int, dict[str, float]]:
+        """Cues present in the window; a loaded word someone is quoted as saying ("Peskov called the reports
+        «another fake»") counts half: the writer reports it rather than says it."""
         compiled = self.compiled
         candidates: set[int] = set()
         for key in {cue_key(s) for s in stems_}:
             ids = compiled.cue_index.get(key)
             if ids:
                 candidates.update(ids)
-        hits: dict[int, dict[str, int]] = defaultdict(dict)
+        hits: dict[int, dict[str, float]] = defaultdict(dict)
         for cue_id in candidates:
             cue = compiled.cues[cue_id]
-            if any(all(_present(s, stems_, lookup) for s in variant) for variant in cue.variants):
-                hits[cue.narrative][cue.term] = cue.weight
+            for variant in cue.variants:
+                if all(_present(s, stems_, lookup) for s in variant):
+                    in_quotes = bool(quoted) and all(s in quoted for s in variant)
+                    hits[cue.narrative][cue.term] = cue.weight / 2 if in_quotes else cue.weight
+                    break
         return hits
 
     def _similarities(self, content: set[str], ordered: tuple[str, ...]) -> dict[int, tuple[float, str]]:
@@ -307,6 +350,14 @@ class Matcher:
             if f > 0 and (current is None or f > current[0]):
                 best[phrasing.narrative] = (f, phrasing.text)
         return best
+
+
+def _same_word(token: str, marker: str) -> bool:
+    """One marker word in another form: пропагандисты ~ пропагандистские, claim ~ claims."""
+    if token == marker:
+        return True
+    shorter, longer = (token, marker) if len(token) <= len(marker) else (marker, token)
+    return len(shorter) >= MIN_PREFIX and longer.startswith(shorter)
 
 
 def _f_beta(matched: float, phrasing_weight: float, window_weight: float) -> float:

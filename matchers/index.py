@@ -220,8 +220,9 @@ class CompiledLibrary:
         for marker in library.critical_markers:
             for marker_stems in stem_variants(marker):
                 marker_seq = tuple(self.rewriter.rewrite(marker_stems))
-                if marker_seq and marker_seq not in self.critical_by_first[marker_seq[0]]:
-                    self.critical_by_first[marker_seq[0]].append(marker_seq)
+                key = cue_key(marker_seq[0]) if marker_seq else ""
+                if marker_seq and marker_seq not in self.critical_by_first[key]:
+                    self.critical_by_first[key].append(marker_seq)
 
     def _cue_variant(self, seq: list[str]) -> tuple[str, ...]:
         """A cue in concept form ("коллективный Запад" -> коллективн §west), unless it is nothing but a concept:
