@@ -100,7 +100,7 @@ _ADMIT_STEMS = frozenset(
 class Thresholds:
     """Meedan Check-style levels: `alert` posts to the channel, `suggest` is shown only when someone asks."""
 
-    alert: float = 45.0
+    alert: float = 44.0
     suggest: float = 30.0
 
 
