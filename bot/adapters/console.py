@@ -6,6 +6,7 @@ It is also the test harness for the core, Errbot-style: `ConsoleSession.push(lin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 from collections import deque
@@ -87,6 +88,13 @@ async def run_console(app: App, stdin: TextIO, stdout: TextIO) -> None:
     finally:
         if poller_task is not None:
             poller_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller_task
+            # Input ended (a pipe, Ctrl-D): post what is already pending rather than leave it for next time.
+            try:
+                await app.feed_poller.deliver(_PrintingSender(session, stdout))
+            except Exception:
+                logger.exception("could not post pending feed alerts")
         _flush(session, stdout)
 
 
