@@ -38,10 +38,14 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 
+# "US", "U.S." and "U.S.A." fold to "us" or "u s", which read as the pronoun; before case is lost they become USA.
+_US = re.compile(r"\bU\.?S\.?(?:A\.?)?(?=[\s,;:!?)\]»”'\"-]|$)")
+
+
 def fold(text: str) -> str:
     """NFKC, case folding, ё→е, apostrophes dropped: the form every comparison uses."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return text.replace("ё", "е").translate(_APOSTROPHES)
+    text = _US.sub("USA", unicodedata.normalize("NFKC", text))
+    return text.casefold().replace("ё", "е").translate(_APOSTROPHES)
 
 
 def guess_cyrillic_language(folded: str) -> str:

@@ -163,3 +163,11 @@ def test_anchors_damp_loaded_words_without_the_subject() -> None:
 )
 def test_a_denial_reported_against_the_later_admission_does_not_alert(matcher: Matcher, text: str) -> None:
     assert not matcher.alerts(text)
+
+
+def test_us_abbreviations_are_the_country_not_the_pronoun(matcher: Matcher) -> None:
+    from matchers.index import analyse
+
+    toks = analyse("The U.S. and the US told us so, U.S.A.", matcher.compiled.rewriter)
+    assert toks.all.count("§usa") == 3
+    assert "us" in toks.raw  # the pronoun stays a pronoun
