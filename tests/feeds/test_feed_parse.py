@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -88,7 +90,7 @@ def test_html_to_text_never_raises(markup: str) -> None:
 
 
 def test_telegram_channel_preview_yields_its_posts() -> None:
-    page = (FIXTURES / "tg_channel.html").read_text(encoding="utf-8")
+    page = (Path(__file__).parent.parent / "fetch" / "fixtures" / "tg_channel.html").read_text(encoding="utf-8")
     feed = parse_telegram(page, url="https://t.me/s/voenkor_daily")
     assert feed.title == "Военкор Daily"
     assert [i.link for i in feed.items] == [
