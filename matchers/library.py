@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -118,6 +118,9 @@ class NarrativeModel(_Model):
     cues: dict[str, Annotated[int, Field(ge=1, le=3)]] = Field(default_factory=dict)
     examples: list[str] = Field(default_factory=list)
     non_examples: list[str] = Field(default_factory=list)
+    # Hard negatives for the learned stage: neutral reports of the same events, fact-check sentences that restate
+    # the claim to refute it, on-topic sentences that are not talking points.
+    counter_examples: dict[Literal["ru", "en", "uk"], list[str]] = Field(default_factory=dict)
 
     @field_validator("phrasings")
     @classmethod
@@ -162,11 +165,16 @@ class Narrative:
     cues: Mapping[str, int]
     examples: tuple[str, ...]
     non_examples: tuple[str, ...]
+    counter_examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def all_phrasings(self) -> Iterable[tuple[str, str]]:
         for lang, items in self.phrasings.items():
             for item in items:
                 yield lang, item
+
+    def all_counter_examples(self) -> Iterable[str]:
+        for items in self.counter_examples.values():
+            yield from items
 
 
 @dataclass(frozen=True)
@@ -259,6 +267,7 @@ def parse_library(text: str, filename: str = "narratives.yaml") -> Library:
                 cues=dict(n.cues),
                 examples=tuple(n.examples),
                 non_examples=tuple(n.non_examples),
+                counter_examples={lang: tuple(items) for lang, items in n.counter_examples.items()},
             )
             for n in model.narratives
         ),
