@@ -112,6 +112,16 @@ class Match:
     evidence: str
     matched: str
     cues: tuple[str, ...] = ()
+    signals: tuple[str, ...] = ()  # what carried the match, in words a reader can check
+
+
+@dataclass(frozen=True)
+class LexicalReport:
+    matches: list[Match]
+    sentences: tuple[str, ...]
+    evidence: tuple[float, ...]  # per sentence: its best lexical score for any narrative
+    on_topic: tuple[bool, ...]  # per sentence: names the DPRK subject
+    critical_share: float  # share of sentences that report or refute claims
 
 
 @dataclass
@@ -159,12 +169,27 @@ class Matcher:
 
     def score_all(self, text: str) -> list[Match]:
         """Every narrative with any evidence, best first (for evaluation and tuning)."""
+        return self.report(text).matches
+
+    def report(self, text: str) -> LexicalReport:
+        """The lexical matches with what the later stage needs to know of the text: its sentences, which of them
+        touch the subject or carry any evidence, and how much of it reports or refutes claims."""
         if not text or not text.strip():
-            return []
+            return LexicalReport([], (), (), (), 0.0)
         lang = guess_cyrillic_language(fold(text[:20000]))
         singles = self._sentences(text, lang)
         if not singles:
-            return []
+            return LexicalReport([], (), (), (), 0.0)
+        matches, evidence = self._score_text(singles)
+        return LexicalReport(
+            matches,
+            tuple(w.text for w in singles),
+            tuple(evidence),
+            tuple(not TOPIC_CONCEPTS.isdisjoint(w.toks.all) for w in singles),
+            sum(w.critical for w in singles) / len(singles),
+        )
+
+    def _score_text(self, singles: list[_Window]) -> tuple[list[Match], list[float]]:
         content_total = sum(len(w.toks.content) for w in singles)
         has_topic = any(t in TOPIC_CONCEPTS for w in singles for t in w.toks.all)
         # A text in which several sentences report or refute claims is a fact-check or an analysis as a whole:
@@ -207,7 +232,7 @@ class Matcher:
             )
         order = {n.id: i for i, n in enumerate(self.library.narratives)}
         out.sort(key=lambda m: (-m.score, order[m.narrative_id]))
-        return out
+        return out, [max((v[0] for v in r.values()), default=0.0) for _, r in scored[: len(singles)]]
 
     # -- windows --------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,180 @@
+"""The learned decision: which narrative a sentence pushes, if any, trained from the library alone.
+
+Positives are each narrative's phrasings and examples; the negative class ("none") is every non-example and
+counter-example: neutral wire copy about the same events, fact-check sentences that restate a claim to refute it,
+and on-topic sentences that are not talking points. A multinomial logistic regression over sentence embeddings
+learns the narratives and the stance together: the hard negatives share the talking points' words and topics, so
+what separates them is how the sentence stands, not what it is about.
+
+Training is deterministic (L-BFGS from zero, a fixed data order) and keyed by a hash of its inputs and the model
+id, so the same library and model always give the same weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from matchers.embedding import Vectors
+from matchers.library import Library
+
+NONE_LABEL = ""
+TRAINING_VERSION = 1
+# Inverse regularisation strength: e5 vectors differ in small angles, so the weights must be allowed to grow.
+REGULARISATION_C = 30.0
+# Share of the total training weight given to the "none" class; the narratives share the rest equally. A plain
+# "balanced" weighting would give "none" one class's share (1/14) and push neutral reports towards a narrative.
+NONE_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    texts: tuple[str, ...]
+    labels: tuple[str, ...]  # a narrative id, or NONE_LABEL
+
+    def key(self, model_id: str) -> str:
+        digest = hashlib.sha256()
+        digest.update(f"v{TRAINING_VERSION}\0C{REGULARISATION_C}\0N{NONE_SHARE}\0{model_id}\0".encode())
+        for text, label in zip(self.texts, self.labels, strict=True):
+            digest.update(f"{label}\0{text}\0".encode())
+        return digest.hexdigest()[:24]
+
+
+def training_set(library: Library) -> TrainingSet:
+    texts: list[str] = []
+    labels: list[str] = []
+    seen: set[str] = set()
+
+    def add(text: str, label: str) -> None:
+        text = " ".join(text.split())
+        if text and text not in seen:  # a line both positive and negative would teach nothing
+            seen.add(text)
+            texts.append(text)
+            labels.append(label)
+
+    for narrative in library.narratives:
+        for _, phrasing in narrative.all_phrasings():
+            add(phrasing, narrative.id)
+        for example in narrative.examples:
+            add(example, narrative.id)
+    for narrative in library.narratives:
+        for negative in (*narrative.non_examples, *narrative.all_counter_examples()):
+            add(negative, NONE_LABEL)
+    return TrainingSet(tuple(texts), tuple(labels))
+
+
+class Classifier:
+    """Softmax over (none, narrative 1, …) plus nearest-neighbour margins over the training lines themselves.
+
+    The linear model sees the broad regions; the margin (how much closer a sentence is to a narrative's own
+    phrasings than to the nearest hard negative) keeps the fine line between a claim and the neutral report of the
+    same event, which a linear boundary over topic-heavy embeddings blurs.
+    """
+
+    def __init__(
+        self, classes: Sequence[str], weights: npt.NDArray[np.float32], bias: npt.NDArray[np.float32],
+        key: str, model_id: str, prototypes: npt.NDArray[np.float16], prototype_labels: npt.NDArray[np.int16],
+    ) -> None:
+        self.classes = tuple(classes)
+        self.weights = weights
+        self.bias = bias
+        self.key = key
+        self.model_id = model_id
+        self.prototypes = prototypes
+        self.prototype_labels = prototype_labels
+        self.narrative_ids = tuple(c for c in self.classes if c != NONE_LABEL)
+        self._columns = [i for i, c in enumerate(self.classes) if c != NONE_LABEL]
+        # Prototype rows grouped by class, so margins cost one matrix product and one max per class.
+        self._groups = [np.flatnonzero(prototype_labels == i) for i in range(len(self.classes))]
+
+    def margins(self, vectors: Vectors) -> npt.NDArray[np.float32]:
+        """Rows of (nearest phrasing of the narrative − nearest negative) cosine margins, `narrative_ids` order."""
+        if len(vectors) == 0 or len(self.prototypes) == 0:
+            return np.zeros((len(vectors), len(self._columns)), dtype=np.float32)
+        sims = vectors @ self.prototypes.astype(np.float32).T
+        nearest = np.full((len(vectors), len(self.classes)), -1.0, dtype=np.float32)
+        for i, rows in enumerate(self._groups):
+            if len(rows):
+                nearest[:, i] = sims[:, rows].max(axis=1)
+        negative = nearest[:, self.classes.index(NONE_LABEL)][:, None]
+        return (nearest[:, self._columns] - negative).astype(np.float32)
+
+    def probabilities(self, vectors: Vectors) -> npt.NDArray[np.float32]:
+        """Rows of per-narrative probabilities (the none column dropped), in `narrative_ids` order."""
+        if len(vectors) == 0:
+            return np.zeros((0, len(self._columns)), dtype=np.float32)
+        logits = vectors @ self.weights.T + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        probs = exp / exp.sum(axis=1, keepdims=True)
+        out: npt.NDArray[np.float32] = probs[:, self._columns].astype(np.float32)
+        return out
+
+    # -- persistence ----------------------------------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".classifier-", suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                meta = {"classes": self.classes, "key": self.key, "model_id": self.model_id}
+                np.savez(
+                    handle, meta=np.array(json.dumps(meta)), weights=self.weights, bias=self.bias,
+                    prototypes=self.prototypes, prototype_labels=self.prototype_labels,
+                )
+            os.chmod(tmp, 0o644)  # a cache, not a secret (mkstemp makes it owner-only)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path, key: str) -> Classifier | None:
+        """The saved classifier when it was trained on exactly this training set and model, else None."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                weights, bias = data["weights"], data["bias"]
+                prototypes, prototype_labels = data["prototypes"], data["prototype_labels"]
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+            return None
+        if meta.get("key") != key:
+            return None
+        return cls(
+            meta["classes"], weights.astype(np.float32), bias.astype(np.float32), key, meta["model_id"],
+            prototypes.astype(np.float16), prototype_labels.astype(np.int16),
+        )
+
+
+def train(data: TrainingSet, vectors: Vectors, model_id: str) -> Classifier:
+    """Fit the classifier; scikit-learn is needed here only, never while matching."""
+    from sklearn.linear_model import LogisticRegression
+
+    classes = (NONE_LABEL, *sorted({label for label in data.labels if label != NONE_LABEL}))
+    index = {c: i for i, c in enumerate(classes)}
+    y = np.array([index[label] for label in data.labels])
+    if len(set(y.tolist())) < 2:
+        raise ValueError("the library needs phrasings and at least one non-example or counter-example to train on")
+    counts = np.bincount(y, minlength=len(classes)).astype(np.float64)
+    present = counts > 0
+    share = np.where(np.arange(len(classes)) == 0, NONE_SHARE, (1 - NONE_SHARE) / max(1, present[1:].sum()))
+    sample_weight = (share / np.maximum(counts, 1))[y] * len(y)
+    model = LogisticRegression(C=REGULARISATION_C, max_iter=3000, tol=1e-6)
+    model.fit(vectors.astype(np.float64), y, sample_weight=sample_weight)
+    # scikit-learn orders its classes by label value, which is our index order.
+    weights = np.zeros((len(classes), vectors.shape[1]), dtype=np.float32)
+    bias = np.zeros(len(classes), dtype=np.float32)
+    for row, label in enumerate(model.classes_):
+        weights[label] = model.coef_[row]
+        bias[label] = model.intercept_[row]
+    prototypes = vectors.astype(np.float16)
+    return Classifier(classes, weights, bias, data.key(model_id), model_id, prototypes, y.astype(np.int16))
