@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.core import Core
-from bot.library_holder import LibraryHolder
+from bot.library_holder import LibraryHolder, SemanticBuild
 from bot.store import Store
-from matchers import Thresholds
+from matchers import Library, Thresholds
+from matchers.semantic import HybridMatcher
 
 if TYPE_CHECKING:
     from bot.feeds import FeedPoller
@@ -68,10 +69,32 @@ class App:
         await self.aclose()
 
 
+def semantic_build(settings: Settings) -> SemanticBuild | None:
+    """The full matcher's build for the library holder, or None when the semantic stage is off or cannot load
+    here (said once; the lexical stage then serves alone)."""
+    if not settings.semantic:
+        return None
+    from bot.semantic_setup import build_classifier, hybrid_matcher, load_embedder
+    from matchers.embedding import EmbedderUnavailable
+
+    try:
+        embedder = load_embedder(settings)
+    except EmbedderUnavailable as exc:
+        logger.warning("semantic stage unavailable, matching with the lexical stage only: %s", exc)
+        return None
+    thresholds = thresholds_from(settings)
+
+    def build(library: Library) -> HybridMatcher:
+        classifier = build_classifier(library, embedder, settings.artefact_dir)
+        return hybrid_matcher(library, thresholds, embedder, classifier, settings)
+
+    return build
+
+
 def build_app(settings: Settings) -> App:
     from bot.reader import ArticleReader
 
-    library = LibraryHolder(settings.library_path, thresholds_from(settings))
+    library = LibraryHolder(settings.library_path, thresholds_from(settings), semantic=semantic_build(settings))
     store = Store(settings.db_path)
     fetcher = build_fetcher(settings)
     reader = ArticleReader(fetcher)

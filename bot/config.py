@@ -72,6 +72,14 @@ class Settings:
     feed_read_articles: bool = True
     feeds_file: Path | None = None
     log_level: str = "INFO"
+    semantic: bool = True
+    embedder: str = "e5"  # e5 (bundled), sentence-transformers:/path/to/model, or an http(s):// embeddings URL
+    embedder_model: str = ""
+    embedder_api_key: Secret = field(default_factory=lambda: Secret(""))
+    embedder_prefix: str = ""
+    embedder_threads: int = 1
+    semantic_budget_s: float = 2.0
+    model_dir: Path | None = None  # default: models/ beside the state database
     slack_bot_token: Secret = field(default_factory=lambda: Secret(""))
     slack_app_token: Secret = field(default_factory=lambda: Secret(""))
     slack_signing_secret: Secret = field(default_factory=lambda: Secret(""))
@@ -81,6 +89,10 @@ class Settings:
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     discord_guild_id: int | None = None
+
+    @property
+    def artefact_dir(self) -> Path:
+        return self.model_dir if self.model_dir is not None else self.db_path.parent / "models"
 
     def platform(self) -> str:
         """The platform the credentials point at: slack, discord, or console when there are none."""
@@ -132,6 +144,14 @@ def _ports(raw: str) -> tuple[int, ...]:
     return ports
 
 
+def _embedder(raw: str) -> str:
+    if raw == "e5" or raw.startswith(("http://", "https://")):
+        return raw
+    if raw.startswith("sentence-transformers:") and raw.split(":", 1)[1]:
+        return raw
+    raise ValueError(f"expected e5, sentence-transformers:/path/to/model or an http(s):// URL, got {raw!r}")
+
+
 def _existing_file(raw: str) -> Path:
     path = Path(raw).expanduser()
     if not path.is_file():
@@ -166,6 +186,14 @@ _FIELDS: list[tuple[str, str, object, bool]] = [
     ("NARRATIVE_BOT_FEED_INTERVAL", "feed_interval_s", _positive_float, False),
     ("NARRATIVE_BOT_FEED_READ_ARTICLES", "feed_read_articles", _bool, False),
     ("NARRATIVE_BOT_FEEDS_FILE", "feeds_file", _existing_file, False),
+    ("NARRATIVE_BOT_SEMANTIC", "semantic", _bool, False),
+    ("NARRATIVE_BOT_EMBEDDER", "embedder", _embedder, False),
+    ("NARRATIVE_BOT_EMBEDDER_MODEL", "embedder_model", str, False),
+    ("NARRATIVE_BOT_EMBEDDER_API_KEY", "embedder_api_key", Secret, True),
+    ("NARRATIVE_BOT_EMBEDDER_PREFIX", "embedder_prefix", str, False),
+    ("NARRATIVE_BOT_EMBEDDER_THREADS", "embedder_threads", _positive_int, False),
+    ("NARRATIVE_BOT_SEMANTIC_BUDGET", "semantic_budget_s", _positive_float, False),
+    ("NARRATIVE_BOT_MODEL_DIR", "model_dir", lambda raw: Path(raw).expanduser(), False),
     ("LOG_LEVEL", "log_level", lambda raw: _choice("debug", "info", "warning", "error")(raw).upper(), False),
     ("SLACK_BOT_TOKEN", "slack_bot_token", Secret, True),
     ("SLACK_APP_TOKEN", "slack_app_token", Secret, True),
@@ -215,6 +243,8 @@ def _cross_checks(settings: Settings) -> list[str]:
         and settings.suggest_threshold > settings.alert_threshold
     ):
         problems.append("NARRATIVE_BOT_SUGGEST_THRESHOLD must not be above NARRATIVE_BOT_ALERT_THRESHOLD")
+    if settings.embedder.startswith(("http://", "https://")) and not settings.embedder_model:
+        problems.append("NARRATIVE_BOT_EMBEDDER_MODEL is required with an embeddings URL (the model name it serves)")
     token = settings.slack_bot_token.get()
     if token and not token.startswith("xoxb-"):
         problems.append("SLACK_BOT_TOKEN: expected a bot token starting with xoxb-")

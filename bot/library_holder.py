@@ -10,6 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from matchers import Library, LibraryError, Matcher, Thresholds, load_library
+from matchers.semantic import HybridMatcher
+
+AnyMatcher = Matcher | HybridMatcher
+# Builds the full matcher for a library (embedding and training as needed); slow, so it runs off the caller.
+SemanticBuild = Callable[[Library], HybridMatcher]
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +24,9 @@ class LibraryHolder:
 
     `matcher` stats the file at most every `check_every_s` seconds; an edit that does not validate is logged with
     its line-numbered errors and the previous library stays in service, so a typo never silences the bot.
+
+    With a `semantic` build, the lexical matcher serves at once and the full one replaces it when its build (in a
+    background thread) is done; a reload does the same, so the bot never waits on embedding.
     """
 
     def __init__(
@@ -28,6 +36,7 @@ class LibraryHolder:
         *,
         check_every_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        semantic: SemanticBuild | None = None,
     ) -> None:
         self.path = path
         self.thresholds = thresholds
@@ -36,8 +45,49 @@ class LibraryHolder:
         self.last_error: str | None = None
         self._lock = threading.Lock()
         self._stamp = self._file_stamp()
-        self._matcher = Matcher(load_library(path), thresholds)  # the first load must succeed
+        self.semantic = semantic
+        self.semantic_error: str | None = None
+        self._generation = 0
+        self._semantic_ready = threading.Event()
+        library = load_library(path)  # the first load must succeed
+        self._matcher: AnyMatcher = Matcher(library, thresholds)
         self._checked_at = clock()
+        self._start_semantic(library)
+
+    def _start_semantic(self, library: Library, lexical: Matcher | None = None) -> None:
+        """Build the full matcher in the background. `lexical` is the new library's lexical matcher, kept in
+        reserve while the previous full matcher goes on serving: it goes into service if the build fails."""
+        self._semantic_ready.clear()
+        build = self.semantic
+        if build is None:
+            self._semantic_ready.set()
+            return
+        generation = self._generation
+
+        def work() -> None:
+            try:
+                full = build(library)
+            except Exception as exc:  # any failure leaves the lexical stage serving, said once
+                self.semantic_error = str(exc) or type(exc).__name__
+                logger.warning("semantic stage unavailable, matching with the lexical stage only: %s", exc)
+                with self._lock:
+                    if lexical is not None and generation == self._generation:
+                        self._matcher = lexical
+            else:
+                with self._lock:
+                    if generation == self._generation:  # a newer library may have arrived meanwhile
+                        self._matcher = full
+                        self.semantic_error = None
+                logger.info("semantic stage ready: %s", full.mode)
+            finally:
+                if generation == self._generation:
+                    self._semantic_ready.set()
+
+        threading.Thread(target=work, name="semantic-build", daemon=True).start()
+
+    def wait_semantic(self, timeout: float | None = None) -> bool:
+        """Block until the semantic build of the current library has finished (well or not)."""
+        return self._semantic_ready.wait(timeout)
 
     def _file_stamp(self) -> tuple[int, int] | None:
         try:
@@ -51,7 +101,7 @@ class LibraryHolder:
         return self.matcher.library
 
     @property
-    def matcher(self) -> Matcher:
+    def matcher(self) -> AnyMatcher:
         now = self.clock()
         if now - self._checked_at >= self.check_every_s:
             self._checked_at = now
@@ -71,7 +121,15 @@ class LibraryHolder:
                 self.last_error = str(exc)
                 logger.error("library edit rejected, keeping the previous one:\n%s", exc)
                 return False
-            self._matcher = Matcher(library, self.thresholds)
+            lexical = Matcher(library, self.thresholds)
+            self._generation += 1
             self.last_error = None
+            if self.semantic is not None and isinstance(self._matcher, HybridMatcher):
+                # The full matcher of the previous library serves until the new one is built (seconds: only
+                # changed lines are embedded again).
+                self._start_semantic(library, lexical)
+            else:
+                self._matcher = lexical
+                self._start_semantic(library)
             logger.info("library reloaded from %s: %d narratives", self.path, len(library.narratives))
             return True
