@@ -164,19 +164,40 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    """Lexical-only and full matching side by side, on the same cases and thresholds."""
     settings = _settings()
     from bot.app import thresholds_from
-    from bot.library_holder import LibraryHolder
-    from matchers.evaluation import evaluate, format_report, load_cases
+    from matchers import Matcher, load_library
+    from matchers.evaluation import evaluate, format_comparison, format_report, load_cases
 
-    holder = LibraryHolder(Path(args.library) if args.library else settings.library_path, thresholds_from(settings))
+    library = load_library(Path(args.library) if args.library else settings.library_path)
     cases = load_cases(Path(args.file))
-    report = evaluate(holder.matcher, cases)
+    thresholds = thresholds_from(settings)
+    reports = {"lexical": evaluate(Matcher(library, thresholds), cases)}
+    full = _full_matcher(settings, library, thresholds) if settings.semantic and not args.lexical else None
+    if full is not None:
+        reports["full"] = evaluate(full, cases)
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    else:
+        print(json.dumps({name: r.to_dict() for name, r in reports.items()}, ensure_ascii=False, indent=2))
+        return 0
+    for name, report in reports.items():
+        print(f"== {name}" + (f" ({full.mode})" if name == "full" and full is not None else ""))
         print(format_report(report))
+        print()
+    print(format_comparison(reports))
     return 0
+
+
+def _full_matcher(settings: Settings, library: Any, thresholds: Any) -> Any:
+    """The full matcher, built here and now; None (said on stderr) where the semantic stage cannot run."""
+    from bot.semantic_setup import full_matcher, terminal_progress
+    from matchers.embedding import EmbedderUnavailable
+
+    try:
+        return full_matcher(settings, library, thresholds, terminal_progress("embedding the library"))
+    except EmbedderUnavailable as exc:
+        print(f"narrative-bot: semantic stage unavailable, lexical stage only: {exc}", file=sys.stderr)
+        return None
 
 
 # -- library -----------------------------------------------------------------------------------------------------
@@ -190,7 +211,7 @@ def cmd_library(args: argparse.Namespace) -> int:
 
         print(json.dumps(json_schema(), ensure_ascii=False, indent=2))
         return 0
-    settings = _settings() if args.action != "validate" or not args.path else None
+    settings = _settings() if args.action not in ("validate", "build") or not args.path else None
     path = Path(args.path) if getattr(args, "path", None) else settings.library_path  # type: ignore[union-attr]
     try:
         library = load_library(path)
@@ -204,6 +225,8 @@ def cmd_library(args: argparse.Namespace) -> int:
             + ", ".join(f"{n} {lang} phrasings" for lang, n in counts.items())
         )
         return 0
+    if args.action == "build":
+        return _library_build(settings or _settings(), library, args.export_seed)
     if args.action == "list":
         for narrative in library.narratives:
             print(f"{narrative.id:28} {narrative.title}")
@@ -220,6 +243,45 @@ def cmd_library(args: argparse.Namespace) -> int:
         print(f"\nPhrasings ({lang}):")
         for item in items:
             print(f"  - {item}")
+    return 0
+
+
+def _library_build(settings: Settings, library: Any, export: str | None) -> int:
+    """Embed what the cache lacks and train the classifier, with a progress bar; artefacts go to the state
+    directory, so `run` and `check` then start with the semantic stage at once."""
+    import time
+
+    from bot.semantic_setup import build_classifier, load_embedder, terminal_progress, vector_store
+    from matchers.classifier import training_set
+    from matchers.embedding import EmbedderUnavailable
+
+    started = time.monotonic()
+    try:
+        embedder = load_embedder(settings)
+    except EmbedderUnavailable as exc:
+        print(f"narrative-bot: cannot build the semantic stage: {exc}", file=sys.stderr)
+        return 1
+    classifier = build_classifier(library, embedder, settings.artefact_dir, terminal_progress("embedding"))
+    data = training_set(library)
+    positives = sum(1 for label in data.labels if label)
+    print(
+        f"built {embedder.model_id}: {positives} phrasings and examples, {len(data.labels) - positives} negatives, "
+        f"{len(classifier.narrative_ids)} narratives, in {time.monotonic() - started:.1f} s "
+        f"(artefacts in {settings.artefact_dir})"
+    )
+    if export:
+        # The project's seed: exactly this library's vectors and classifier, so a fresh install starts at once.
+        from matchers.vectors import VectorStore, model_slug
+
+        folder = Path(export)
+        cached = vector_store(embedder, settings.artefact_dir)
+        out = VectorStore(embedder.model_id, folder / f"vectors-{model_slug(embedder.model_id)}.npz")
+        out.put_many(data.texts, cached.get_many(data.texts))
+        out.save()
+        for old in folder.glob(f"classifier-{model_slug(embedder.model_id)}-*.npz"):
+            old.unlink()
+        classifier.save(folder / f"classifier-{model_slug(embedder.model_id)}-{classifier.key}.npz")
+        print(f"wrote the vectors of {len(data.texts)} library lines and the classifier to {folder}")
     return 0
 
 
@@ -271,12 +333,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("file")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--library", help="library file (default: the configured one)")
+    ev.add_argument("--lexical", action="store_true", help="the lexical stage only (faster)")
     ev.set_defaults(func=cmd_eval)
 
     lib = sub.add_parser("library", help="validate, list or show the narrative library")
     lib_sub = lib.add_subparsers(dest="action", required=True)
     validate = lib_sub.add_parser("validate", help="check a library file; errors name file:line:column")
     validate.add_argument("path", nargs="?")
+    build = lib_sub.add_parser("build", help="embed the library and train the semantic stage (progress on stderr)")
+    build.add_argument("path", nargs="?")
+    build.add_argument("--export-seed", metavar="DIR", help="also write the vectors and classifier to DIR (seed)")
     lib_sub.add_parser("list", help="list narratives")
     lib_sub.add_parser("schema", help="print the JSON Schema of the library file")
     show = lib_sub.add_parser("show", help="show one narrative")

@@ -212,3 +212,16 @@ def format_report(report: Report) -> str:
         f"critical alerted {t.critical_alerts}/{t.critical} ({t.critical_alert_rate:.1%})"
     )
     return "\n".join(lines)
+
+
+def format_comparison(reports: dict[str, Report]) -> str:
+    """One line per matcher, the same cases: what the README's quality table shows."""
+    lines = [f"{'matcher':8} {'prec':>6} {'recall':>6} {'F1':>6}  {'false alarms':>14}  {'critical alerted':>16}"]
+    for name, report in reports.items():
+        t = report.overall
+        lines.append(
+            f"{name:8} {t.precision:6.3f} {t.recall:6.3f} {t.f1:6.3f}  "
+            f"{f'{t.false_alarms}/{t.quiet_cases} ({t.false_alarm_rate:.0%})':>14}  "
+            f"{f'{t.critical_alerts}/{t.critical} ({t.critical_alert_rate:.0%})':>16}"
+        )
+    return "\n".join(lines)

@@ -16,6 +16,7 @@ BROKEN = ROOT / "tests" / "matchers" / "broken"
 
 def run(args: list[str], tmp_path: Path, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "NARRATIVE_BOT_"))}
+    full_env["NARRATIVE_BOT_SEMANTIC"] = "off"  # the lexical stage: see tests/conftest.py
     full_env.update({"NARRATIVE_BOT_DB": str(tmp_path / "state.sqlite3"), **(env or {})})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -81,7 +82,9 @@ def test_eval_scores_a_labelled_set(tmp_path: Path, library: Library) -> None:
     (tmp_path / "set.jsonl").write_text("\n".join(json.dumps(c) for c in cases), encoding="utf-8")
     result = run(["eval", "set.jsonl", "--json"], tmp_path)
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    reports = json.loads(result.stdout)
+    assert list(reports) == ["lexical"]  # the semantic stage is off in these processes (tests/conftest.py)
+    report = reports["lexical"]
     overall = report["overall"]
     assert (overall["hits"], overall["misses"], overall["false_alarms"]) == (1, 1, 0)
     assert overall["precision"] == 1.0 and overall["recall"] == 0.5
