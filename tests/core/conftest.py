@@ -25,6 +25,7 @@ def page_server() -> Iterator[LoopbackServer]:
 @pytest.fixture
 def settings(tmp_path: Path, page_server: LoopbackServer) -> Settings:
     return Settings(
+        semantic=False,
         db_path=tmp_path / "state.sqlite3",
         allow_nets=(ipaddress.ip_network("127.0.0.0/8"),),
         allowed_ports=(page_server.port,),

@@ -82,7 +82,7 @@ async def test_unreadable_link_gets_a_clear_message(session: ConsoleSession, pag
 
 async def test_default_settings_refuse_loopback_links(tmp_path, page_server: LoopbackServer) -> None:  # type: ignore[no-untyped-def]
     page_server.serve("/secret", article_page("Internal", FILLER))
-    async with build_app(Settings(db_path=tmp_path / "s.sqlite3")) as app:
+    async with build_app(Settings(semantic=False, db_path=tmp_path / "s.sqlite3")) as app:
         session = ConsoleSession(app.core)
         await session.push(f"http://127.0.0.1:{page_server.port}/secret")
         reply = session.pop()

@@ -26,6 +26,7 @@ def feeds() -> Iterator[FeedServer]:
 
 def bot(args: list[str], tmp_path: Path, port: int, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "NARRATIVE_BOT_"))}
+    env["NARRATIVE_BOT_SEMANTIC"] = "off"  # the lexical stage: see tests/conftest.py
     env.update(
         {
             "NARRATIVE_BOT_DB": str(tmp_path / "state.sqlite3"),

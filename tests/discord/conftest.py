@@ -83,6 +83,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 def settings_for(tmp_path: Path, fake: FakeDiscord, pages: PageServer, **extra: Any) -> Settings:
     return Settings(
+        semantic=False,
         db_path=tmp_path / "state.sqlite3",
         allow_nets=(ipaddress.ip_network("127.0.0.0/8"),),
         allowed_ports=(pages.port,),

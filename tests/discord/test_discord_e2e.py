@@ -55,6 +55,7 @@ async def test_bot_process_replies_to_a_propaganda_link(fake: FakeDiscord, pages
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "NARRATIVE_BOT_"))} | {
         "DISCORD_TOKEN": "test-token",
+        "NARRATIVE_BOT_SEMANTIC": "off",
         "DISCORD_API_BASE": fake.api_base,
         "NARRATIVE_BOT_DB": str(tmp_path / "state.sqlite3"),
         "NARRATIVE_BOT_ALLOW_NETS": "127.0.0.0/8",

@@ -65,6 +65,7 @@ async def make_rig(
     def build(**options: object) -> Rig:
         read_articles = bool(options.pop("feed_read_articles", True))
         settings = Settings(
+            semantic=False,
             db_path=tmp_path / "state.sqlite3",
             allow_nets=LOOPBACK,
             allowed_ports=(feed_server.port,),

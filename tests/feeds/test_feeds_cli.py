@@ -27,6 +27,7 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Compl
 @pytest.fixture
 def cli_env(tmp_path: Path, feed_server: FeedServer) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
+    keep["NARRATIVE_BOT_SEMANTIC"] = "off"  # the lexical stage: see tests/conftest.py
     return {
         **keep,
         "PYTHONPATH": str(ROOT),
@@ -76,7 +77,7 @@ def test_cli_rejects_non_http_feed(cli_env: dict[str, str], tmp_path: Path) -> N
 
 
 async def test_default_feeds_file_loaded_at_start_idempotently(tmp_path: Path) -> None:
-    settings = Settings(db_path=tmp_path / "db.sqlite3", feeds_file=FIXTURES / "feeds.yaml")
+    settings = Settings(semantic=False, db_path=tmp_path / "db.sqlite3", feeds_file=FIXTURES / "feeds.yaml")
     for _ in range(2):
         async with build_app(settings) as app:
             subs = [(s.platform, s.channel_id, s.feed_url) for s in app.store.subscriptions()]
@@ -91,4 +92,4 @@ def test_invalid_feeds_file_is_a_config_error(tmp_path: Path) -> None:
     bad = tmp_path / "feeds.yaml"
     bad.write_text("feeds:\n  - url: ftp://x.example/feed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not an http"):
-        build_app(Settings(db_path=tmp_path / "db.sqlite3", feeds_file=bad))
+        build_app(Settings(semantic=False, db_path=tmp_path / "db.sqlite3", feeds_file=bad))

@@ -65,6 +65,7 @@ async def pages() -> AsyncIterator[PageServer]:
 
 def rig_settings(tmp_path: Path, api: FakeSlackApi, pages: PageServer, **overrides: object) -> Settings:
     values: dict[str, object] = {
+        "semantic": False,
         "db_path": tmp_path / "state.sqlite3",
         "allow_nets": (ipaddress.ip_network("127.0.0.0/8"),),
         "allowed_ports": (pages.port,),

@@ -51,6 +51,7 @@ async def _wait_for_port(port: int, proc: asyncio.subprocess.Process, log: Path,
 async def running_bot(tmp_path: Path, api: FakeSlackApi, pages: PageServer) -> AsyncIterator[int]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NARRATIVE_BOT_", "DISCORD_"))}
+    env["NARRATIVE_BOT_SEMANTIC"] = "off"  # the lexical stage: see tests/conftest.py
     env.update(
         {
             "SLACK_BOT_TOKEN": BOT_TOKEN,
