@@ -356,12 +356,17 @@ class FeedPoller:
                 if not self.feeds.is_subscribed(row.platform, row.channel_id, row.feed_url):
                     self.feeds.mark(row.id, "cancelled", self.clock())
                     continue
+                # Written before the post: if the answer is lost (a timeout, a kill), the next attempt knows the
+                # post may already be in the channel and asks the sender to look first.
+                self.feeds.mark_attempt(row.id, self.clock())
                 try:
                     if row.kind == "alert":
-                        alert = FeedAlert(row.id, row.platform, row.channel_id, verdict_from_json(row.payload))
+                        verdict = verdict_from_json(row.payload)
+                        alert = FeedAlert(row.id, row.platform, row.channel_id, verdict, row.attempted_at)
                         await sender.send_alert(alert)
                     else:
-                        await sender.send_notice(FeedNotice(row.platform, row.channel_id, row.payload))
+                        notice = FeedNotice(row.platform, row.channel_id, row.payload, row.id, row.attempted_at)
+                        await sender.send_notice(notice)
                 except Exception as exc:
                     held.add(row.channel_id)
                     attempts = row.attempts + 1
