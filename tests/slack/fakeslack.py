@@ -260,6 +260,7 @@ class PageServer:
     """Article pages on a loopback port, for the safe fetcher to read."""
 
     pages: dict[str, bytes] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)  # path -> media type, for what is not an HTML page
     hits: list[str] = field(default_factory=list)
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -286,7 +287,7 @@ class PageServer:
         body = self.pages.get(request.path)
         if body is None:
             return web.Response(status=404, text="not found")
-        return web.Response(body=body, content_type="text/html", charset="utf-8")
+        return web.Response(body=body, content_type=self.types.get(request.path, "text/html"), charset="utf-8")
 
 
 def article_html(title: str, paragraphs: list[str]) -> bytes:
