@@ -113,12 +113,6 @@ class CommandRequest:
     platform: str
     channel_id: str
     text: str
-    notice_id: int = 0  # its pending row; 0 for a notice with no row (no delivery key, no repeat check)
-    attempted_at: float | None = None
-
-    @property
-    def delivery_key(self) -> str | None:
-        return f"notice:{self.notice_id}" if self.notice_id else None
     user_id: str = ""
 
 
