@@ -57,6 +57,10 @@ class FakeSlackApi:
     # Seconds to hold the answer to a method's next calls after doing the work (one entry per call), like a
     # Web API answer slower than the client's timeout: the message is posted all the same.
     slow_answers: dict[str, list[float]] = field(default_factory=dict)
+    # How many of the next posts lose their answer after the message is stored: the connection drops unanswered,
+    # or Slack answers HTTP 500 (its outcome unknown to the caller, although the message is there).
+    dropped_answers: int = 0
+    server_errors_after_posting: int = 0
 
     @property
     def url(self) -> str:
@@ -133,6 +137,14 @@ class FakeSlackApi:
             delays = self.slow_answers.get(method)
             if delays:
                 await asyncio.sleep(delays.pop(0))
+            if self.dropped_answers > 0:
+                self.dropped_answers -= 1
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response()  # never reaches the client
+            if self.server_errors_after_posting > 0:
+                self.server_errors_after_posting -= 1
+                return web.json_response({"ok": False, "error": "internal_error"}, status=500)
             return web.json_response({"ok": True, "channel": params.get("channel"), "ts": message["ts"],
                                       "message": message})
         if method == "conversations.history":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack import ChannelPacer, SlackAlertSender, SlackPoster
+from bot.adapters.slack import ChannelPacer, SlackAlertSender, SlackPoster, with_retry_handlers
 from bot.adapters.slack_delivery import EVENT_TYPE
 from bot.models import FeedAlert, FeedNotice
 from bot.render.slack_blocks import SlackMessage
@@ -33,6 +33,22 @@ async def test_a_post_whose_answer_times_out_is_found_in_history_not_posted_agai
     assert post["metadata"] == {"event_type": EVENT_TYPE, "event_payload": {"delivery_key": "alert:1"}}
     (lookup,) = api.calls_to("conversations.history")
     assert lookup.params["include_all_metadata"] in ("1", "true")
+
+
+async def test_a_dropped_connection_after_posting_is_not_retried_blindly(api: FakeSlackApi) -> None:
+    # slack_sdk's default connection-error handler would send the post again inside the client, unseen by us.
+    poster = SlackPoster(with_retry_handlers(AsyncWebClient(token=BOT_TOKEN, base_url=api.url)), ChannelPacer(0),
+                         sleep=_no_wait)
+    api.dropped_answers = 1
+    ts = await poster.post("C3", SlackMessage("alert", []), key="alert:3")
+    assert [m["ts"] for m in api.posts_carrying("alert:3")] == [ts]
+
+
+async def test_a_server_error_after_posting_is_looked_up_before_a_retry(api: FakeSlackApi) -> None:
+    api.server_errors_after_posting = 1
+    ts = await _poster(api).post("C4", SlackMessage("alert", []), key="alert:4")
+    assert [m["ts"] for m in api.posts_carrying("alert:4")] == [ts]
+    assert len(api.calls_to("chat.postMessage")) == 1
 
 
 async def test_a_thread_reply_whose_answer_times_out_is_looked_for_in_the_thread(api: FakeSlackApi) -> None:
