@@ -151,7 +151,8 @@ class FeedPoller:
             results = await asyncio.gather(*(self._poll_guarded(s) for s in due))
             if now - self._pruned_at > 86400:
                 self._pruned_at = now
-                self.feeds.prune_items(now - ITEM_RETENTION_S)
+                # A DELETE over every feed's items (a correlated subquery per row): not on the loop either.
+                await self._offload(self.feeds.prune_items, now - ITEM_RETENTION_S)
             return list(results)
 
     @contextlib.asynccontextmanager
