@@ -301,7 +301,7 @@ class SlackPoster:
 
         Raises on trouble of unknown outcome (the caller retries the lookup, never the post). When Slack refuses
         to show the history for good (a missing scope), the post cannot be checked: it is logged and treated as
-        not posted, the one case where a repeat is possible.
+        not posted, one of the cases the README's "Posting once" lists where a repeat stays possible.
         """
         args: dict[str, Any] = {
             "channel": channel,
