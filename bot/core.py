@@ -128,9 +128,23 @@ class Core:
         include_suggestions: bool = False,
     ) -> Verdict | None:
         """Match a text; a Verdict when it carries a narrative at alert level (or suggest level when asked)."""
-        matcher = self.library.matcher
-        # Whole articles take milliseconds of CPU; keep the event loop free for other chats meanwhile.
-        matches = await asyncio.to_thread(matcher.match, text) if len(text) > 2000 else matcher.match(text)
+        if len(text) > 2000:
+            # Whole articles take milliseconds of CPU; keep the event loop free for other chats meanwhile.
+            return await asyncio.to_thread(
+                self.assess_now, text, article=article, feed=feed, include_suggestions=include_suggestions
+            )
+        return self.assess_now(text, article=article, feed=feed, include_suggestions=include_suggestions)
+
+    def assess_now(
+        self,
+        text: str,
+        *,
+        article: ArticleRef | None = None,
+        feed: FeedRef | None = None,
+        include_suggestions: bool = False,
+    ) -> Verdict | None:
+        """`assess` without the event loop: pure CPU work, for worker threads that match many texts in a row."""
+        matches = self.library.matcher.match(text)
         return self.verdict_from_matches(matches, article=article, feed=feed, include_suggestions=include_suggestions)
 
     def verdict_from_matches(

@@ -69,6 +69,7 @@ class Outgoing:
     payload: str
     attempts: int
     next_attempt_at: float
+    attempted_at: float | None  # when a first attempt began; its outcome may be unknown
 
 
 _FEED_COLUMNS = (
@@ -263,7 +264,8 @@ class FeedStore:
         """Pending rows of a platform, oldest first, including those waiting for a retry (they hold back the
         later rows of their channel)."""
         rows = self.store.query(
-            """SELECT id, feed_url, platform, channel_id, kind, payload, attempts, next_attempt_at FROM feed_alerts
+            """SELECT id, feed_url, platform, channel_id, kind, payload, attempts, next_attempt_at, attempted_at
+               FROM feed_alerts
                WHERE status = 'pending' AND platform = ? ORDER BY id LIMIT ?""",
             (platform, limit),
         )
@@ -276,6 +278,12 @@ class FeedStore:
             sql += " WHERE feed_url = ?"
             params = (feed_url,)
         return {r["status"]: int(r["n"]) for r in self.store.query(sql + " GROUP BY status", params)}
+
+    def mark_attempt(self, row_id: int, now: float) -> None:
+        """Record, before posting, that an attempt begins; the first attempt's time is kept (the earliest moment
+        the post can have reached the channel)."""
+        with self.store.transaction() as db:
+            db.execute("UPDATE feed_alerts SET attempted_at = COALESCE(attempted_at, ?) WHERE id = ?", (now, row_id))
 
     def mark(self, row_id: int, status: Literal["posted", "cancelled"], now: float) -> None:
         with self.store.transaction() as db:

@@ -86,6 +86,11 @@ class IncomingMessage:
     user_id: str = ""
     thread_id: str | None = None
 
+    @property
+    def reply_key(self) -> str:
+        """The delivery key of the bot's reply to this message (a message gets at most one reply)."""
+        return f"reply:{self.platform}:{self.channel_id}:{self.message_id}"
+
 
 @dataclass(frozen=True)
 class MessageOutcome:
@@ -128,12 +133,22 @@ class CommandResponse:
 
 @dataclass(frozen=True)
 class FeedAlert:
-    """A feed item that carries a narrative, to be posted to a subscribed channel."""
+    """A feed item that carries a narrative, to be posted to a subscribed channel.
+
+    `attempted_at` is when an earlier attempt to post it began (None for a first attempt): that attempt may have
+    reached the channel although its answer never came back, so a sender that can look first does.
+    """
 
     alert_id: int
     platform: str
     channel_id: str
     verdict: Verdict
+    attempted_at: float | None = None
+
+    @property
+    def delivery_key(self) -> str:
+        """Names this post on the platform (Slack metadata, Discord nonce), so a repeat can be recognised."""
+        return f"alert:{self.alert_id}"
 
 
 @dataclass(frozen=True)
@@ -143,3 +158,9 @@ class FeedNotice:
     platform: str
     channel_id: str
     text: str
+    notice_id: int = 0  # its pending row; 0 for a notice with no row (no delivery key, no repeat check)
+    attempted_at: float | None = None
+
+    @property
+    def delivery_key(self) -> str | None:
+        return f"notice:{self.notice_id}" if self.notice_id else None

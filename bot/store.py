@@ -94,6 +94,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX feed_alerts_pending ON feed_alerts (status, platform, next_attempt_at);
     """,
+    # 3: when the first attempt to post a pending row began, written before the post: after a timeout or a crash
+    # the sender looks for that post on the platform before posting again (bot/feeds.py, deliver)
+    """
+    ALTER TABLE feed_alerts ADD COLUMN attempted_at REAL;
+    """,
 ]
 
 

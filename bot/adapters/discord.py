@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import re
 import signal
@@ -35,6 +36,17 @@ NO_PINGS = discord.AllowedMentions.none()
 _URL = re.compile(r"https?://", re.IGNORECASE)
 FEEDBACK_PREFIX = "nb:fb"
 CUSTOM_ID_MAX = 100
+
+
+def delivery_nonce(key: str) -> str:
+    """A message nonce (Discord allows 25 characters) naming one delivery.
+
+    discord.py sends a given nonce with `enforce_nonce: true`: Discord then answers a repeat of the same nonce
+    from the same bot, within a few minutes, with the message already created instead of a second one. So a post
+    retried after a lost answer (discord.py itself retries 5xx and dropped connections), or re-sent soon after a
+    restart, appears once.
+    """
+    return "nb" + hashlib.blake2b(key.encode("utf-8"), digest_size=10).hexdigest()
 
 
 # -- REST base and gateway address --------------------------------------------------------------------------------
@@ -303,11 +315,18 @@ class DiscordAlertSender:
     async def send_alert(self, alert: FeedAlert) -> None:
         channel = await self._channel(alert.channel_id)
         view = feedback_view([alert.verdict])
-        await channel.send(embeds=verdict_embeds([alert.verdict]), allowed_mentions=NO_PINGS, **_view_kwargs(view))
+        await channel.send(
+            embeds=verdict_embeds([alert.verdict]),
+            allowed_mentions=NO_PINGS,
+            nonce=delivery_nonce(alert.delivery_key),
+            **_view_kwargs(view),
+        )
 
     async def send_notice(self, notice: FeedNotice) -> None:
         channel = await self._channel(notice.channel_id)
-        await channel.send(content=clip(notice.text, CONTENT_MAX), allowed_mentions=NO_PINGS)
+        key = notice.delivery_key
+        nonce: dict[str, Any] = {"nonce": delivery_nonce(key)} if key is not None else {}
+        await channel.send(content=clip(notice.text, CONTENT_MAX), allowed_mentions=NO_PINGS, **nonce)
 
 
 # -- the client -------------------------------------------------------------------------------------------------
@@ -385,18 +404,22 @@ class NarrativeClient(discord.Client):
         if outcome.duplicate or not outcome.should_reply:
             return
         try:
-            await self.reply(message, outcome)
+            await self.reply(message, outcome, nonce=delivery_nonce(incoming.reply_key))
         except discord.HTTPException:
             logger.exception("could not reply to message %s in channel %s", message.id, message.channel.id)
             self.app.core.reply_failed(incoming)
 
-    async def reply(self, message: discord.Message, outcome: MessageOutcome) -> discord.Message:
+    async def reply(
+        self, message: discord.Message, outcome: MessageOutcome, *, nonce: str | None = None
+    ) -> discord.Message:
         embeds = verdict_embeds(outcome.verdicts)
         content = problems_text(outcome.problems) if outcome.problems else None
         kwargs: dict[str, Any] = {"embeds": embeds} if embeds else {}
         kwargs.update(_view_kwargs(feedback_view(outcome.verdicts)))
         # A reply even if the original is deleted meanwhile (then posted without the reference, not lost).
         reference = message.to_reference(fail_if_not_exists=False)
+        if nonce is not None:
+            kwargs["nonce"] = nonce
         return await message.channel.send(content=content, reference=reference, allowed_mentions=NO_PINGS, **kwargs)
 
     async def _on_command_error(

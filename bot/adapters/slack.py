@@ -18,8 +18,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack_delivery import LOOKBACK_MESSAGES, delivery_metadata, find_delivered, oldest_for
 from bot.config import ConfigError, Settings
 from bot.models import CommandRequest, CommandResponse, FeedAlert, FeedNotice, IncomingMessage
 from bot.render.slack_blocks import (
@@ -68,6 +72,8 @@ PERMANENT_ERRORS = frozenset(
         "user_not_in_channel",
     }
 )
+# Web API methods whose repeat is visible to people: never retried blindly after an answer of unknown outcome.
+NOT_REPEATABLE_METHODS = ("chat.postMessage",)
 REFUSED_TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked"})
 PRUNE_EVERY_S = 6 * 3600
 
@@ -158,6 +164,14 @@ class ChannelPacer:
                 self._last[channel] = self.clock()
 
 
+def _ts_seconds(ts: str) -> float:
+    """A Slack message ts ("1712345678.000100") as seconds since the epoch; 0 (look at everything) if odd."""
+    try:
+        return float(ts)
+    except ValueError:
+        return 0.0
+
+
 def _slack_error(exc: SlackApiError) -> str:
     data = getattr(exc.response, "data", None)
     return str(data.get("error", "")) if isinstance(data, Mapping) else ""
@@ -199,10 +213,26 @@ class SlackPoster:
         self.max_backoff_s = max_backoff_s
         self.sleep = sleep
 
-    async def _call(self, channel: str, method: str, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _call(
+        self,
+        channel: str,
+        method: str,
+        call: Callable[[], Awaitable[Any]],
+        *,
+        recover: Callable[[], Awaitable[Any | None]] | None = None,
+        uncertain: bool = False,
+    ) -> Any:
+        """Call with retries. `recover`, for a call that must not happen twice, runs before any retry that follows
+        an answer of unknown outcome (a timeout, a dropped connection, a 5xx: Slack may have done it); what it
+        returns, when not None, is the earlier call's result and no retry is made. `uncertain` starts that way."""
         delay = self.backoff_s
         for attempt in range(1, self.attempts + 1):
             try:
+                if uncertain and recover is not None:
+                    found = await recover()
+                    if found is not None:
+                        return found
+                    uncertain = False  # looked, and it is not there: the call did not happen
                 async with self.pacer.slot(channel):
                     return await call()
             except SlackApiError as exc:
@@ -210,21 +240,36 @@ class SlackPoster:
                 wait = _retry_after(exc)
                 if wait is None and (error in PERMANENT_ERRORS or exc.response.status_code in (400, 403, 404)):
                     raise
+                uncertain = uncertain or exc.response.status_code >= 500
                 if attempt == self.attempts:
                     raise
                 wait = wait if wait is not None else delay
                 logger.warning("%s to %s failed (%s); retry %d in %.1fs", method, channel, error, attempt, wait)
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                uncertain = True
                 if attempt == self.attempts:
                     raise
                 wait = delay
-                logger.warning("%s to %s failed (%s); retry %d in %.1fs", method, channel, exc, attempt, wait)
+                logger.warning("%s to %s failed (%r); retry %d in %.1fs", method, channel, exc, attempt, wait)
             await self.sleep(min(wait, self.max_backoff_s))
             delay = min(delay * 2, self.max_backoff_s)
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    async def post(self, channel: str, message: SlackMessage, *, thread_ts: str | None = None) -> str:
-        """Post a message (in a thread when `thread_ts`); returns its ts."""
+    async def post(
+        self,
+        channel: str,
+        message: SlackMessage,
+        *,
+        thread_ts: str | None = None,
+        key: str | None = None,
+        maybe_posted_since: float | None = None,
+    ) -> str:
+        """Post a message (in a thread when `thread_ts`); returns its ts.
+
+        With a delivery `key` the post carries it in its metadata and happens at most once: after an answer of
+        unknown outcome, and first of all when `maybe_posted_since` says an earlier attempt (another run of the
+        process, perhaps) began then, the channel's recent history is searched for the key before posting.
+        """
         kwargs: dict[str, Any] = {
             "channel": channel,
             **message.as_kwargs(),
@@ -234,8 +279,50 @@ class SlackPoster:
         }
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
-        response = await self._call(channel, "chat.postMessage", lambda: self.client.chat_postMessage(**kwargs))
-        return str(response.get("ts", ""))
+        recover: Callable[[], Awaitable[str | None]] | None = None
+        if key is not None:
+            kwargs["metadata"] = delivery_metadata(key)
+            since = maybe_posted_since if maybe_posted_since is not None else time.time()
+
+            async def recover() -> str | None:
+                return await self.find_posted(channel, key, thread_ts=thread_ts, since=since)
+
+        response = await self._call(
+            channel,
+            "chat.postMessage",
+            lambda: self.client.chat_postMessage(**kwargs),
+            recover=recover,
+            uncertain=maybe_posted_since is not None,
+        )
+        return response if isinstance(response, str) else str(response.get("ts", ""))
+
+    async def find_posted(self, channel: str, key: str, *, thread_ts: str | None, since: float) -> str | None:
+        """The ts of our post carrying `key` in the channel (or thread) since about `since`, if Slack has it.
+
+        Raises on trouble of unknown outcome (the caller retries the lookup, never the post). When Slack refuses
+        to show the history for good (a missing scope), the post cannot be checked: it is logged and treated as
+        not posted, one of the cases the README's "Posting once" lists where a repeat stays possible.
+        """
+        args: dict[str, Any] = {
+            "channel": channel,
+            "oldest": oldest_for(since),
+            "limit": LOOKBACK_MESSAGES,
+            "include_all_metadata": True,
+        }
+        try:
+            if thread_ts:
+                response = await self.client.conversations_replies(ts=thread_ts, **args)
+            else:
+                response = await self.client.conversations_history(inclusive=True, **args)
+        except SlackApiError as exc:
+            if _retry_after(exc) is not None or exc.response.status_code >= 500:
+                raise
+            logger.warning("cannot check %s for an earlier post of %s (%s); posting", channel, key, _slack_error(exc))
+            return None
+        found = find_delivered(response.get("messages") or (), key)
+        if found is not None:
+            logger.info("%s is already in %s (ts %s): not posting it again", key, channel, found)
+        return found
 
     async def ephemeral(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> None:
         kwargs: dict[str, Any] = {"channel": channel, "user": user, "text": text}
@@ -258,10 +345,20 @@ class SlackAlertSender:
         self.poster = poster
 
     async def send_alert(self, alert: FeedAlert) -> None:
-        await self.poster.post(alert.channel_id, render_alert(alert.verdict, f"alert:{alert.alert_id}"))
+        await self.poster.post(
+            alert.channel_id,
+            render_alert(alert.verdict, f"alert:{alert.alert_id}"),
+            key=alert.delivery_key,
+            maybe_posted_since=alert.attempted_at,
+        )
 
     async def send_notice(self, notice: FeedNotice) -> None:
-        await self.poster.post(notice.channel_id, notice_message(notice.text))
+        await self.poster.post(
+            notice.channel_id,
+            notice_message(notice.text),
+            key=notice.delivery_key,
+            maybe_posted_since=notice.attempted_at,
+        )
 
 
 # -- building the Bolt app -----------------------------------------------------------------------------------------
@@ -279,13 +376,34 @@ def make_client(settings: Settings, *, rate_limit_retries: int = 5) -> AsyncWebC
     )
 
 
+class _SafeConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+    """Retries dropped connections except for posts: a connection that drops after the request was sent may
+    have posted, and only SlackPoster knows how to check that before posting again."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if request.url.rstrip("/").endswith(NOT_REPEATABLE_METHODS):
+            return False
+        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+
+
 def with_retry_handlers(client: AsyncWebClient, *, rate_limit_retries: int = 5) -> AsyncWebClient:
     # slack_sdk retries only connection errors by default; a 429 would otherwise surface as an error at once.
+    # Its default connection-error handler would repeat a post blindly: ours replaces it.
+    client.retry_handlers[:] = [
+        h for h in client.retry_handlers if type(h) is not AsyncConnectionErrorRetryHandler
+    ]
     kinds = {type(h) for h in client.retry_handlers}
     if AsyncRateLimitErrorRetryHandler not in kinds:
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries))
-    if AsyncConnectionErrorRetryHandler not in kinds:
-        client.retry_handlers.append(AsyncConnectionErrorRetryHandler(max_retry_count=2))
+    if _SafeConnectionErrorRetryHandler not in kinds:
+        client.retry_handlers.append(_SafeConnectionErrorRetryHandler(max_retry_count=2))
     return client
 
 
@@ -357,8 +475,17 @@ class SlackHandlers:
                 await self._maybe_react(message)
             return
         reply = render_outcome(outcome, message.message_id)
+        # A re-sent event may follow a reply whose answer was lost (it is released only when posting failed):
+        # then look in the thread first. The reply cannot be older than the message it answers.
+        since = _ts_seconds(message.message_id) if retry_num is not None else None
         try:
-            await self.poster.post(message.channel_id, reply, thread_ts=message.thread_id or message.message_id)
+            await self.poster.post(
+                message.channel_id,
+                reply,
+                thread_ts=message.thread_id or message.message_id,
+                key=message.reply_key,
+                maybe_posted_since=since,
+            )
         except Exception:
             logger.exception("could not reply to %s/%s", message.channel_id, message.message_id)
             # Both claims go, so Slack's re-send of this event gets a second chance to answer.

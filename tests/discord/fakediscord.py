@@ -147,6 +147,12 @@ class FakeDiscord:
     outbox: asyncio.Queue[tuple[str, dict[str, Any]]] = field(default_factory=asyncio.Queue)
     # Channels where posting fails with 403 Missing Permissions, as when the bot lacks Send Messages.
     forbidden_channels: set[str] = field(default_factory=set)
+    # Messages created, and those a nonce created (author, nonce) -> message: with `enforce_nonce`, Discord answers
+    # a nonce the same author used in the past few minutes with the message created then, and creates nothing.
+    created: list[dict[str, Any]] = field(default_factory=list)
+    nonces: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # How many of the next message creations lose their answer: created, then the connection drops unanswered.
+    drop_answers: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(800000000000000000))
     _runner: web.AppRunner | None = None
     posted: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -232,10 +238,23 @@ class FakeDiscord:
         channel_id = request.match_info["channel_id"]
         if channel_id in self.forbidden_channels:
             return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+        nonce = body.get("nonce")
+        enforced = nonce is not None and body.get("enforce_nonce") is True
+        if enforced and (BOT_ID, str(nonce)) in self.nonces:
+            return _json(self.nonces[(BOT_ID, str(nonce))])
         message = message_payload(
             str(next(self._ids)), body.get("content") or "", author=BOT_USER, channel_id=channel_id
         )
         message["embeds"] = body.get("embeds", [])
+        if nonce is not None:
+            message["nonce"] = nonce
+        if enforced:
+            self.nonces[(BOT_ID, str(nonce))] = message
+        self.created.append(message)
+        if self.drop_answers > 0:
+            self.drop_answers -= 1
+            assert request.transport is not None
+            request.transport.close()  # the message exists; its answer never reaches the bot
         return _json(message)
 
     async def interaction_callback(self, request: web.Request) -> web.Response:

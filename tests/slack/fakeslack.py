@@ -52,6 +52,15 @@ class FakeSlackApi:
     _socket: web.WebSocketResponse | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _ts: int = 0
+    # What chat.postMessage stored, per channel, oldest first: served by conversations.history/replies.
+    channel_messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Seconds to hold the answer to a method's next calls after doing the work (one entry per call), like a
+    # Web API answer slower than the client's timeout: the message is posted all the same.
+    slow_answers: dict[str, list[float]] = field(default_factory=dict)
+    # How many of the next posts lose their answer after the message is stored: the connection drops unanswered,
+    # or Slack answers HTTP 500 (its outcome unknown to the caller, although the message is there).
+    dropped_answers: int = 0
+    server_errors_after_posting: int = 0
 
     @property
     def url(self) -> str:
@@ -63,6 +72,7 @@ class FakeSlackApi:
     async def start(self) -> FakeSlackApi:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # conversations.history & co. are GET with a query
         app.router.add_post("/response/{name}", self._response)
         app.router.add_get("/socket", self._websocket)
         self._runner = web.AppRunner(app, access_log=None)
@@ -123,12 +133,89 @@ class FakeSlackApi:
                 }
             )
         if method == "chat.postMessage":
-            self._ts += 1
-            ts = f"{int(time.time())}.{self._ts:06d}"
-            return web.json_response({"ok": True, "channel": params.get("channel"), "ts": ts, "message": params})
+            message = self.store_message(params)
+            delays = self.slow_answers.get(method)
+            if delays:
+                await asyncio.sleep(delays.pop(0))
+            if self.dropped_answers > 0:
+                self.dropped_answers -= 1
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response()  # never reaches the client
+            if self.server_errors_after_posting > 0:
+                self.server_errors_after_posting -= 1
+                return web.json_response({"ok": False, "error": "internal_error"}, status=500)
+            return web.json_response({"ok": True, "channel": params.get("channel"), "ts": message["ts"],
+                                      "message": message})
+        if method == "conversations.history":
+            return web.json_response(self._history(params))
+        if method == "conversations.replies":
+            return web.json_response(self._replies(params))
         if method == "chat.postEphemeral":
             return web.json_response({"ok": True, "message_ts": f"{int(time.time())}.999999"})
         return web.json_response({"ok": True})
+
+    def store_message(self, params: dict[str, Any], *, ts: str | None = None) -> dict[str, Any]:
+        """Keep a posted message as Slack does: its ts, text, blocks, thread and metadata (event_type and
+        event_payload, given as a JSON object or string)."""
+        if ts is None:
+            self._ts += 1
+            ts = f"{int(time.time())}.{self._ts:06d}"
+        message: dict[str, Any] = {"type": "message", "ts": ts, "user": BOT_USER_ID, "bot_id": BOT_ID}
+        for key in ("text", "blocks", "thread_ts"):
+            if params.get(key) is not None:
+                message[key] = params[key]
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if isinstance(metadata, dict):
+            message["metadata"] = {
+                "event_type": metadata.get("event_type"),
+                "event_payload": metadata.get("event_payload", {}),
+            }
+        self.channel_messages.setdefault(str(params.get("channel")), []).append(message)
+        return message
+
+    @staticmethod
+    def _flag(params: dict[str, Any], name: str) -> bool:
+        return str(params.get(name, "")).lower() in ("1", "true")
+
+    def _visible(self, message: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        # Slack leaves metadata out of history unless include_all_metadata is asked for.
+        if self._flag(params, "include_all_metadata"):
+            return message
+        return {k: v for k, v in message.items() if k != "metadata"}
+
+    def _window(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+        oldest = float(params.get("oldest") or 0)
+        inclusive = self._flag(params, "inclusive")
+        return [m for m in messages if float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest)]
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history: the channel's top-level messages and thread parents, newest first."""
+        messages = self.channel_messages.get(str(params.get("channel")), [])
+        top = [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
+        page = list(reversed(self._window(top, params)))[: int(params.get("limit") or 100)]
+        return {"ok": True, "messages": [self._visible(m, params) for m in page], "has_more": False}
+
+    def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.replies: the thread's parent then its replies, oldest first."""
+        thread = str(params.get("ts"))
+        messages = self.channel_messages.get(str(params.get("channel")), [])
+        in_thread = [m for m in messages if m["ts"] == thread or m.get("thread_ts") == thread]
+        if not in_thread:
+            return {"ok": False, "error": "thread_not_found"}
+        page = self._window(in_thread, params)[: int(params.get("limit") or 100)]
+        return {"ok": True, "messages": [self._visible(m, params) for m in page], "has_more": False}
+
+    def posts_carrying(self, key: str) -> list[dict[str, Any]]:
+        """Every stored message whose metadata carries our delivery key."""
+        return [
+            m
+            for messages in self.channel_messages.values()
+            for m in messages
+            if (m.get("metadata") or {}).get("event_payload", {}).get("delivery_key") == key
+        ]
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
@@ -185,6 +272,7 @@ class PageServer:
     """Article pages on a loopback port, for the safe fetcher to read."""
 
     pages: dict[str, bytes] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)  # path -> media type, for what is not an HTML page
     hits: list[str] = field(default_factory=list)
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -211,7 +299,7 @@ class PageServer:
         body = self.pages.get(request.path)
         if body is None:
             return web.Response(status=404, text="not found")
-        return web.Response(body=body, content_type="text/html", charset="utf-8")
+        return web.Response(body=body, content_type=self.types.get(request.path, "text/html"), charset="utf-8")
 
 
 def article_html(title: str, paragraphs: list[str]) -> bytes:
