@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, settings_warnings
 
 logger = logging.getLogger("narrative-bot")
 
@@ -39,6 +39,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     platform = args.platform or settings.platform()
     logger.info("starting on %s with library %s", platform, settings.library_path)
+    for warning in settings_warnings(settings):
+        logger.warning("%s", warning)
     from bot.app import build_app
 
     async def main() -> None:
