@@ -309,6 +309,25 @@ class Core:
         lines = [f"• `{n.id}` — {n.title}" for n, _ in found]
         return CommandResponse(f"Narratives for “{words}”:\n" + "\n".join(lines))
 
+    async def check(self, text: str) -> tuple[list[Verdict], list[LinkProblem]]:
+        """What `check` answers: the text's own words and every link in it, wherever it stands (suggestions
+        included). A link is read whether it comes alone or after a few words, as people paste them."""
+        links = find_links(text, limit=self.settings.max_links)
+        own_text = strip_links(text) if links else text
+        verdicts: list[Verdict] = []
+        problems: list[LinkProblem] = []
+        if own_text.strip():
+            verdict = await self.assess(own_text, include_suggestions=True)
+            if verdict is not None:
+                verdicts.append(verdict)
+        results = await asyncio.gather(*(self.read_and_assess(url, include_suggestions=True) for url in links))
+        for verdict_or_none, problem in results:
+            if verdict_or_none is not None:
+                verdicts.append(verdict_or_none)
+            if problem is not None:
+                problems.append(problem)
+        return verdicts, problems
+
     async def _check(self, rest: str) -> CommandResponse:
         public = False
         words = rest.split()
@@ -317,17 +336,16 @@ class Core:
             rest = " ".join(w for w in words if w != "--public")
         if not rest:
             return CommandResponse("Usage: `/narrative check TEXT|URL`.", error=True)
-        links = find_links(rest, limit=1)
-        if links and len(rest.split()) == 1:
-            verdict, problem = await self.read_and_assess(links[0], include_suggestions=True)
-            if problem is not None:
-                return CommandResponse(problem.message, problems=(problem,), ephemeral=not public, error=True)
-        else:
-            verdict = await self.assess(rest, include_suggestions=True)
-        if verdict is None:
+        verdicts, problems = await self.check(rest)
+        if not verdicts and problems:
+            text = "\n".join(p.message if len(problems) == 1 else f"{p.url}: {p.message}" for p in problems)
+            return CommandResponse(text, problems=tuple(problems), ephemeral=not public, error=True)
+        if not verdicts:
             return CommandResponse("No known narrative found.", ephemeral=not public)
-        summary = "Narrative found." if verdict.alerts else "Possible narrative (below the alert threshold)."
-        return CommandResponse(summary, verdicts=(verdict,), ephemeral=not public)
+        found = any(v.alerts for v in verdicts)
+        summary = "Narrative found." if found else "Possible narrative (below the alert threshold)."
+        summary += "".join(f"\nCould not read {p.url}: {p.message}" for p in problems)
+        return CommandResponse(summary, verdicts=tuple(verdicts), problems=tuple(problems), ephemeral=not public)
 
     async def _feeds(self, request: CommandRequest, rest: str) -> CommandResponse:
         try:
