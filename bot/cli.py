@@ -215,10 +215,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = _settings()
     from bot.app import thresholds_from
     from bot.library_holder import LibraryHolder
-    from matchers.evaluation import evaluate, format_report, load_cases
+    from matchers.evaluation import CaseError, evaluate, format_report, load_cases
 
+    try:
+        cases = load_cases(Path(args.file))
+    except CaseError as exc:
+        print(f"narrative-bot eval: {exc}", file=sys.stderr)
+        return 2
     holder = LibraryHolder(Path(args.library) if args.library else settings.library_path, thresholds_from(settings))
-    cases = load_cases(Path(args.file))
     report = evaluate(holder.matcher, cases)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
