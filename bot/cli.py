@@ -91,6 +91,8 @@ def _result_json(verdicts: Sequence[Any], problems: Sequence[Any] = ()) -> dict[
     if problems:
         problem = problems[0]
         out["error"] = {"code": problem.code, "message": problem.message, "url": problem.url}
+        if problem.hint:
+            out["error"]["hint"] = problem.hint
     return out
 
 
@@ -199,6 +201,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
                 for problem in problems:
                     print(f"Could not check {problem.url}: {problem.message}")
+                    if problem.hint:  # whoever runs `check` can change the settings; chat users cannot
+                        print(f"  Hint: {problem.hint}.")
                 if verdicts:
                     print(render_response(CommandResponse("", verdicts=tuple(verdicts))).lstrip("\n"))
                 elif not problems:

@@ -94,12 +94,13 @@ def finding_from_match(match: Match, narrative: Narrative) -> Finding:
     )
 
 
-def _error_message(exc: BaseException) -> tuple[str, str]:
+def _error_message(exc: BaseException) -> tuple[str, str, str | None]:
     code = getattr(exc, "code", None)
     message = getattr(exc, "user_message", None)
+    hint = getattr(exc, "operator_hint", None)
     if isinstance(code, str) and isinstance(message, str):
-        return code, message
-    return "internal_error", "I couldn't read that link because of an internal error; it has been logged."
+        return code, message, hint if isinstance(hint, str) else None
+    return "internal_error", "I couldn't read that link because of an internal error; it has been logged.", None
 
 
 class Core:
@@ -162,12 +163,12 @@ class Core:
         try:
             article = await self.reader.read(url)
         except Exception as exc:  # every failure becomes a message, never a crash
-            code, message = _error_message(exc)
+            code, message, hint = _error_message(exc)
             if code == "internal_error":
                 logger.exception("reading %s failed", url)
             else:
-                logger.info("could not read %s: %s", url, code)
-            return None, LinkProblem(url, code, message)
+                logger.info("could not read %s: %s%s", url, code, f" ({hint})" if hint else "")
+            return None, LinkProblem(url, code, message, hint)
         ref = ArticleRef(url=article.url, title=article.title, site=article.site, published=article.published)
         text = f"{article.title}\n{article.text}" if article.title else article.text
         verdict = await self.assess(text, article=ref, feed=feed, include_suggestions=include_suggestions)

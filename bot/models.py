@@ -68,11 +68,15 @@ class Verdict:
 
 @dataclass(frozen=True)
 class LinkProblem:
-    """A pasted link the bot could not read, with the message users see."""
+    """A pasted link the bot could not read, with the message users see.
+
+    `hint` is for whoever runs the bot (the setting that would allow it); chat renderers never show it.
+    """
 
     url: str
     code: str
     message: str
+    hint: str | None = None
 
 
 @dataclass(frozen=True)
