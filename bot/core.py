@@ -14,6 +14,7 @@ from typing import Protocol
 from rapidfuzz import fuzz, process
 
 from bot.config import Settings
+from bot.headline import with_headline
 from bot.library_holder import LibraryHolder
 from bot.links import canonical_feed_url, find_links
 from bot.models import (
@@ -170,7 +171,7 @@ class Core:
                 logger.info("could not read %s: %s%s", url, code, f" ({hint})" if hint else "")
             return None, LinkProblem(url, code, message, hint)
         ref = ArticleRef(url=article.url, title=article.title, site=article.site, published=article.published)
-        text = f"{article.title}\n{article.text}" if article.title else article.text
+        text = with_headline(article.title, article.text)
         verdict = await self.assess(text, article=ref, feed=feed, include_suggestions=include_suggestions)
         return verdict, None
 
