@@ -20,13 +20,9 @@ logger = logging.getLogger("narrative-bot")
 
 
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # httpx logs every request line with its full URL at INFO; keep it for debugging only.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from bot.logsetup import setup_logging
+
+    setup_logging(level)
 
 
 def _settings() -> Settings:
