@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import uuid
 from collections import deque
 from typing import TYPE_CHECKING, TextIO
 
@@ -36,6 +37,9 @@ class ConsoleSession:
         self.core = core
         self.outbox: deque[str] = deque()
         self._ids = itertools.count(1)
+        # Message ids are claimed in the state file once handled: a later session numbering from 1 again would
+        # find its first lines "already handled" and stay silent. A per-session token keeps them apart.
+        self._session = uuid.uuid4().hex[:12]
 
     async def handle_line(self, line: str) -> list[str]:
         line = line.strip()
@@ -46,7 +50,8 @@ class ConsoleSession:
             response = await self.core.handle_command(CommandRequest(PLATFORM, CHANNEL, line, user_id="console"))
             replies.append(render_response(response))
         else:
-            message = IncomingMessage(PLATFORM, CHANNEL, f"console-{next(self._ids)}", line, user_id="console")
+            message_id = f"console-{self._session}-{next(self._ids)}"
+            message = IncomingMessage(PLATFORM, CHANNEL, message_id, line, user_id="console")
             outcome = await self.core.handle_message(message)
             if outcome.should_reply:
                 replies.append(render_outcome(outcome))
