@@ -40,7 +40,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         logger.warning("%s", warning)
     from bot.app import build_app
 
-    async def main() -> None:
+    async def main() -> int:
         async with build_app(settings) as app:
             if platform == "slack":
                 from bot.adapters.slack import run_slack
@@ -53,10 +53,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             else:
                 from bot.adapters.console import run_console
 
-                await run_console(app, sys.stdin, sys.stdout)
+                return await run_console(app, sys.stdin, sys.stdout)
+        return 0
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+        return asyncio.run(main())
     return 0
 
 
