@@ -21,6 +21,7 @@ from bot.models import (
     ArticleRef,
     CommandRequest,
     CommandResponse,
+    FeedCheck,
     FeedRef,
     Finding,
     IncomingMessage,
@@ -58,6 +59,12 @@ class ArticleSource(Protocol):
     """Reads a URL into an article; raises an exception with `code` and `user_message` when it cannot."""
 
     async def read(self, url: str) -> ArticleLike: ...
+
+
+class FeedChecker(Protocol):
+    """Tries a feed once (fetch and parse) without subscribing to it."""
+
+    async def check(self, url: str) -> FeedCheck: ...
 
 
 class ReadError(Protocol):
@@ -113,11 +120,14 @@ class Core:
         store: Store,
         settings: Settings,
         reader: ArticleSource | None = None,
+        feed_checker: FeedChecker | None = None,
     ) -> None:
         self.library = library
         self.store = store
         self.settings = settings
         self.reader = reader
+        # Without one (a core built for matching only) feeds are subscribed untried, as before.
+        self.feed_checker = feed_checker
 
     # -- matching -------------------------------------------------------------------------------------------
 
@@ -369,18 +379,33 @@ class Core:
             if url is None:
                 return CommandResponse(f"`{args[0]}` is not an http(s) URL.", error=True)
             if action == "add":
-                added = self.store.add_subscription(request.platform, request.channel_id, url, request.user_id)
-                if not added:
-                    return CommandResponse(f"This channel already watches {url}.")
-                return CommandResponse(
-                    f"Watching {url} here. Items already in the feed are recorded silently; "
-                    "new ones that carry a narrative will be posted."
-                )
+                return await self._add_feed(request, url)
             removed = self.store.remove_subscription(request.platform, request.channel_id, url)
             if not removed:
                 return CommandResponse(f"This channel does not watch {url}.", error=True)
             return CommandResponse(f"Stopped watching {url} here.")
         return CommandResponse("Usage: `/narrative feeds add URL`, `feeds remove URL` or `feeds list`.", error=True)
+
+
+    async def _add_feed(self, request: CommandRequest, url: str) -> CommandResponse:
+        feeds = [s.feed_url for s in self.store.subscriptions(request.platform, request.channel_id)]
+        if url in feeds:
+            return CommandResponse(f"This channel already watches {url}.")
+        about = ""
+        if self.feed_checker is not None:
+            # Try it first: "Watching" a feed that can never be read would only fail quietly, poll after poll.
+            check = await self.feed_checker.check(url)
+            if check.problem is not None:
+                return CommandResponse(f"I can't watch {url}: {check.problem}", error=True)
+            title = f"“{check.title}”, " if check.title else ""
+            about = f" ({title}{check.items} item{'s' if check.items != 1 else ''} now)"
+        added = self.store.add_subscription(request.platform, request.channel_id, url, request.user_id)
+        if not added:
+            return CommandResponse(f"This channel already watches {url}.")
+        return CommandResponse(
+            f"Watching {url} here{about}. Items already in the feed are recorded silently; "
+            "new ones that carry a narrative will be posted."
+        )
 
 
 _LINK_MARKUP = re.compile(r"<(?:https?://)[^>\s]*>|\bhttps?://\S+", re.IGNORECASE)

@@ -80,6 +80,16 @@ class LinkProblem:
 
 
 @dataclass(frozen=True)
+class FeedCheck:
+    """A feed tried before subscribing: its title and item count, or the problem users see."""
+
+    url: str
+    title: str | None = None
+    items: int = 0
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class IncomingMessage:
     """A chat message, already stripped of platform specifics by the adapter."""
 
