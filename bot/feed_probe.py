@@ -38,7 +38,8 @@ class FeedProbe:
                 parsed = parse_feed(page.body, url=page.url, headers=page.headers)
         except (FetchError, FeedParseError) as exc:
             logger.info("feed %s refused: %s", url, exc.code)
-            return FeedCheck(url, problem=_reason(exc.user_message))
+            hint = exc.operator_hint if isinstance(exc, FetchError) else None
+            return FeedCheck(url, problem=_reason(exc.user_message), hint=hint)
         except Exception:  # a bug or a library surprise must not leave the command unanswered
             logger.exception("trying feed %s failed", url)
             return FeedCheck(url, problem="it could not be read because of an internal error; it has been logged.")

@@ -81,12 +81,16 @@ class LinkProblem:
 
 @dataclass(frozen=True)
 class FeedCheck:
-    """A feed tried before subscribing: its title and item count, or the problem users see."""
+    """A feed tried before subscribing: its title and item count, or the problem users see.
+
+    `hint` (the setting that would allow the fetch) is for the command line, never for chat.
+    """
 
     url: str
     title: str | None = None
     items: int = 0
     problem: str | None = None
+    hint: str | None = None
 
 
 @dataclass(frozen=True)

@@ -133,16 +133,17 @@ async def _without_input(app: App, poller_task: asyncio.Task[None] | None, stder
     if poller_task is None or feeds == 0:
         print(NO_INPUT_NO_FEEDS, file=stderr, flush=True)
         return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # Installed before saying so: whoever reads the line below may stop us at once.
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers off the main thread
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
     print(
         f"narrative-bot: standard input is closed; still watching {feeds} feed{'s' if feeds != 1 else ''} and "
         "printing their alerts here (stop with Ctrl-C or SIGTERM).",
         file=stderr,
         flush=True,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers off the main thread
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
     waiter = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({poller_task, waiter}, return_when=asyncio.FIRST_COMPLETED)
