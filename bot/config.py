@@ -235,9 +235,11 @@ def _cross_checks(settings: Settings) -> list[str]:
     return problems
 
 
-# The poller never polls a feed more often than this, whatever the setting (politeness to feed hosts); kept equal
-# to bot.feed_parse.MIN_INTERVAL_S, which a test checks, so that importing settings stays light.
+# The poller polls a feed no more often than the floor (politeness to feed hosts) and no less often than the
+# ceiling, whatever the setting; kept equal to bot.feed_parse.MIN_INTERVAL_S / MAX_INTERVAL_S, which a test checks,
+# so that importing settings stays light.
 MIN_FEED_INTERVAL_S = 120.0
+MAX_FEED_INTERVAL_S = 6 * 3600.0
 
 
 def settings_warnings(settings: Settings) -> list[str]:
@@ -247,5 +249,10 @@ def settings_warnings(settings: Settings) -> list[str]:
         warnings.append(
             f"NARRATIVE_BOT_FEED_INTERVAL is {settings.feed_interval_s:g} s; feeds are polled at most every "
             f"{MIN_FEED_INTERVAL_S:g} s, so {MIN_FEED_INTERVAL_S:g} s is used"
+        )
+    elif settings.feed_interval_s > MAX_FEED_INTERVAL_S:
+        warnings.append(
+            f"NARRATIVE_BOT_FEED_INTERVAL is {settings.feed_interval_s:g} s; feeds are polled at least every "
+            f"{MAX_FEED_INTERVAL_S:g} s (6 h), so {MAX_FEED_INTERVAL_S:g} s is used"
         )
     return warnings

@@ -74,7 +74,7 @@ class ReadError(Protocol):
 
 HELP_TEXT = """\
 */narrative* — recognise Kremlin talking points about the Russia–DPRK alliance.
-• `/narrative check TEXT|URL` — check a text or a link (add `--public` to show the result to the channel)
+• `/narrative check TEXT|URL` — check a text and any links in it (add `--public` to show the result to the channel)
 • `/narrative search WORDS` — find narratives by words
 • `/narrative show ID` — a narrative with its debunk and sources
 • `/narrative list` — every narrative in the library

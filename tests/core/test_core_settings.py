@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import MIN_FEED_INTERVAL_S, ConfigError, load_settings, settings_warnings
-from bot.feed_parse import MIN_INTERVAL_S
+from bot.config import MAX_FEED_INTERVAL_S, MIN_FEED_INTERVAL_S, ConfigError, load_settings, settings_warnings
+from bot.feed_parse import MAX_INTERVAL_S, MIN_INTERVAL_S
 
 
 def test_an_alert_threshold_below_the_default_suggest_threshold_is_refused() -> None:
@@ -32,6 +32,12 @@ def test_a_feed_interval_below_the_floor_is_named() -> None:
     (warning,) = settings_warnings(load_settings({"NARRATIVE_BOT_FEED_INTERVAL": "30"}))
     assert "NARRATIVE_BOT_FEED_INTERVAL" in warning and "120 s is used" in warning
     assert settings_warnings(load_settings({"NARRATIVE_BOT_FEED_INTERVAL": "120"})) == []
+
+
+def test_a_feed_interval_above_the_ceiling_is_named() -> None:
+    assert MAX_FEED_INTERVAL_S == MAX_INTERVAL_S
+    (warning,) = settings_warnings(load_settings({"NARRATIVE_BOT_FEED_INTERVAL": "86400"}))
+    assert "at least every 21600 s" in warning
 
 
 def _run(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
