@@ -158,15 +158,22 @@ def _check_jsonl(app: Any, path: str) -> int:
     # Thousands of lines: match synchronously, one pass, no per-line event-loop hops.
     core, matcher = app.core, app.library.matcher
     errors = 0
-    with _open_in(path) as handle:
-        for _lineno, row, error in _jsonl_rows(handle):
-            if error is not None or row is None:
-                print(error, file=sys.stderr)
-                errors += 1
-                continue
-            verdict = core.verdict_from_matches(matcher.match(row["text"]), include_suggestions=True)
-            out = {"id": row.get("id"), **_result_json([verdict] if verdict else [])}
-            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    try:
+        with _open_in(path) as handle:
+            for _lineno, row, error in _jsonl_rows(handle):
+                if error is not None or row is None:
+                    print(error, file=sys.stderr)
+                    errors += 1
+                    continue
+                verdict = core.verdict_from_matches(matcher.match(row["text"]), include_suggestions=True)
+                out = {"id": row.get("id"), **_result_json([verdict] if verdict else [])}
+                sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    except UnicodeDecodeError:
+        print(f"narrative-bot check: {path}: not UTF-8 text", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # as for `eval`: one line, not a traceback
+        print(f"narrative-bot check: {path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     # Per-line answers are in the output; the exit code only says whether every line could be used.
     return EXIT_USAGE if errors else EXIT_MATCH
 

@@ -69,3 +69,9 @@ async def test_slash_check_reads_links_anywhere_in_its_argument(app: App, page_s
     assert response.verdicts[0].article is not None and page_server.hits("/politics/summit") == 1
     missing = await app.core.handle_command(CommandRequest("console", "c", f"check see {page_server.url('/gone')}"))
     assert missing.error and missing.problems and "404" in missing.text
+
+
+def test_jsonl_from_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    result = run(["check", "--jsonl", "nope.jsonl"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "narrative-bot check: nope.jsonl: cannot read: No such file or directory"
