@@ -8,11 +8,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     NARRATIVE_BOT_DB=/data/state.sqlite3
 
 WORKDIR /app
-COPY pyproject.toml README.md narratives.yaml narratives.schema.json ./
+# Dependencies first, from pyproject.toml alone: this layer is rebuilt when the dependencies change, not on every
+# code or library edit.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+COPY README.md narratives.yaml narratives.schema.json ./
 COPY bot ./bot
 COPY matchers ./matchers
-# The same install step as the README, without the editable flag.
-RUN pip install . \
+# The same install step as the README, without the editable flag; the dependencies are already in place.
+RUN pip install --no-deps . \
     && useradd --create-home --uid 10001 bot \
     && mkdir -p /data \
     && chown bot:bot /data

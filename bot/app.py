@@ -98,7 +98,9 @@ def build_app(settings: Settings) -> App:
     store = Store(settings.db_path)
     fetcher = build_fetcher(settings)
     reader = ArticleReader(fetcher)
-    core = Core(library, store, settings, reader=reader)
+    from bot.feed_probe import FeedProbe
+
+    core = Core(library, store, settings, reader=reader, feed_checker=FeedProbe(fetcher))
     feed_poller = build_feed_poller(settings, store, fetcher, core)
     return App(
         settings=settings, store=store, library=library, fetcher=fetcher, reader=reader, core=core,

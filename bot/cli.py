@@ -7,25 +7,22 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, settings_warnings
 
 logger = logging.getLogger("narrative-bot")
 
 
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # httpx logs every request line with its full URL at INFO; keep it for debugging only.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from bot.logsetup import setup_logging
+
+    setup_logging(level)
 
 
 def _settings() -> Settings:
@@ -39,9 +36,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     platform = args.platform or settings.platform()
     logger.info("starting on %s with library %s", platform, settings.library_path)
+    for warning in settings_warnings(settings):
+        logger.warning("%s", warning)
     from bot.app import build_app
 
-    async def main() -> None:
+    async def main() -> int:
         async with build_app(settings) as app:
             if platform == "slack":
                 from bot.adapters.slack import run_slack
@@ -54,10 +53,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             else:
                 from bot.adapters.console import run_console
 
-                await run_console(app, sys.stdin, sys.stdout)
+                return await run_console(app, sys.stdin, sys.stdout)
+        return 0
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+        return asyncio.run(main())
     return 0
 
 
@@ -76,17 +76,20 @@ def _verdict_json(verdict: Any) -> dict[str, Any]:
     }
 
 
-def _result_json(verdict: Any, problem: Any = None) -> dict[str, Any]:
-    findings = verdict.findings if verdict is not None else ()
+def _result_json(verdicts: Sequence[Any], problems: Sequence[Any] = ()) -> dict[str, Any]:
+    findings = [f for verdict in verdicts for f in verdict.findings]
     out: dict[str, Any] = {
         "alerts": [_verdict_json(f) for f in findings if f.level == "alert"],
         "suggestions": [_verdict_json(f) for f in findings if f.level == "suggest"],
     }
-    if verdict is not None and verdict.article is not None:
-        article = verdict.article
+    article = next((v.article for v in verdicts if v.article is not None), None)
+    if article is not None:
         out["article"] = {"url": article.url, "title": article.title, "site": article.site}
-    if problem is not None:
+    if problems:
+        problem = problems[0]
         out["error"] = {"code": problem.code, "message": problem.message, "url": problem.url}
+        if problem.hint:
+            out["error"]["hint"] = problem.hint
     return out
 
 
@@ -109,53 +112,106 @@ def _jsonl_rows(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any] | None, s
         yield lineno, row, None
 
 
+# `check` exits as grep and linters do, so scripts can branch on the answer (the README lists these).
+EXIT_MATCH = 0  # at least one narrative at the alert threshold
+EXIT_NO_MATCH = 1  # nothing at the alert threshold (possible matches below it are still printed)
+EXIT_USAGE = 2  # nothing to check, an unreadable file, bad arguments or configuration
+EXIT_UNREADABLE = 3  # a link could not be read and nothing else matched
+
+# A lone argument of this shape was meant as a file, not as a text to match.
+_LOOKS_LIKE_PATH = re.compile(r"[/\\]|\.[A-Za-z0-9]{1,5}$")
+
+
+class UsageError(Exception):
+    """The command line asks for something that cannot be done; the message says what to do instead."""
+
+
+def check_input(words: Sequence[str], stdin: IO[str]) -> str:
+    """The text `check` should match: its words, standard input for `-`, or a file when given its path."""
+    text = " ".join(words)
+    if text == "-":
+        return stdin.read()
+    if len(words) == 1 and not re.match(r"(?i)https?://", text) and not any(c.isspace() for c in text):
+        path = Path(text).expanduser()
+        if path.is_dir():
+            raise UsageError(f"{text} is a directory; give a file, a text, a URL, or - for standard input")
+        if path.is_file():
+            try:
+                return path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else (exc.strerror or str(exc))
+                raise UsageError(f"cannot read {text}: {reason}") from None
+        if _LOOKS_LIKE_PATH.search(text):
+            raise UsageError(
+                f"no such file: {text} (a link needs its http:// or https://; - reads standard input)"
+            )
+    return text
+
+
+def _check_exit(verdicts: Sequence[Any], problems: Sequence[Any]) -> int:
+    if any(v.alerts for v in verdicts):
+        return EXIT_MATCH
+    return EXIT_UNREADABLE if problems and not verdicts else EXIT_NO_MATCH
+
+
+def _check_jsonl(app: Any, path: str) -> int:
+    # Thousands of lines: match synchronously, one pass, no per-line event-loop hops.
+    core, matcher = app.core, app.library.matcher
+    errors = 0
+    try:
+        with _open_in(path) as handle:
+            for _lineno, row, error in _jsonl_rows(handle):
+                if error is not None or row is None:
+                    print(error, file=sys.stderr)
+                    errors += 1
+                    continue
+                verdict = core.verdict_from_matches(matcher.match(row["text"]), include_suggestions=True)
+                out = {"id": row.get("id"), **_result_json([verdict] if verdict else [])}
+                sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    except UnicodeDecodeError:
+        print(f"narrative-bot check: {path}: not UTF-8 text", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # as for `eval`: one line, not a traceback
+        print(f"narrative-bot check: {path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    # Per-line answers are in the output; the exit code only says whether every line could be used.
+    return EXIT_USAGE if errors else EXIT_MATCH
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings()
+    if args.jsonl is None:
+        try:
+            text = check_input(args.text, sys.stdin)
+        except UsageError as exc:
+            print(f"narrative-bot check: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if not text.strip():
+            print("narrative-bot check: nothing to check (give a text, a URL, a file, or - for standard input)",
+                  file=sys.stderr)
+            return EXIT_USAGE
     from bot.app import build_app
     from bot.render.text import render_response
 
     async def main() -> int:
         async with build_app(settings) as app:
-            core = app.core
             if args.jsonl is not None:
-                # Thousands of lines: match synchronously, one pass, no per-line event-loop hops.
-                matcher = app.library.matcher
-                errors = 0
-                with _open_in(args.jsonl) as handle:
-                    for _lineno, row, error in _jsonl_rows(handle):
-                        if error is not None or row is None:
-                            print(error, file=sys.stderr)
-                            errors += 1
-                            continue
-                        verdict = core.verdict_from_matches(matcher.match(row["text"]), include_suggestions=True)
-                        out = {"id": row.get("id"), **_result_json(verdict)}
-                        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-                return 1 if errors else 0
-            text = " ".join(args.text)
-            if text == "-":
-                text = sys.stdin.read()
-            if not text.strip():
-                print("narrative-bot check: nothing to check", file=sys.stderr)
-                return 2
-            from bot.links import find_links
-
-            links = find_links(text, limit=1)
-            if links and len(text.split()) == 1:
-                verdict, problem = await core.read_and_assess(links[0], include_suggestions=True)
-            else:
-                verdict, problem = await core.assess(text, include_suggestions=True), None
+                return _check_jsonl(app, args.jsonl)
+            verdicts, problems = await app.core.check(text)
             if args.json:
-                print(json.dumps(_result_json(verdict, problem), ensure_ascii=False, indent=2))
+                print(json.dumps(_result_json(verdicts, problems), ensure_ascii=False, indent=2))
             else:
                 from bot.models import CommandResponse
 
-                if problem is not None:
+                for problem in problems:
                     print(f"Could not check {problem.url}: {problem.message}")
-                elif verdict is None:
+                    if problem.hint:  # whoever runs `check` can change the settings; chat users cannot
+                        print(f"  Hint: {problem.hint}.")
+                if verdicts:
+                    print(render_response(CommandResponse("", verdicts=tuple(verdicts))).lstrip("\n"))
+                elif not problems:
                     print("No known narrative found.")
-                else:
-                    print(render_response(CommandResponse("", verdicts=(verdict,))).lstrip("\n"))
-            return 3 if problem is not None else 0
+            return _check_exit(verdicts, problems)
 
     return asyncio.run(main())
 
@@ -168,10 +224,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = _settings()
     from bot.app import thresholds_from
     from matchers import Matcher, load_library
-    from matchers.evaluation import evaluate, format_comparison, format_report, load_cases
+    from matchers.evaluation import CaseError, evaluate, format_comparison, format_report, load_cases
 
+    try:
+        cases = load_cases(Path(args.file))
+    except CaseError as exc:
+        print(f"narrative-bot eval: {exc}", file=sys.stderr)
+        return 2
     library = load_library(Path(args.library) if args.library else settings.library_path)
-    cases = load_cases(Path(args.file))
     thresholds = thresholds_from(settings)
     reports = {"lexical": evaluate(Matcher(library, thresholds), cases)}
     full = _full_matcher(settings, library, thresholds) if settings.semantic and not args.lexical else None
@@ -320,8 +380,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--platform", choices=["slack", "discord", "console"], help="force a platform")
     run.set_defaults(func=cmd_run)
 
-    check = sub.add_parser("check", help="check a text or URL ('-' reads stdin)")
-    check.add_argument("text", nargs="*", help="text, URL, or - for standard input")
+    check = sub.add_parser(
+        "check",
+        help="check a text, URL or file ('-' reads stdin)",
+        description="Exit status: 0 a narrative at the alert threshold, 1 none, 2 usage error, 3 unreadable link.",
+    )
+    check.add_argument("text", nargs="*", help="text (links anywhere in it are read), a file's path, or - for stdin")
     check.add_argument("--json", action="store_true", help="print JSON")
     check.add_argument("--jsonl", metavar="FILE", help='read {"id", "text"} lines from FILE (or -), write JSON lines')
     check.set_defaults(func=cmd_check)

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from matchers import Thresholds
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -237,12 +239,17 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
 
 def _cross_checks(settings: Settings) -> list[str]:
     problems = []
-    if (
-        settings.alert_threshold is not None
-        and settings.suggest_threshold is not None
-        and settings.suggest_threshold > settings.alert_threshold
-    ):
-        problems.append("NARRATIVE_BOT_SUGGEST_THRESHOLD must not be above NARRATIVE_BOT_ALERT_THRESHOLD")
+    # Compare the thresholds in effect, defaults included: setting only the alert threshold below the default
+    # suggest threshold would otherwise make `check` call an alert-level match merely "possible".
+    defaults = Thresholds()
+    alert = settings.alert_threshold if settings.alert_threshold is not None else defaults.alert
+    suggest = settings.suggest_threshold if settings.suggest_threshold is not None else defaults.suggest
+    if alert < suggest:
+        problems.append(
+            f"NARRATIVE_BOT_ALERT_THRESHOLD ({alert:g}{'' if settings.alert_threshold is not None else ', default'}) "
+            f"must not be below NARRATIVE_BOT_SUGGEST_THRESHOLD "
+            f"({suggest:g}{'' if settings.suggest_threshold is not None else ', default'})"
+        )
     if settings.embedder.startswith(("http://", "https://")) and not settings.embedder_model:
         problems.append("NARRATIVE_BOT_EMBEDDER_MODEL is required with an embeddings URL (the model name it serves)")
     token = settings.slack_bot_token.get()
@@ -256,3 +263,26 @@ def _cross_checks(settings: Settings) -> list[str]:
             "SLACK_SIGNING_SECRET is required for Slack's HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"
         )
     return problems
+
+
+# The poller polls a feed no more often than the floor (politeness to feed hosts) and no less often than the
+# ceiling, whatever the setting; kept equal to bot.feed_parse.MIN_INTERVAL_S / MAX_INTERVAL_S, which a test checks,
+# so that importing settings stays light.
+MIN_FEED_INTERVAL_S = 120.0
+MAX_FEED_INTERVAL_S = 6 * 3600.0
+
+
+def settings_warnings(settings: Settings) -> list[str]:
+    """Accepted settings that will not do what they say: logged at start so that nobody is surprised."""
+    warnings = []
+    if settings.feed_interval_s < MIN_FEED_INTERVAL_S:
+        warnings.append(
+            f"NARRATIVE_BOT_FEED_INTERVAL is {settings.feed_interval_s:g} s; feeds are polled at most every "
+            f"{MIN_FEED_INTERVAL_S:g} s, so {MIN_FEED_INTERVAL_S:g} s is used"
+        )
+    elif settings.feed_interval_s > MAX_FEED_INTERVAL_S:
+        warnings.append(
+            f"NARRATIVE_BOT_FEED_INTERVAL is {settings.feed_interval_s:g} s; feeds are polled at least every "
+            f"{MAX_FEED_INTERVAL_S:g} s (6 h), so {MAX_FEED_INTERVAL_S:g} s is used"
+        )
+    return warnings

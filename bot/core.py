@@ -14,12 +14,14 @@ from typing import Protocol
 from rapidfuzz import fuzz, process
 
 from bot.config import Settings
+from bot.headline import with_headline
 from bot.library_holder import LibraryHolder
 from bot.links import canonical_feed_url, find_links
 from bot.models import (
     ArticleRef,
     CommandRequest,
     CommandResponse,
+    FeedCheck,
     FeedRef,
     Finding,
     IncomingMessage,
@@ -59,6 +61,12 @@ class ArticleSource(Protocol):
     async def read(self, url: str) -> ArticleLike: ...
 
 
+class FeedChecker(Protocol):
+    """Tries a feed once (fetch and parse) without subscribing to it."""
+
+    async def check(self, url: str) -> FeedCheck: ...
+
+
 class ReadError(Protocol):
     code: str
     user_message: str
@@ -66,7 +74,7 @@ class ReadError(Protocol):
 
 HELP_TEXT = """\
 */narrative* — recognise Kremlin talking points about the Russia–DPRK alliance.
-• `/narrative check TEXT|URL` — check a text or a link (add `--public` to show the result to the channel)
+• `/narrative check TEXT|URL` — check a text and any links in it (add `--public` to show the result to the channel)
 • `/narrative search WORDS` — find narratives by words
 • `/narrative show ID` — a narrative with its debunk and sources
 • `/narrative list` — every narrative in the library
@@ -94,12 +102,13 @@ def finding_from_match(match: Match, narrative: Narrative) -> Finding:
     )
 
 
-def _error_message(exc: BaseException) -> tuple[str, str]:
+def _error_message(exc: BaseException) -> tuple[str, str, str | None]:
     code = getattr(exc, "code", None)
     message = getattr(exc, "user_message", None)
+    hint = getattr(exc, "operator_hint", None)
     if isinstance(code, str) and isinstance(message, str):
-        return code, message
-    return "internal_error", "I couldn't read that link because of an internal error; it has been logged."
+        return code, message, hint if isinstance(hint, str) else None
+    return "internal_error", "I couldn't read that link because of an internal error; it has been logged.", None
 
 
 class Core:
@@ -111,11 +120,14 @@ class Core:
         store: Store,
         settings: Settings,
         reader: ArticleSource | None = None,
+        feed_checker: FeedChecker | None = None,
     ) -> None:
         self.library = library
         self.store = store
         self.settings = settings
         self.reader = reader
+        # Without one (a core built for matching only) feeds are subscribed untried, as before.
+        self.feed_checker = feed_checker
 
     # -- matching -------------------------------------------------------------------------------------------
 
@@ -176,14 +188,14 @@ class Core:
         try:
             article = await self.reader.read(url)
         except Exception as exc:  # every failure becomes a message, never a crash
-            code, message = _error_message(exc)
+            code, message, hint = _error_message(exc)
             if code == "internal_error":
                 logger.exception("reading %s failed", url)
             else:
-                logger.info("could not read %s: %s", url, code)
-            return None, LinkProblem(url, code, message)
+                logger.info("could not read %s: %s%s", url, code, f" ({hint})" if hint else "")
+            return None, LinkProblem(url, code, message, hint)
         ref = ArticleRef(url=article.url, title=article.title, site=article.site, published=article.published)
-        text = f"{article.title}\n{article.text}" if article.title else article.text
+        text = with_headline(article.title, article.text)
         verdict = await self.assess(text, article=ref, feed=feed, include_suggestions=include_suggestions)
         return verdict, None
 
@@ -323,6 +335,25 @@ class Core:
         lines = [f"• `{n.id}` — {n.title}" for n, _ in found]
         return CommandResponse(f"Narratives for “{words}”:\n" + "\n".join(lines))
 
+    async def check(self, text: str) -> tuple[list[Verdict], list[LinkProblem]]:
+        """What `check` answers: the text's own words and every link in it, wherever it stands (suggestions
+        included). A link is read whether it comes alone or after a few words, as people paste them."""
+        links = find_links(text, limit=self.settings.max_links)
+        own_text = strip_links(text) if links else text
+        verdicts: list[Verdict] = []
+        problems: list[LinkProblem] = []
+        if own_text.strip():
+            verdict = await self.assess(own_text, include_suggestions=True)
+            if verdict is not None:
+                verdicts.append(verdict)
+        results = await asyncio.gather(*(self.read_and_assess(url, include_suggestions=True) for url in links))
+        for verdict_or_none, problem in results:
+            if verdict_or_none is not None:
+                verdicts.append(verdict_or_none)
+            if problem is not None:
+                problems.append(problem)
+        return verdicts, problems
+
     async def _check(self, rest: str) -> CommandResponse:
         public = False
         words = rest.split()
@@ -331,17 +362,16 @@ class Core:
             rest = " ".join(w for w in words if w != "--public")
         if not rest:
             return CommandResponse("Usage: `/narrative check TEXT|URL`.", error=True)
-        links = find_links(rest, limit=1)
-        if links and len(rest.split()) == 1:
-            verdict, problem = await self.read_and_assess(links[0], include_suggestions=True)
-            if problem is not None:
-                return CommandResponse(problem.message, problems=(problem,), ephemeral=not public, error=True)
-        else:
-            verdict = await self.assess(rest, include_suggestions=True)
-        if verdict is None:
+        verdicts, problems = await self.check(rest)
+        if not verdicts and problems:
+            text = "\n".join(p.message if len(problems) == 1 else f"{p.url}: {p.message}" for p in problems)
+            return CommandResponse(text, problems=tuple(problems), ephemeral=not public, error=True)
+        if not verdicts:
             return CommandResponse("No known narrative found.", ephemeral=not public)
-        summary = "Narrative found." if verdict.alerts else "Possible narrative (below the alert threshold)."
-        return CommandResponse(summary, verdicts=(verdict,), ephemeral=not public)
+        found = any(v.alerts for v in verdicts)
+        summary = "Narrative found." if found else "Possible narrative (below the alert threshold)."
+        summary += "".join(f"\nCould not read {p.url}: {p.message}" for p in problems)
+        return CommandResponse(summary, verdicts=tuple(verdicts), problems=tuple(problems), ephemeral=not public)
 
     async def _feeds(self, request: CommandRequest, rest: str) -> CommandResponse:
         try:
@@ -363,18 +393,33 @@ class Core:
             if url is None:
                 return CommandResponse(f"`{args[0]}` is not an http(s) URL.", error=True)
             if action == "add":
-                added = self.store.add_subscription(request.platform, request.channel_id, url, request.user_id)
-                if not added:
-                    return CommandResponse(f"This channel already watches {url}.")
-                return CommandResponse(
-                    f"Watching {url} here. Items already in the feed are recorded silently; "
-                    "new ones that carry a narrative will be posted."
-                )
+                return await self._add_feed(request, url)
             removed = self.store.remove_subscription(request.platform, request.channel_id, url)
             if not removed:
                 return CommandResponse(f"This channel does not watch {url}.", error=True)
             return CommandResponse(f"Stopped watching {url} here.")
         return CommandResponse("Usage: `/narrative feeds add URL`, `feeds remove URL` or `feeds list`.", error=True)
+
+
+    async def _add_feed(self, request: CommandRequest, url: str) -> CommandResponse:
+        feeds = [s.feed_url for s in self.store.subscriptions(request.platform, request.channel_id)]
+        if url in feeds:
+            return CommandResponse(f"This channel already watches {url}.")
+        about = ""
+        if self.feed_checker is not None:
+            # Try it first: "Watching" a feed that can never be read would only fail quietly, poll after poll.
+            check = await self.feed_checker.check(url)
+            if check.problem is not None:
+                return CommandResponse(f"I can't watch {url}: {check.problem}", error=True)
+            title = f"“{check.title}”, " if check.title else ""
+            about = f" ({title}{check.items} item{'s' if check.items != 1 else ''} now)"
+        added = self.store.add_subscription(request.platform, request.channel_id, url, request.user_id)
+        if not added:
+            return CommandResponse(f"This channel already watches {url}.")
+        return CommandResponse(
+            f"Watching {url} here{about}. Items already in the feed are recorded silently; "
+            "new ones that carry a narrative will be posted."
+        )
 
 
 _LINK_MARKUP = re.compile(r"<(?:https?://)[^>\s]*>|\bhttps?://\S+", re.IGNORECASE)

@@ -13,6 +13,7 @@ from lxml import etree
 from trafilatura.settings import Document
 
 from bot.fetch import FetchedPage, FetchError
+from bot.headline import dedupe_headline
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def extract_article(page: FetchedPage) -> Article:
         title = title or _meta(tree, "og:title") or _title_tag(tree)
         site = site or _meta(tree, "og:site_name")
     published = doc.date if doc else None
-    return _finish(Article(page.url, title or None, site or host, published, text))
+    return _finish(Article(page.url, title or None, site or host, published, dedupe_headline(text, title)))
 
 
 def _finish(article: Article) -> Article:

@@ -14,6 +14,7 @@ from bot.config import Settings, load_settings
 if TYPE_CHECKING:
     from bot.feed_store import FeedState
     from bot.feeds import PollResult
+    from bot.models import FeedCheck
 
 
 def _settings() -> Settings:
@@ -41,6 +42,13 @@ def cmd_add(args: argparse.Namespace) -> int:
         return 2
     if target is None:
         return 2
+    if not args.no_check:
+        check = asyncio.run(_try_feed(settings, url))
+        if check.problem is not None:
+            print(f"narrative-bot feeds: I can't watch {url}: {check.problem}", file=sys.stderr)
+            if check.hint:
+                print(f"  Hint: {check.hint}.", file=sys.stderr)
+            return 3  # as `check` does for a link it cannot read
     store = Store(settings.db_path)
     try:
         added = store.add_subscription(*target, url, created_by="cli")
@@ -48,6 +56,18 @@ def cmd_add(args: argparse.Namespace) -> int:
         store.close()
     print(f"{'Watching' if added else 'Already watching'} {url} in {target[0]}/{target[1]}")
     return 0
+
+
+async def _try_feed(settings: Settings, url: str) -> FeedCheck:
+    # The same trial as `/narrative feeds add`: a feed that can never be read is refused now, not after ten polls.
+    from bot.app import build_fetcher
+    from bot.feed_probe import FeedProbe
+
+    fetcher = build_fetcher(settings)
+    try:
+        return await FeedProbe(fetcher).check(url)
+    finally:
+        await fetcher.aclose()
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -185,6 +205,9 @@ def add_feeds_parser(sub: Any) -> None:
     add = feeds_sub.add_parser("add", help="watch an RSS/Atom feed or a Telegram channel in a channel")
     add.add_argument("url")
     target_options(add, "channel id to post to (default: console)")
+    add.add_argument("--no-check", action="store_true",
+                     help="subscribe without reading the feed first (it is read once by default, and refused "
+                          "when it cannot be read)")
     add.set_defaults(func=cmd_add)
 
     remove = feeds_sub.add_parser("remove", help="stop watching a feed")

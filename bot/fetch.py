@@ -21,7 +21,14 @@ import charset_normalizer
 import httpcore
 import httpx
 
-from bot.netguard import BlockedAddressError, GuardedBackend, ResolveError, Resolver, blocked_reason
+from bot.netguard import (
+    BlockedAddressError,
+    GuardedBackend,
+    ResolveError,
+    Resolver,
+    blocked_reason,
+    parse_address,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +67,12 @@ DEFAULT_MESSAGES: Mapping[str, str] = types.MappingProxyType(
 
 
 class FetchError(Exception):
-    """A link could not be read; user_message is short and safe to post in chat."""
+    """A link could not be read; user_message is short and safe to post in chat.
+
+    operator_hint, when set, tells whoever runs the bot which setting would allow the fetch. It goes to the log
+    and to the command line, never to chat: a chat user cannot change the settings, and it names internal
+    addresses.
+    """
 
     def __init__(
         self,
@@ -70,13 +82,74 @@ class FetchError(Exception):
         url: str = "",
         status: int | None = None,
         retry_after: str | None = None,
+        operator_hint: str | None = None,
     ) -> None:
         self.code = code
         self.user_message = user_message or DEFAULT_MESSAGES.get(code, _PREFIX + "something went wrong.")
         self.url = url
         self.status = status
         self.retry_after = retry_after  # the server's Retry-After on an error answer, for pollers to honour
+        self.operator_hint = operator_hint
         super().__init__(f"{code}: {self.user_message} ({url})")
+
+
+# The settings (bot/config.py) that widen the policy, named in operator hints.
+ALLOW_NETS_SETTING = "NARRATIVE_BOT_ALLOW_NETS"
+ALLOWED_PORTS_SETTING = "NARRATIVE_BOT_ALLOWED_PORTS"
+
+
+def allow_nets_hint(address: str, reason: str) -> str:
+    """How an operator would let the fetcher reach a refused address (an intranet site, a test server)."""
+    try:
+        host_net = f"{address}/{32 if ipaddress.ip_address(address).version == 4 else 128}"
+    except ValueError:
+        host_net = "its network"
+    return f"{address} is refused ({reason}); to allow it, add {host_net} (or its network) to {ALLOW_NETS_SETTING}"
+
+
+def allowed_ports_hint(port: int) -> str:
+    return f"port {port} is not in {ALLOWED_PORTS_SETTING}; add it there to allow it"
+
+
+# What users call the files we do not read: a raw media type ("application/pdf") means nothing to most of them.
+_MEDIA_NAMES: Mapping[str, str] = types.MappingProxyType(
+    {
+        "application/pdf": "a PDF file",
+        "application/json": "a JSON file",
+        "application/zip": "an archive",
+        "application/gzip": "an archive",
+        "application/x-gzip": "an archive",
+        "application/x-tar": "an archive",
+        "application/x-7z-compressed": "an archive",
+        "application/vnd.rar": "an archive",
+        "application/x-rar-compressed": "an archive",
+        "application/epub+zip": "an e-book",
+        "application/msword": "a Word document",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "a Word document",
+        "application/vnd.oasis.opendocument.text": "a text document",
+        "application/vnd.ms-excel": "a spreadsheet",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "a spreadsheet",
+        "application/vnd.ms-powerpoint": "a presentation",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation": "a presentation",
+        "application/javascript": "a script",
+        "text/javascript": "a script",
+        "text/css": "a style sheet",
+        "text/csv": "a spreadsheet (CSV)",
+        "text/calendar": "a calendar file",
+        "application/octet-stream": "a download",
+    }
+)
+_MEDIA_FAMILIES: Mapping[str, str] = types.MappingProxyType(
+    {"image": "an image", "video": "a video", "audio": "an audio file", "font": "a font file"}
+)
+
+
+def describe_media_type(media_type: str) -> str:
+    """A media type in words, with its article: "a PDF file", "an image"; "a file" when unknown."""
+    named = _MEDIA_NAMES.get(media_type)
+    if named is not None:
+        return named
+    return _MEDIA_FAMILIES.get(media_type.partition("/")[0], "a file")
 
 
 @dataclass(frozen=True)
@@ -298,7 +371,8 @@ class SafeFetcher:
             except TimeoutError:
                 raise self._timeout(url) from None
         except FetchError as err:
-            logger.info("fetch failed: %s %s status=%s", err.code, err.url or url, err.status)
+            hint = f" ({err.operator_hint})" if err.operator_hint else ""
+            logger.info("fetch failed: %s %s status=%s%s", err.code, err.url or url, err.status, hint)
             raise
 
     def _timeout(self, url: str) -> FetchError:
@@ -318,11 +392,18 @@ class SafeFetcher:
         # An address written out (http://127.0.0.1:8080/) is judged before its port, so that users hear the
         # real reason; host names are resolved and checked at connect time, on every hop.
         with contextlib.suppress(ValueError):
-            if blocked_reason(parsed.host, self.settings.allow_nets) is not None:
-                raise FetchError("blocked_address", url=url)
+            reason = blocked_reason(parsed.host, self.settings.allow_nets)
+            if reason is not None:
+                hint = allow_nets_hint(str(parse_address(parsed.host)), reason)
+                raise FetchError("blocked_address", url=url, operator_hint=hint)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         if port not in self.settings.allowed_ports:
-            raise FetchError("bad_url", f"{_PREFIX}it uses port {port}, which I don't connect to.", url=url)
+            raise FetchError(
+                "bad_url",
+                f"{_PREFIX}it uses port {port}, which I don't connect to.",
+                url=url,
+                operator_hint=allowed_ports_hint(port),
+            )
         return parsed
 
     async def _fetch(self, url: str, headers: Mapping[str, str], accept: str) -> FetchedPage:
@@ -353,7 +434,8 @@ class SafeFetcher:
             return await self._client.send(request, stream=True)
         except BlockedAddressError as exc:
             logger.debug("blocked address: %s", exc)  # the caller logs the one info line
-            raise FetchError("blocked_address", url=url) from None
+            hint = allow_nets_hint(exc.address, exc.reason)
+            raise FetchError("blocked_address", url=url, operator_hint=hint) from None
         except ResolveError:
             raise FetchError(
                 "dns_failed", f"{_PREFIX}the site's name ({request.url.host}) doesn't resolve.", url=url
@@ -386,7 +468,7 @@ class SafeFetcher:
         if media_type and media_type not in ACCEPTED_TYPES:
             raise FetchError(
                 "unsupported_type",
-                f"{_PREFIX}it is a {media_type} file, not a web page.",
+                f"{_PREFIX}it is {describe_media_type(media_type)}, not a web page.",
                 url=url,
                 status=status,
             )

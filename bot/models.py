@@ -68,11 +68,29 @@ class Verdict:
 
 @dataclass(frozen=True)
 class LinkProblem:
-    """A pasted link the bot could not read, with the message users see."""
+    """A pasted link the bot could not read, with the message users see.
+
+    `hint` is for whoever runs the bot (the setting that would allow it); chat renderers never show it.
+    """
 
     url: str
     code: str
     message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedCheck:
+    """A feed tried before subscribing: its title and item count, or the problem users see.
+
+    `hint` (the setting that would allow the fetch) is for the command line, never for chat.
+    """
+
+    url: str
+    title: str | None = None
+    items: int = 0
+    problem: str | None = None
+    hint: str | None = None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ class _Entry:
 
 def _copy(err: FetchError) -> FetchError:
     # A fresh exception per raise: re-raising one cached object would chain tracebacks forever.
-    return FetchError(err.code, err.user_message, url=err.url, status=err.status)
+    return FetchError(err.code, err.user_message, url=err.url, status=err.status, operator_hint=err.operator_hint)
 
 
 class ArticleReader:

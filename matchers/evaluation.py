@@ -31,22 +31,42 @@ class CaseError(ValueError):
     """A line of the evaluation file that cannot be used."""
 
 
+FIELDS = ("id", "kind", "lang", "labels", "text")
+
+
+def _case(row: object, where: str) -> Case:
+    if not isinstance(row, dict):
+        raise CaseError(f"{where}: expected a JSON object with the fields {', '.join(FIELDS)}")
+    missing = [name for name in FIELDS if name not in row]
+    if missing:
+        raise CaseError(f"{where}: missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    kind, labels, text = row["kind"], row["labels"], row["text"]
+    if kind not in KINDS:
+        raise CaseError(f"{where}: unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise CaseError(f"{where}: labels must be a list of narrative ids")
+    if not isinstance(text, str):
+        raise CaseError(f"{where}: text must be a string")
+    return Case(str(row["id"]), kind, str(row["lang"]), tuple(labels), text)
+
+
 def load_cases(path: Path) -> list[Case]:
+    """The cases of a JSONL file; CaseError (one line, naming the file and line) when it cannot be used."""
     cases = []
-    with path.open(encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                kind = row["kind"]
-                if kind not in KINDS:
-                    raise CaseError(f"{path}:{lineno}: unknown kind {kind!r}")
-                cases.append(
-                    Case(str(row["id"]), kind, str(row.get("lang", "?")), tuple(row.get("labels") or ()), row["text"])
-                )
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise CaseError(f"{path}:{lineno}: not a case line ({exc})") from None
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for lineno, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise CaseError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
+                cases.append(_case(row, f"{path}:{lineno}"))
+    except UnicodeDecodeError:
+        raise CaseError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise CaseError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return cases
 
 

@@ -9,6 +9,9 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import signal
+import sys
+import uuid
 from collections import deque
 from typing import TYPE_CHECKING, TextIO
 
@@ -36,6 +39,9 @@ class ConsoleSession:
         self.core = core
         self.outbox: deque[str] = deque()
         self._ids = itertools.count(1)
+        # Message ids are claimed in the state file once handled: a later session numbering from 1 again would
+        # find its first lines "already handled" and stay silent. A per-session token keeps them apart.
+        self._session = uuid.uuid4().hex[:12]
 
     async def handle_line(self, line: str) -> list[str]:
         line = line.strip()
@@ -46,7 +52,8 @@ class ConsoleSession:
             response = await self.core.handle_command(CommandRequest(PLATFORM, CHANNEL, line, user_id="console"))
             replies.append(render_response(response))
         else:
-            message = IncomingMessage(PLATFORM, CHANNEL, f"console-{next(self._ids)}", line, user_id="console")
+            message_id = f"console-{self._session}-{next(self._ids)}"
+            message = IncomingMessage(PLATFORM, CHANNEL, message_id, line, user_id="console")
             outcome = await self.core.handle_message(message)
             if outcome.should_reply:
                 replies.append(render_outcome(outcome))
@@ -70,21 +77,37 @@ class ConsoleSession:
         self.outbox.append(f"ℹ {notice.text}")
 
 
-async def run_console(app: App, stdin: TextIO, stdout: TextIO) -> None:
+NO_INPUT_NO_FEEDS = (
+    "narrative-bot: standard input is closed and no feed is watched in the console, so there is nothing to do. "
+    "For the console, give it a terminal (docker run -it …); to serve a chat platform, set SLACK_BOT_TOKEN or "
+    "DISCORD_TOKEN; to print feed alerts, add a feed with `narrative-bot feeds add URL --platform console`."
+)
+
+
+async def run_console(app: App, stdin: TextIO, stdout: TextIO, stderr: TextIO | None = None) -> int:
+    """Serve typed lines until input ends; the exit status for the command line."""
     session = ConsoleSession(app.core)
     print(BANNER, file=stdout, flush=True)
     poller_task = _start_feed_polling(app, session, stdout)
+    lines = 0
     try:
         while True:
             line = await asyncio.to_thread(stdin.readline)
             if not line:
                 break
+            lines += 1
             try:
                 await session.handle_line(line)
             except Exception:  # one bad line must not end the session
                 logger.exception("failed to handle console input")
                 session.outbox.append("Something went wrong handling that line; see the log.")
             _flush(session, stdout)
+        if lines == 0 and not _is_terminal(stdin):
+            # No input at all and no terminal: a service started without one (docker run without -it, a unit
+            # file). Ending at once, silently, with status 0 looked like a crash-free success; serve the feeds
+            # instead, or say why there is nothing to do.
+            return await _without_input(app, poller_task, stderr or sys.stderr)
+        return 0
     finally:
         if poller_task is not None:
             poller_task.cancel()
@@ -96,6 +119,39 @@ async def run_console(app: App, stdin: TextIO, stdout: TextIO) -> None:
             except Exception:
                 logger.exception("could not post pending feed alerts")
         _flush(session, stdout)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or bare stream
+        return False
+
+
+async def _without_input(app: App, poller_task: asyncio.Task[None] | None, stderr: TextIO) -> int:
+    feeds = len(app.store.subscriptions(PLATFORM))
+    if poller_task is None or feeds == 0:
+        print(NO_INPUT_NO_FEEDS, file=stderr, flush=True)
+        return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # Installed before saying so: whoever reads the line below may stop us at once.
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers off the main thread
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    print(
+        f"narrative-bot: standard input is closed; still watching {feeds} feed{'s' if feeds != 1 else ''} and "
+        "printing their alerts here (stop with Ctrl-C or SIGTERM).",
+        file=stderr,
+        flush=True,
+    )
+    waiter = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({poller_task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
+    return 0
 
 
 def _flush(session: ConsoleSession, stdout: TextIO) -> None:

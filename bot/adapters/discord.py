@@ -273,7 +273,8 @@ class NarrativeCommands(app_commands.Group):
     async def feeds_add(self, interaction: discord.Interaction[Any], url: str) -> None:
         if await self.refuse_unless_editor(interaction):
             return
-        await self.answer(interaction, f"feeds add {url}")
+        # The feed is tried before subscribing, which can take longer than the 3 s an interaction gets.
+        await self.answer(interaction, f"feeds add {url}", defer=True)
 
     @feeds.command(name="remove", description="Stop watching a feed in this channel")
     @app_commands.describe(url="A feed this channel watches")

@@ -411,6 +411,12 @@ def _subcommand(text: str) -> str:
     return text.strip().partition(" ")[0].lower()
 
 
+def _is_slow(text: str) -> bool:
+    """Subcommands that read the network (a link, a feed tried before subscribing): answered after the ack."""
+    words = text.lower().split()
+    return bool(words) and (words[0] in SLOW_SUBCOMMANDS or words[:2] == ["feeds", "add"])
+
+
 def _command_payload(response: CommandResponse, command: Mapping[str, Any]) -> dict[str, Any]:
     # Feedback on a check result refers to that invocation; trigger ids are unique per command.
     message = render_response(response, f"command:{command.get('trigger_id') or command.get('channel_id', '')}")
@@ -518,7 +524,7 @@ class SlackHandlers:
 
     async def ack_command(self, ack: AsyncAck, command: Mapping[str, Any]) -> None:
         request = self.command_request(command)
-        if _subcommand(request.text) in SLOW_SUBCOMMANDS:
+        if _is_slow(request.text):
             # The answer comes through the response URL; say at once that it is coming.
             await ack(text="Checking… the result follows in a moment.", response_type="ephemeral")
             return
@@ -534,7 +540,7 @@ class SlackHandlers:
 
     async def run_slow_command(self, command: Mapping[str, Any], respond: AsyncRespond) -> None:
         request = self.command_request(command)
-        if _subcommand(request.text) not in SLOW_SUBCOMMANDS:
+        if not _is_slow(request.text):
             return
         response = await self._answer(request)
         payload = _command_payload(response, command)

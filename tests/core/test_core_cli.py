@@ -65,7 +65,7 @@ def test_check_jsonl_keeps_ids_and_reports_bad_lines(tmp_path: Path, library: Li
     ]
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run(["check", "--jsonl", "in.jsonl"], tmp_path)
-    assert result.returncode == 1  # bad lines are reported, good ones still answered
+    assert result.returncode == 2  # bad lines are reported (a usage error), good ones still answered
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["a", "b"]
     assert rows[0]["alerts"][0]["narrative"] == "troops-denial" and rows[1]["alerts"] == []

@@ -134,22 +134,52 @@ async def test_check_shows_suggestions_and_alerts(app: App, library: Library) ->
     assert not nothing.verdicts and "No known narrative" in nothing.text
 
 
-async def test_feed_subscriptions_per_channel(app: App) -> None:
+FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item><guid>1</guid><title>A</title>'
+    b"<link>https://news.example/a</link><description>Road repairs.</description></item></channel></rss>"
+)
+
+
+async def test_feed_subscriptions_per_channel(app: App, page_server: LoopbackServer) -> None:
     from bot.models import CommandRequest
 
     def ask(channel: str, text: str):  # type: ignore[no-untyped-def]
         return app.core.handle_command(CommandRequest("console", channel, text, user_id="u1"))
 
-    added = await ask("a", "feeds add <https://example.org/rss?utm_source=x|feed>")
-    assert "Watching https://example.org/rss" in added.text
-    assert "already" in (await ask("a", "feeds add https://example.org/rss")).text
-    assert "example.org/rss" in (await ask("a", "feeds list")).text
+    page_server.serve("/rss", FEED, content_type="application/rss+xml")
+    url = page_server.url("/rss")
+    added = await ask("a", f"feeds add <{url}?utm_source=x|feed>")
+    assert f"Watching {url} here (“Wire”, 1 item now)" in added.text
+    assert "already" in (await ask("a", f"feeds add {url}")).text
+    assert url in (await ask("a", "feeds list")).text
     assert "watches no feeds" in (await ask("b", "feeds list")).text
-    tg = await ask("b", "feeds add @some_channel")
-    assert "https://t.me/s/some_channel" in tg.text
     assert (await ask("a", "feeds add ftp://x")).error
-    assert "Stopped watching" in (await ask("a", "feeds remove https://example.org/rss")).text
-    assert (await ask("a", "feeds remove https://example.org/rss")).error
+    assert "Stopped watching" in (await ask("a", f"feeds remove {url}")).text
+    assert (await ask("a", f"feeds remove {url}")).error
+
+
+async def test_feeds_add_tries_the_feed_and_refuses_it_with_the_reason(app: App, page_server: LoopbackServer) -> None:
+    from bot.models import CommandRequest
+
+    def ask(text: str):  # type: ignore[no-untyped-def]
+        return app.core.handle_command(CommandRequest("console", "a", text, user_id="u1"))
+
+    page_server.serve("/page", b"<html><body><p>Not a feed at all, just a page.</p></body></html>")
+    page_server.serve("/report.pdf", b"%PDF-1.7", content_type="application/pdf")
+    for path, reason in [
+        ("/missing.xml", "the site answered HTTP 404 (not found)."),
+        ("/report.pdf", "it is a PDF file, not a web page."),
+        ("/page", ""),
+    ]:
+        refused = await ask(f"feeds add {page_server.url(path)}")
+        assert refused.error and refused.text.startswith(f"I can't watch {page_server.url(path)}: {reason}")
+    assert app.store.subscriptions("console", "a") == []
+
+
+def test_telegram_handles_become_channel_previews() -> None:
+    from bot.links import canonical_feed_url
+
+    assert canonical_feed_url("@some_channel") == "https://t.me/s/some_channel"
 
 
 async def test_feedback_is_stored(app: App) -> None:

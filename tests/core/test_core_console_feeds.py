@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from matchers import Library
 from tests.feeds.helpers import FeedServer, Item, rss
 from tests.feeds.helpers import start_feed_server as start_server
 from tests.feeds.test_poller import bad_item, neutral_items
@@ -55,3 +56,11 @@ def test_console_prints_feed_alerts_once(tmp_path: Path, feeds: FeedServer) -> N
     assert "Feed: Test Wire" in first.stdout and str(item.link) in first.stdout
     second = bot(["run"], tmp_path, feeds.port, stdin="/narrative feeds list\n")
     assert "Feed: Test Wire" not in second.stdout  # posted once, restarts included
+
+
+def test_a_second_console_session_answers_its_first_lines_too(tmp_path: Path, library: Library) -> None:
+    example = library.get("west-in-panic").examples[0]  # type: ignore[union-attr]
+    title = library.get("west-in-panic").title  # type: ignore[union-attr]
+    for _session in range(2):  # the same state file: console message ids must not collide across sessions
+        result = bot(["run"], tmp_path, 80, stdin=f"{example}\n")
+        assert result.returncode == 0 and title in result.stdout, result.stderr

@@ -34,6 +34,13 @@ def article_html(text: str) -> bytes:
     return template.replace("{{TEXT}}", text).encode("utf-8")
 
 
+# A one-item RSS feed, for `/narrative feeds add`, which tries a feed before subscribing.
+FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item><guid>1</guid><title>A</title>'
+    b"<link>https://news.example/a</link><description>Road repairs.</description></item></channel></rss>"
+)
+
+
 @dataclass
 class PageServer:
     port: int
@@ -63,7 +70,7 @@ async def start_page_server(pages: dict[str, bytes]) -> PageServer:
 
 @pytest.fixture
 async def pages() -> AsyncIterator[PageServer]:
-    server = await start_page_server({"/news/troops.html": article_html(propaganda())})
+    server = await start_page_server({"/news/troops.html": article_html(propaganda()), "/rss": FEED})
     try:
         yield server
     finally:

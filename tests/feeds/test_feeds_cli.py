@@ -93,3 +93,14 @@ def test_invalid_feeds_file_is_a_config_error(tmp_path: Path) -> None:
     bad.write_text("feeds:\n  - url: ftp://x.example/feed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not an http"):
         build_app(Settings(semantic=False, db_path=tmp_path / "db.sqlite3", feeds_file=bad))
+
+
+def test_cli_add_tries_the_feed_first(cli_env: dict[str, str], feed_server: FeedServer, tmp_path: Path) -> None:
+    missing = run_cli(["feeds", "add", feed_server.url("/missing.xml")], cli_env, tmp_path)
+    assert missing.returncode == 3 and "I can't watch" in missing.stderr and "HTTP 404" in missing.stderr
+    closed = {k: v for k, v in cli_env.items() if k != "NARRATIVE_BOT_ALLOW_NETS"}
+    refused = run_cli(["feeds", "add", feed_server.url("/cli.xml")], closed, tmp_path)
+    assert refused.returncode == 3 and "Hint:" in refused.stderr and "NARRATIVE_BOT_ALLOW_NETS" in refused.stderr
+    assert run_cli(["feeds", "list"], cli_env, tmp_path).stdout.strip() == "No feed subscriptions."
+    untried = run_cli(["feeds", "add", "https://feeds.example/rss", "--no-check"], cli_env, tmp_path)
+    assert untried.returncode == 0 and "Watching https://feeds.example/rss" in untried.stdout

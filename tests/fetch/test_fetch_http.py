@@ -53,7 +53,7 @@ async def test_binary_is_unsupported_type(server: LoopbackServer) -> None:
     async with SafeFetcher(loopback_settings(server)) as fetcher:
         err = await _fetch_error(fetcher, server.url("/img.png"))
     assert err.code == "unsupported_type"
-    assert "image/png" in err.user_message
+    assert err.user_message == "I can't read that link: it is an image, not a web page."
 
 
 @pytest.mark.asyncio

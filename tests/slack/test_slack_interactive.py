@@ -88,13 +88,30 @@ async def test_check_unreadable_link_says_why(rig: SlackRig) -> None:
     assert "blocks" in answer.params
 
 
+FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item><guid>1</guid><title>A</title>'
+    b"<link>https://news.example/a</link><description>Road repairs.</description></item></channel></rss>"
+)
+
+
 async def test_feeds_add_list_remove(rig: SlackRig) -> None:
-    added = ack_body(await command(rig, "feeds add <https://example.org/feed.xml>"))
-    assert "Watching https://example.org/feed.xml" in added["text"]
+    rig.pages.pages["/feed.xml"] = FEED
+    url = rig.pages.url("/feed.xml")
+    # Adding tries the feed first, which may take longer than Slack's 3 s: acked at once, answered after.
+    assert "Checking" in ack_body(await command(rig, f"feeds add <{url}>"))["text"]
+    (added,) = await rig.api.wait_for("response_url")
+    assert f"Watching {url}" in added.params["text"] and "“Wire”, 1 item now" in added.params["text"]
     subs = rig.app.store.subscriptions("slack", "C0001")
-    assert [s.feed_url for s in subs] == ["https://example.org/feed.xml"]
-    assert "https://example.org/feed.xml" in ack_body(await command(rig, "feeds list"))["text"]
-    assert "Stopped watching" in ack_body(await command(rig, "feeds remove https://example.org/feed.xml"))["text"]
+    assert [s.feed_url for s in subs] == [url]
+    assert url in ack_body(await command(rig, "feeds list"))["text"]
+    assert "Stopped watching" in ack_body(await command(rig, f"feeds remove {url}"))["text"]
+    assert rig.app.store.subscriptions("slack", "C0001") == []
+
+
+async def test_feeds_add_refuses_a_feed_it_cannot_read(rig: SlackRig) -> None:
+    await command(rig, f"feeds add {rig.pages.url('/gone.xml')}")
+    (refused,) = await rig.api.wait_for("response_url")
+    assert refused.params["text"].startswith(f"I can't watch {rig.pages.url('/gone.xml')}: the site answered HTTP 404")
     assert rig.app.store.subscriptions("slack", "C0001") == []
 
 
