@@ -69,8 +69,14 @@ def stem(token: str, cyrillic_lang: str = "ru") -> str:
     return sys.intern(token)
 
 
+# No word of the three languages is this long ("высокопревосходительство" is 24 letters). Longer runs of letters
+# (a pasted hash, base64, a hostile 40 kB "word") are cut here, the one place tokens are made, so every later
+# stage, cache and prefix table works on bounded strings: input of N characters then costs memory linear in N.
+MAX_TOKEN_CHARS = 40
+
+
 def tokens(folded: str) -> list[str]:
-    return _TOKEN.findall(folded)
+    return [t if len(t) <= MAX_TOKEN_CHARS else t[:MAX_TOKEN_CHARS] for t in _TOKEN.findall(folded)]
 
 
 def stems(text: str, cyrillic_lang: str | None = None) -> list[str]:
