@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 # opening of an article to recognise a talking point.
 MAX_TEXT_CHARS = 20_000
 MAX_TITLE_CHARS = 500
+MAX_MARKUP_CHARS = 10 * MAX_TEXT_CHARS
 
 
 class FeedParseError(Exception):
@@ -159,7 +160,9 @@ def _entry_text(entry: Mapping[str, Any]) -> str:
     summary = entry.get("summary")
     if isinstance(summary, str):
         candidates.append(summary)
-    texts = [html_to_text(c) for c in candidates]
+    # The markup is cut before parsing, not only the text after: HTMLParser is pure Python, and a megabyte of
+    # tiny tags in one <description> would cost seconds for text that is cut to MAX_TEXT_CHARS anyway.
+    texts = [html_to_text(c[:MAX_MARKUP_CHARS]) for c in candidates]
     return max(texts, key=len, default="")[:MAX_TEXT_CHARS]
 
 

@@ -53,6 +53,7 @@ DEFAULT_MESSAGES: Mapping[str, str] = types.MappingProxyType(
         "connect_failed": _PREFIX + "I couldn't connect to the site.",
         "too_many_redirects": _PREFIX + "the site redirected too many times.",
         "not_article": _PREFIX + "I found no article text on that page.",
+        "page_too_complex": _PREFIX + "the page is too large or complex to read in reasonable time.",
         "telegram_no_preview": _PREFIX + "this Telegram channel does not allow previews, so I can't see the post.",
         "dns_failed": _PREFIX + "the site's name doesn't resolve to any address.",
     }

@@ -42,6 +42,7 @@ class ArticleReader:
         *,
         error_ttl_s: float = 60,
         telegram_base: str = TELEGRAM_BASE,
+        extract_timeout_s: float = 15.0,
     ) -> None:
         self._fetcher = fetcher
         self._ttl_s = ttl_s
@@ -49,6 +50,7 @@ class ArticleReader:
         self._max_entries = max_entries
         self._clock = clock
         self._telegram_base = telegram_base.rstrip("/")
+        self._extract_timeout_s = extract_timeout_s
         self._cache: OrderedDict[str, _Entry] = OrderedDict()
         self._inflight: dict[str, asyncio.Task[_Entry]] = {}
 
@@ -107,7 +109,20 @@ class ArticleReader:
         if embed is not None:
             post_url = telegram_post_url(url) or url
             page = await self._fetcher.fetch(embed)
-            return await asyncio.to_thread(parse_telegram_embed, page.text, post_url)
+            return await self._off_loop(url, parse_telegram_embed, page.text, post_url)
         page = await self._fetcher.fetch(url)
         # trafilatura is CPU work (milliseconds to a second on big pages): keep the loop free.
-        return await asyncio.to_thread(extract_article, page)
+        return await self._off_loop(url, extract_article, page)
+
+    async def _off_loop(self, url: str, parse: Callable[..., Article], *args: object) -> Article:
+        """Run a parser in a worker thread, and answer within the time bound whatever it does.
+
+        extract_article bounds its own work (MAX_TAGS); this is the backstop for a page that slips past that
+        bound. A thread cannot be stopped, so it runs on, but the user gets an answer and the loop never waits.
+        """
+        try:
+            async with asyncio.timeout(self._extract_timeout_s):
+                return await asyncio.to_thread(parse, *args)
+        except TimeoutError:
+            logger.warning("extracting %s took over %.0f s: given up", url, self._extract_timeout_s)
+            raise FetchError("page_too_complex", url=url) from None
