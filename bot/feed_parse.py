@@ -16,6 +16,8 @@ from typing import Any
 
 import feedparser
 
+from bot.charsafe import clean_chars, repair_charrefs
+
 logger = logging.getLogger(__name__)
 
 # Item fields are capped: a hostile feed can put megabytes in one <description>, and the matcher only needs the
@@ -162,7 +164,7 @@ def _entry_text(entry: Mapping[str, Any]) -> str:
         candidates.append(summary)
     # The markup is cut before parsing, not only the text after: HTMLParser is pure Python, and a megabyte of
     # tiny tags in one <description> would cost seconds for text that is cut to MAX_TEXT_CHARS anyway.
-    texts = [html_to_text(c[:MAX_MARKUP_CHARS]) for c in candidates]
+    texts = [html_to_text(clean_chars(c[:MAX_MARKUP_CHARS])) for c in candidates]
     return max(texts, key=len, default="")[:MAX_TEXT_CHARS]
 
 
@@ -181,19 +183,26 @@ def _canonical(link: str | None) -> str | None:
 def _str(value: object, limit: int) -> str | None:
     if not isinstance(value, str):
         return None
-    value = " ".join(value.split())
+    value = " ".join(clean_chars(value).split())
     return value[:limit] or None
 
 
 def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
     """Parse RSS/Atom bytes; FeedParseError when they are not a feed at all.
 
-    feedparser is given bytes only: handed a string it would open local paths and file:// URLs.
+    feedparser is given bytes only: handed a string it would open local paths and file:// URLs. One bad item never
+    costs the others: references to non-characters are repaired first, and if feedparser still fails, each item is
+    parsed on its own and the ones it fails on are dropped and logged.
     """
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     # content-location lets feedparser resolve relative item links against the feed's own address.
     response_headers.setdefault("content-location", url)
-    parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=True)
+    body = repair_charrefs(body)
+    try:
+        parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=True)
+    except Exception as exc:  # feedparser's loose parser raises on some input instead of flagging it
+        logger.warning("feed %s failed to parse as a whole (%r): parsing it item by item", url, exc)
+        return _parse_by_item(body, url=url, headers=response_headers)
     entries = parsed.get("entries") or []
     if not parsed.get("version") and not entries:
         reason = parsed.get("bozo_exception")
@@ -205,19 +214,62 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     feed = parsed.get("feed") or {}
     items = []
     for entry in entries:
-        title = _str(html_to_text(entry.get("title") or ""), MAX_TITLE_CHARS)
-        link = _canonical(_str(entry.get("link"), 2000))
-        guid = _str(entry.get("id"), 2000)
-        text = _entry_text(entry)
-        if not (title or text or link):
+        try:
+            item = _item(entry)
+        except Exception as exc:  # one odd entry (a type feedparser did not expect) never costs the feed
+            logger.warning("feed %s: dropped an item that could not be read: %r", url, exc)
             continue
-        published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
-        items.append(FeedItem(guid=guid, link=link, title=title, text=text, published=published))
+        if item is not None:
+            items.append(item)
     ttl_s: float | None = None
     ttl = feed.get("ttl")
     if isinstance(ttl, str) and ttl.strip().isdigit():
         ttl_s = int(ttl.strip()) * 60.0  # RSS <ttl> is in minutes
     return ParsedFeed(title=_str(feed.get("title"), MAX_TITLE_CHARS), items=tuple(items), ttl_s=ttl_s)
+
+
+def _item(entry: Mapping[str, Any]) -> FeedItem | None:
+    title = _str(html_to_text(clean_chars(entry.get("title") or "")), MAX_TITLE_CHARS)
+    link = _canonical(_str(entry.get("link"), 2000))
+    guid = _str(entry.get("id"), 2000)
+    text = _entry_text(entry)
+    if not (title or text or link):
+        return None
+    published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
+    return FeedItem(guid=guid, link=link, title=title, text=text, published=published)
+
+
+_ITEM_OPEN = re.compile(rb"<(item|entry)[\s>/]")
+
+
+def _parse_by_item(body: bytes, *, url: str, headers: Mapping[str, str]) -> ParsedFeed:
+    """The fallback: each <item>/<entry> is parsed in a copy of the feed that holds it alone."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while (match := _ITEM_OPEN.search(body, pos)) is not None:
+        close = body.find(b"</" + match.group(1), match.end())
+        if close < 0:
+            break  # an unclosed item: the rest is not worth a guess
+        end = body.find(b">", close)
+        end = len(body) if end < 0 else end + 1
+        spans.append((match.start(), end))
+        pos = end
+    if not spans:
+        raise FeedParseError("The address did not return a readable RSS or Atom feed.", url=url)
+    head, tail = body[: spans[0][0]], body[spans[-1][1] :]
+    items: list[FeedItem] = []
+    title: str | None = None
+    dropped = 0
+    for start, end in spans:
+        try:
+            parsed = feedparser.parse(head + body[start:end] + tail, response_headers=dict(headers), sanitize_html=True)
+            title = title or _str((parsed.get("feed") or {}).get("title"), MAX_TITLE_CHARS)
+            items.extend(item for entry in parsed.get("entries") or [] if (item := _item(entry)) is not None)
+        except Exception as exc:
+            dropped += 1
+            logger.warning("feed %s: dropped the item at byte %d: %r", url, start, exc)
+    logger.info("feed %s read item by item: %d kept, %d dropped", url, len(items), dropped)
+    return ParsedFeed(title=title, items=tuple(items))
 
 
 # -- Telegram channel previews ----------------------------------------------------------------------------------
@@ -250,8 +302,8 @@ def parse_telegram(page_text: str, *, url: str, final_url: str | None = None) ->
                 guid=f"{post.channel}/{post.post_id}",
                 link=_canonical(post.url),
                 title=None,  # posts have no titles; dedup by id and link, never by a made-up title
-                text=post.text[:MAX_TEXT_CHARS],
-                published=post.published,
+                text=clean_chars(post.text[:MAX_TEXT_CHARS]),
+                published=_str(post.published, 100),
             )
         )
     return ParsedFeed(title=_telegram_title(page_text), items=tuple(items))

@@ -179,14 +179,17 @@ def parse_telegram_channel(html: str, base_url: str) -> list[TelegramPost]:
         channel, _, post = ref.partition("/")
         if not post.isdigit() or not _CHANNEL.fullmatch(channel):
             continue
-        posts.append(
-            TelegramPost(
-                channel=channel,
-                post_id=int(post),
-                url=f"{origin}/{channel}/{post}",
-                text=_message_text(wrap),
-                published=_published(wrap),
-                author=_author(wrap),
+        try:
+            posts.append(
+                TelegramPost(
+                    channel=channel,
+                    post_id=int(post),
+                    url=f"{origin}/{channel}/{post}",
+                    text=_message_text(wrap),
+                    published=_published(wrap),
+                    author=_author(wrap),
+                )
             )
-        )
+        except Exception as exc:  # one odd post (lxml on hostile markup) never costs the channel's others
+            logger.warning("telegram %s: dropped post %s that could not be read: %r", base_url, ref, exc)
     return posts
