@@ -49,27 +49,30 @@ class FeedItem:
 
     @property
     def item_id(self) -> str:
-        """The stable id: guid, else link, else title+date (else the text), hashed."""
+        """The stable id: guid, else link, else title+date+text (else the text), hashed."""
         if self.guid:
             return _hash("guid", self.guid)
         if self.link:
             return _hash("link", self.link)
         if self.title:
-            return _hash("title", f"{self.title}|{self.published or ''}")
+            # The text is part of it: items with one title and no date ("Новости") are still different items.
+            return _hash("title", f"{self.title}|{self.published or ''}|{self.text[:1000]}")
         return _hash("text", self.text[:1000])
 
     def dedup_keys(self) -> tuple[tuple[str, str], ...]:
         """Every key under which this item counts as seen.
 
-        Feeds regenerate guids (CMS migrations, tracking parameters): an item is a repeat when its id, its link or
-        its title was seen before, so a guid change alone never re-posts it.
+        Feeds regenerate guids (CMS migrations, tracking parameters): an item is a repeat when its id or its link
+        was seen before, or its title and text together, so a guid change alone never re-posts it. A title alone is
+        never a key: wires title every item "Новости", and items that differ in guid, link and text are different
+        items.
         """
         keys = [("id", self.item_id)]
         if self.link:
             keys.append(("link", _hash("link", self.link)))
-        title = normalize_title(self.title)
-        if title:
-            keys.append(("title", _hash("title", title)))
+        text = normalize_title(self.text)
+        if text:
+            keys.append(("content", _hash("content", f"{normalize_title(self.title)}\0{text}")))
         return tuple(keys)
 
     @property

@@ -18,7 +18,7 @@ from bot.store import Store
 
 logger = logging.getLogger(__name__)
 
-ItemKey = tuple[str, str]  # (kind, hashed key): kind is "id", "link" or "title"
+ItemKey = tuple[str, str]  # (kind, hashed key): kind is "id", "link" or "content" (older states: "title")
 
 
 @dataclass(frozen=True)
