@@ -27,8 +27,15 @@ class LibraryError(Exception):
 # -- safe YAML ---------------------------------------------------------------------------------------------------
 
 
+# The library is five levels deep. PyYAML composes, constructs and we walk nodes recursively: 2,000 levels raised
+# RecursionError (with a 2,800-line traceback) instead of an error that names the line. Refused at composition.
+MAX_YAML_DEPTH = 50
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects aliases (billion laughs) and duplicate keys, and records each node's position."""
+    """SafeLoader that rejects aliases (billion laughs), duplicate keys and deep nesting."""
+
+    _depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
@@ -36,7 +43,16 @@ class _StrictLoader(yaml.SafeLoader):
             raise yaml.MarkedYAMLError(
                 "while reading the library", None, "aliases (*name) are not allowed", event.start_mark
             )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        if self._depth >= MAX_YAML_DEPTH:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.MarkedYAMLError(
+                "while reading the library", None, f"nested more than {MAX_YAML_DEPTH} levels deep", event.start_mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
