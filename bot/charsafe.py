@@ -28,6 +28,17 @@ def has_bad_chars(text: str) -> bool:
     return _BAD_CHARS.search(text) is not None
 
 
+def ascii_int(text: str, max_digits: int = 18) -> int | None:
+    """The number an ASCII digit string spells, else None.
+
+    str.isdigit() is true for "¹" and "٣", which int() then refuses, and int() refuses more than 4,300 digits:
+    numbers from URLs, headers and feeds are read through this instead.
+    """
+    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 # A numeric character reference, also in its escaped form (&amp;#…;) as it appears in escaped HTML descriptions,
 # which a feed parser unescapes and then decodes a second time.
 _CHARREF = re.compile(rb"&(amp;)?#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")

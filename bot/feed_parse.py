@@ -16,7 +16,7 @@ from typing import Any
 
 import feedparser
 
-from bot.charsafe import clean_chars, repair_charrefs
+from bot.charsafe import ascii_int, clean_chars, repair_charrefs
 
 logger = logging.getLogger(__name__)
 
@@ -226,8 +226,9 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
             items.append(item)
     ttl_s: float | None = None
     ttl = feed.get("ttl")
-    if isinstance(ttl, str) and ttl.strip().isdigit():
-        ttl_s = int(ttl.strip()) * 60.0  # RSS <ttl> is in minutes
+    minutes = ascii_int(ttl.strip(), 9) if isinstance(ttl, str) else None
+    if minutes is not None:
+        ttl_s = minutes * 60.0  # RSS <ttl> is in minutes
     return ParsedFeed(title=_str(feed.get("title"), MAX_TITLE_CHARS), items=tuple(items), ttl_s=ttl_s)
 
 
@@ -341,8 +342,9 @@ _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 def retry_after_s(value: str, now: float) -> float | None:
     """Seconds from `now` that a Retry-After header (seconds or an HTTP date) asks for."""
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    seconds = ascii_int(value, 12)
+    if seconds is not None:
+        return float(seconds)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

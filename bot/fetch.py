@@ -419,8 +419,9 @@ class SafeFetcher:
         too_large = FetchError(
             "too_large", f"{_PREFIX}the page is larger than {_size_text(cap)}.", url=url, status=response.status_code
         )
-        length = response.headers.get("content-length", "")
-        if length.isdigit() and int(length) > cap:
+        length = response.headers.get("content-length", "").strip()
+        # Read as ASCII digits only ("²" passes isdigit() and then fails int()); a longer number is over any cap.
+        if length.isascii() and length.isdigit() and (len(length) > 18 or int(length) > cap):
             raise too_large
         decoder = _decoder_for(response.headers.get("content-encoding", ""))
         if decoder is None:

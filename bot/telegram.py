@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
+from bot.charsafe import ascii_int
 from bot.extract import Article, clean_text
 from bot.fetch import FetchError
 
@@ -76,12 +77,13 @@ def _post_ref(url: str) -> tuple[str, int] | None:
         return None
     if parts and parts[0] == "s":
         parts = parts[1:]
-    if len(parts) != 2 or not parts[1].isdigit():
+    post_id = ascii_int(parts[1]) if len(parts) == 2 else None
+    if post_id is None:
         return None
-    channel, post = parts
+    channel = parts[0]
     if channel.lower() in _RESERVED or not _CHANNEL.fullmatch(channel):
         return None
-    return channel, int(post)
+    return channel, post_id
 
 
 def telegram_post_url(url: str, base: str = TELEGRAM_BASE) -> str | None:
@@ -177,14 +179,15 @@ def parse_telegram_channel(html: str, base_url: str) -> list[TelegramPost]:
             continue
         ref = str(carriers[0].get("data-post", ""))
         channel, _, post = ref.partition("/")
-        if not post.isdigit() or not _CHANNEL.fullmatch(channel):
+        post_id = ascii_int(post)
+        if post_id is None or not _CHANNEL.fullmatch(channel):
             continue
         try:
             posts.append(
                 TelegramPost(
                     channel=channel,
-                    post_id=int(post),
-                    url=f"{origin}/{channel}/{post}",
+                    post_id=post_id,
+                    url=f"{origin}/{channel}/{post_id}",
                     text=_message_text(wrap),
                     published=_published(wrap),
                     author=_author(wrap),
