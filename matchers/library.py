@@ -287,15 +287,28 @@ def parse_library(text: str, filename: str = "narratives.yaml") -> Library:
 
 def load_library(path: str | Path) -> Library:
     """Read and validate a library file."""
+    return library_from_bytes(read_library_bytes(path), str(path))
+
+
+def read_library_bytes(path: str | Path) -> bytes:
+    """A library file's bytes, refused when it is too large or unreadable."""
     path = Path(path)
     try:
         if path.stat().st_size > MAX_LIBRARY_BYTES:
             raise LibraryError([f"{path}: the file is larger than {MAX_LIBRARY_BYTES // 1024 // 1024} MiB"])
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(MAX_LIBRARY_BYTES + 1)  # the file may grow between stat and read
     except OSError as exc:
         raise LibraryError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    if len(raw) > MAX_LIBRARY_BYTES:
+        raise LibraryError([f"{path}: the file is larger than {MAX_LIBRARY_BYTES // 1024 // 1024} MiB"])
+    return raw
+
+
+def library_from_bytes(raw: bytes, filename: str) -> Library:
+    """Validate a library from the bytes of its file (see read_library_bytes)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise LibraryError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
-    return parse_library(text, str(path))
+        raise LibraryError([f"{filename}: not UTF-8 text (byte {exc.start})"]) from None
+    return parse_library(text, filename)
