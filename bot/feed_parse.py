@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import codecs
 import email.utils
 import hashlib
 import html
@@ -200,7 +201,7 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     # content-location lets feedparser resolve relative item links against the feed's own address.
     response_headers.setdefault("content-location", url)
-    body = repair_charrefs(body)
+    body = repair_charrefs(_as_utf8(body))
     try:
         parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=True)
     except Exception as exc:  # feedparser's loose parser raises on some input instead of flagging it
@@ -230,6 +231,28 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     if minutes is not None:
         ttl_s = minutes * 60.0  # RSS <ttl> is in minutes
     return ParsedFeed(title=_str(feed.get("title"), MAX_TITLE_CHARS), items=tuple(items), ttl_s=ttl_s)
+
+
+# UTF-16 and UTF-32 feeds, by their byte order mark or by the first "<?" of an XML declaration without one.
+_WIDE_ENCODINGS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+)
+_XML_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
+
+
+def _as_utf8(body: bytes) -> bytes:
+    """A UTF-16 or UTF-32 feed re-encoded as UTF-8 (its declaration too), so that repair_charrefs, which reads
+    ASCII-compatible bytes, sees its references; other feeds unchanged. Unpaired surrogates become U+FFFD."""
+    for mark, encoding in _WIDE_ENCODINGS:
+        if body.startswith(mark):
+            text = body.decode(encoding, errors="replace").lstrip("\ufeff")
+            return _XML_ENCODING.sub(r'\1"utf-8"', text, count=1).encode("utf-8")
+    return body
 
 
 def _item(entry: Mapping[str, Any]) -> FeedItem | None:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
-from bot.charsafe import ascii_int
+from bot.charsafe import ascii_int, clean_chars
 from bot.extract import Article, clean_text
 from bot.fetch import FetchError
 
@@ -129,8 +129,9 @@ def _message_text(message: lxml.html.HtmlElement) -> str:
         return ""
     node = nodes[0]
     for br in node.iter("br"):  # line breaks carry meaning in posts; text_content() drops them
-        br.tail = "\n" + (br.tail or "")
-    return clean_text(node.text_content())
+        # lxml's parser keeps control characters that its setters refuse: clean the tail before setting it back.
+        br.tail = "\n" + clean_chars(br.tail or "")
+    return clean_chars(clean_text(node.text_content()))
 
 
 def _author(message: lxml.html.HtmlElement) -> str | None:

@@ -249,8 +249,17 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse_library(text: str, filename: str = "narratives.yaml") -> Library:
     """Validate library text; raises LibraryError listing every problem with file:line:column."""
+    surrogate = _SURROGATE.search(text)
+    if surrogate is not None:
+        # Text from a file is decoded UTF-8 and cannot hold one; a caller's string can, and would fail later.
+        line = text.count("\n", 0, surrogate.start()) + 1
+        column = surrogate.start() - (text.rfind("\n", 0, surrogate.start()) + 1) + 1
+        raise LibraryError([f"{filename}:{line}:{column}: an unpaired surrogate is not text"])
     if len(text.encode("utf-8")) > MAX_LIBRARY_BYTES:
         raise LibraryError([f"{filename}: the file is larger than {MAX_LIBRARY_BYTES // 1024 // 1024} MiB"])
     data, positions = _load_yaml(text, filename)

@@ -174,7 +174,12 @@ def stem_variants(text: str) -> list[list[str]]:
 # A sentence ends at . ! ? … (and closing quotes/brackets after them) followed by space and a capital, digit,
 # quote or dash; or at a line break. Abbreviations like "т. е." or "U.S." split a little too often; windows of two
 # sentences make up for that.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”')\]]*\s+(?=[\"«“„'(\[—–-]?\s*[A-ZА-ЯЁІЇЄҐ0-9])|\n\s*\n|\n(?=\s*[-•*—–])")
+# Invisible characters (see _INVISIBLE) count as nothing here too, or one after a full stop would hide a boundary.
+_Z = "\u00ad\u200b-\u200f\u2060-\u2064\ufeff"
+_SENTENCE_END = re.compile(
+    rf"(?<=[.!?…])[{_Z}\"»”')\]]*(?:[{_Z}]*\s)+[{_Z}]*(?=[\"«“„'(\[—–-]?[\s{_Z}]*[A-ZА-ЯЁІЇЄҐ0-9])"
+    rf"|\n[\s{_Z}]*\n|\n(?=[\s{_Z}]*[-•*—–])"
+)
 _MAX_SENTENCE_TOKENS = 60
 
 

@@ -101,3 +101,23 @@ async def test_telegram_channel_with_a_control_character_is_polled(
     (result,) = await rig.poller.poll_once()
     assert result.error is None and result.alerts_created == 1
     assert not has_bad_chars(str(result.alerts[0].verdict))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_wide_encoded_feed_with_a_bad_reference_is_repaired(encoding: str) -> None:
+    # Found by the feed fuzzer: the repair read ASCII-compatible bytes only, so a UTF-16 feed was lost whole.
+    body = _feed("&#1114112;").replace(b"encoding='utf-8'", f"encoding='{encoding}'".encode())
+    feed = parse_feed(body.decode().encode(encoding), url="https://wire.example/rss")
+    assert [i.title for i in feed.items] == ["Bad \ufffd title", "Good"]
+
+
+@pytest.mark.parametrize("bad", ["\x1f", "\x01", "\x7f", "\ufffe"])
+def test_control_character_after_a_line_break_keeps_the_post(bad: str) -> None:
+    # Found by the Telegram fuzzer: lxml keeps the character, then refuses it when the <br> tail is set back.
+    from bot.telegram import parse_telegram_embed
+
+    page = tg_page([(1, f"Сводка<br/>{bad} за ночь"), (2, "good")]).decode()
+    feed = parse_telegram(page, url="https://t.me/s/voenkor_daily")
+    assert [i.text for i in feed.items] == ["Сводка\nза ночь", "good"]
+    article = parse_telegram_embed(page, "https://t.me/voenkor_daily/1")
+    assert article.text == "Сводка\nза ночь"

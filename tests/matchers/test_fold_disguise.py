@@ -66,3 +66,12 @@ def test_disguised_talking_point_still_alerts(matcher: Matcher, narrative_id: st
 )
 def test_fold_reads_disguised_words_as_plain_ones(plain: str, disguised: str) -> None:
     assert fold(disguised) == plain
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u2060", "\ufeff", "\u00ad"])
+def test_invisible_character_at_a_sentence_boundary_changes_nothing(matcher: Matcher, mark: str) -> None:
+    text = "Погода хорошая. Запад в истерике: стоило Киму приехать на Восточный, как в Вашингтоне началась паника."
+    disguised = text.replace(". З", f". {mark}З")
+    assert [(m.narrative_id, m.score) for m in matcher.score_all(disguised)] == [
+        (m.narrative_id, m.score) for m in matcher.score_all(text)
+    ]

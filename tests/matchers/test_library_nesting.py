@@ -22,3 +22,10 @@ def test_deep_library_is_refused_with_its_line(text: str) -> None:
     (problem,) = err.value.problems
     assert problem.startswith("deep.yaml:") and "nested more than" in problem
     assert len(str(err.value).splitlines()) == 1
+
+
+def test_unpaired_surrogate_is_a_located_error() -> None:
+    # Found by the library fuzzer: parse_library took any str and failed on encoding it.
+    with pytest.raises(LibraryError) as err:
+        parse_library("version: 1\nnarratives:\n  - id: a\ud800b\n", "deep.yaml")
+    assert err.value.problems == ["deep.yaml:3:10: an unpaired surrogate is not text"]
