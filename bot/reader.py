@@ -25,6 +25,13 @@ class _Entry:
     error: FetchError | None
 
 
+def _size(entry: _Entry) -> int:
+    article = entry.article
+    if article is None:
+        return 200  # an error entry: a code and a short message
+    return len(article.text) + len(article.title or "") + len(article.url) + 200
+
+
 def _copy(err: FetchError) -> FetchError:
     # A fresh exception per raise: re-raising one cached object would chain tracebacks forever.
     return FetchError(err.code, err.user_message, url=err.url, status=err.status)
@@ -38,6 +45,7 @@ class ArticleReader:
         fetcher: SafeFetcher,
         ttl_s: float = 900,
         max_entries: int = 512,
+        max_chars: int = 8_000_000,
         clock: Callable[[], float] = time.monotonic,
         *,
         error_ttl_s: float = 60,
@@ -48,6 +56,10 @@ class ArticleReader:
         self._ttl_s = ttl_s
         self._error_ttl_s = error_ttl_s
         self._max_entries = max_entries
+        # Entries are bounded in size as well as number: 512 articles of up to 200,000 characters each would be
+        # 100 MB to 400 MB, so an entry count alone does not bound the cache's memory.
+        self._max_chars = max_chars
+        self._cache_chars = 0
         self._clock = clock
         self._telegram_base = telegram_base.rstrip("/")
         self._extract_timeout_s = extract_timeout_s
@@ -79,7 +91,7 @@ class ArticleReader:
         if entry is None:
             return None
         if entry.expires <= self._clock():
-            del self._cache[key]
+            self._drop(key)
             return None
         self._cache.move_to_end(key)
         return entry
@@ -89,10 +101,16 @@ class ArticleReader:
             del self._inflight[key]
         if task.cancelled() or task.exception() is not None:
             return
-        self._cache[key] = task.result()
-        self._cache.move_to_end(key)
-        while len(self._cache) > self._max_entries:
-            self._cache.popitem(last=False)
+        if key in self._cache:
+            self._drop(key)
+        entry = task.result()
+        self._cache[key] = entry
+        self._cache_chars += _size(entry)
+        while self._cache and (len(self._cache) > self._max_entries or self._cache_chars > self._max_chars):
+            self._drop(next(iter(self._cache)))  # the least recently used
+
+    def _drop(self, key: str) -> None:
+        self._cache_chars -= _size(self._cache.pop(key))
 
     async def _load(self, key: str) -> _Entry:
         try:

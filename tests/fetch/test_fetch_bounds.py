@@ -62,3 +62,19 @@ def test_real_pages_are_far_under_the_tag_bound(name: str) -> None:
     assert not too_complex(html)
     assert html.count("<") * 10 < MAX_TAGS
 
+
+
+@pytest.mark.asyncio
+async def test_article_cache_is_bounded_by_size_not_only_by_count(server: LoopbackServer) -> None:
+    # Sibling of issue 11, item 1: 512 entries of 200,000 characters would hold hundreds of megabytes.
+    body = "<html><body><article><p>" + "Длинная статья о саммите. " * 200 + "</p></article></body></html>"
+    for i in range(3):
+        server.serve(f"/p{i}", body.encode(), content_type="text/html; charset=utf-8")
+    async with SafeFetcher(loopback_settings(server)) as fetcher:
+        reader = ArticleReader(fetcher, max_entries=100, max_chars=12_000)
+        for i in range(3):
+            await reader.read(server.url(f"/p{i}"))
+        await reader.read(server.url("/p2"))  # recent: still cached
+        await reader.read(server.url("/p0"))  # evicted by size: read again
+    assert server.hits("/p2") == 1
+    assert server.hits("/p0") == 2
