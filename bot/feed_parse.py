@@ -168,7 +168,8 @@ def _entry_text(entry: Mapping[str, Any]) -> str:
         candidates.append(summary)
     # The markup is cut before parsing, not only the text after: HTMLParser is pure Python, and a megabyte of
     # tiny tags in one <description> would cost seconds for text that is cut to MAX_TEXT_CHARS anyway.
-    texts = [html_to_text(clean_chars(c[:MAX_MARKUP_CHARS])) for c in candidates]
+    # Cleaned after html_to_text, which decodes references such as &#141; into control characters.
+    texts = [clean_chars(html_to_text(c[:MAX_MARKUP_CHARS])) for c in candidates]
     return max(texts, key=len, default="")[:MAX_TEXT_CHARS]
 
 
@@ -256,7 +257,7 @@ def _as_utf8(body: bytes) -> bytes:
 
 
 def _item(entry: Mapping[str, Any]) -> FeedItem | None:
-    title = _str(html_to_text(clean_chars(entry.get("title") or "")), MAX_TITLE_CHARS)
+    title = _str(html_to_text(entry.get("title") or ""), MAX_TITLE_CHARS)  # _str cleans the characters
     link = _canonical(_str(entry.get("link"), 2000))
     guid = _str(entry.get("id"), 2000)
     text = _entry_text(entry)

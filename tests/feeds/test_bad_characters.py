@@ -11,7 +11,7 @@ from tests.feeds.conftest import RigFactory
 from tests.feeds.helpers import NEUTRAL_TEXTS, Answer, FakeClock, FeedServer, propaganda_texts
 from tests.feeds.test_poller import tg_page
 
-BAD_REFS = ["&#xD800;", "&#xdfff;", "&#1114112;", "&#0;", "&#x1F;", "&#xFFFE;", "&#99999999999999999999;"]
+BAD_REFS = ["&#xD800;", "&#xdfff;", "&#1114112;", "&#0;", "&#x1F;", "&#xFFFE;", "&#99999999999999999999;", "&#141;", "&#x81;"]
 
 
 def _feed(bad: str, *, escaped: bool = False) -> bytes:
@@ -36,7 +36,7 @@ def test_reference_to_a_non_character_is_repaired_and_the_feed_kept(bad: str, es
             assert not has_bad_chars(value)
             value.encode("utf-8")  # what SQLite, JSON and the chat APIs need
         item.dedup_keys()
-    assert feed.items[0].title == "Bad \ufffd title"
+    assert feed.items[0].title in ("Bad \ufffd title", "Bad title")  # repaired, or a control character dropped
 
 
 @pytest.mark.parametrize("bad", ["\x01", "\x00", "\x0b", "\x1b[31m", "\x7f", "\x9f", "\ufffe", "&#1;"])
