@@ -121,3 +121,14 @@ def test_control_character_after_a_line_break_keeps_the_post(bad: str) -> None:
     assert [i.text for i in feed.items] == ["Сводка\nза ночь", "good"]
     article = parse_telegram_embed(page, "https://t.me/voenkor_daily/1")
     assert article.text == "Сводка\nза ночь"
+
+
+def test_item_by_item_fallback_keeps_the_good_items(caplog: pytest.LogCaptureFixture) -> None:
+    # The fallback behind the repair, for whatever else feedparser raises on: fed a feed the repair has not seen,
+    # it parses each item alone, drops the one feedparser fails on, and says so.
+    from bot.feed_parse import _parse_by_item
+
+    with caplog.at_level("INFO", logger="bot.feed_parse"):
+        feed = _parse_by_item(_feed("&#xD800;"), url="https://wire.example/rss", headers={})
+    assert [i.title for i in feed.items] == ["Good"] and feed.title == "Wire"
+    assert "dropped the item at byte" in caplog.text and "1 kept, 1 dropped" in caplog.text
