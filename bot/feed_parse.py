@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import codecs
 import email.utils
 import hashlib
 import html
@@ -16,12 +17,15 @@ from typing import Any
 
 import feedparser
 
+from bot.charsafe import ascii_int, clean_chars, repair_charrefs
+
 logger = logging.getLogger(__name__)
 
 # Item fields are capped: a hostile feed can put megabytes in one <description>, and the matcher only needs the
 # opening of an article to recognise a talking point.
 MAX_TEXT_CHARS = 20_000
 MAX_TITLE_CHARS = 500
+MAX_MARKUP_CHARS = 10 * MAX_TEXT_CHARS
 
 
 class FeedParseError(Exception):
@@ -46,27 +50,30 @@ class FeedItem:
 
     @property
     def item_id(self) -> str:
-        """The stable id: guid, else link, else title+date (else the text), hashed."""
+        """The stable id: guid, else link, else title+date+text (else the text), hashed."""
         if self.guid:
             return _hash("guid", self.guid)
         if self.link:
             return _hash("link", self.link)
         if self.title:
-            return _hash("title", f"{self.title}|{self.published or ''}")
+            # The text is part of it: items with one title and no date ("Новости") are still different items.
+            return _hash("title", f"{self.title}|{self.published or ''}|{self.text[:1000]}")
         return _hash("text", self.text[:1000])
 
     def dedup_keys(self) -> tuple[tuple[str, str], ...]:
         """Every key under which this item counts as seen.
 
-        Feeds regenerate guids (CMS migrations, tracking parameters): an item is a repeat when its id, its link or
-        its title was seen before, so a guid change alone never re-posts it.
+        Feeds regenerate guids (CMS migrations, tracking parameters): an item is a repeat when its id or its link
+        was seen before, or its title and text together, so a guid change alone never re-posts it. A title alone is
+        never a key: wires title every item "Новости", and items that differ in guid, link and text are different
+        items.
         """
         keys = [("id", self.item_id)]
         if self.link:
             keys.append(("link", _hash("link", self.link)))
-        title = normalize_title(self.title)
-        if title:
-            keys.append(("title", _hash("title", title)))
+        text = normalize_title(self.text)
+        if text:
+            keys.append(("content", _hash("content", f"{normalize_title(self.title)}\0{text}")))
         return tuple(keys)
 
     @property
@@ -159,7 +166,10 @@ def _entry_text(entry: Mapping[str, Any]) -> str:
     summary = entry.get("summary")
     if isinstance(summary, str):
         candidates.append(summary)
-    texts = [html_to_text(c) for c in candidates]
+    # The markup is cut before parsing, not only the text after: HTMLParser is pure Python, and a megabyte of
+    # tiny tags in one <description> would cost seconds for text that is cut to MAX_TEXT_CHARS anyway.
+    # Cleaned after html_to_text, which decodes references such as &#141; into control characters.
+    texts = [clean_chars(html_to_text(c[:MAX_MARKUP_CHARS])) for c in candidates]
     return max(texts, key=len, default="")[:MAX_TEXT_CHARS]
 
 
@@ -178,19 +188,26 @@ def _canonical(link: str | None) -> str | None:
 def _str(value: object, limit: int) -> str | None:
     if not isinstance(value, str):
         return None
-    value = " ".join(value.split())
+    value = " ".join(clean_chars(value).split())
     return value[:limit] or None
 
 
 def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
     """Parse RSS/Atom bytes; FeedParseError when they are not a feed at all.
 
-    feedparser is given bytes only: handed a string it would open local paths and file:// URLs.
+    feedparser is given bytes only: handed a string it would open local paths and file:// URLs. One bad item never
+    costs the others: references to non-characters are repaired first, and if feedparser still fails, each item is
+    parsed on its own and the ones it fails on are dropped and logged.
     """
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     # content-location lets feedparser resolve relative item links against the feed's own address.
     response_headers.setdefault("content-location", url)
-    parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=True)
+    body = repair_charrefs(_as_utf8(body))
+    try:
+        parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=True)
+    except Exception as exc:  # feedparser's loose parser raises on some input instead of flagging it
+        logger.warning("feed %s failed to parse as a whole (%r): parsing it item by item", url, exc)
+        return _parse_by_item(body, url=url, headers=response_headers)
     entries = parsed.get("entries") or []
     if not parsed.get("version") and not entries:
         reason = parsed.get("bozo_exception")
@@ -202,19 +219,85 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     feed = parsed.get("feed") or {}
     items = []
     for entry in entries:
-        title = _str(html_to_text(entry.get("title") or ""), MAX_TITLE_CHARS)
-        link = _canonical(_str(entry.get("link"), 2000))
-        guid = _str(entry.get("id"), 2000)
-        text = _entry_text(entry)
-        if not (title or text or link):
+        try:
+            item = _item(entry)
+        except Exception as exc:  # one odd entry (a type feedparser did not expect) never costs the feed
+            logger.warning("feed %s: dropped an item that could not be read: %r", url, exc)
             continue
-        published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
-        items.append(FeedItem(guid=guid, link=link, title=title, text=text, published=published))
+        if item is not None:
+            items.append(item)
     ttl_s: float | None = None
     ttl = feed.get("ttl")
-    if isinstance(ttl, str) and ttl.strip().isdigit():
-        ttl_s = int(ttl.strip()) * 60.0  # RSS <ttl> is in minutes
+    minutes = ascii_int(ttl.strip(), 9) if isinstance(ttl, str) else None
+    if minutes is not None:
+        ttl_s = minutes * 60.0  # RSS <ttl> is in minutes
     return ParsedFeed(title=_str(feed.get("title"), MAX_TITLE_CHARS), items=tuple(items), ttl_s=ttl_s)
+
+
+# UTF-16 and UTF-32 feeds, by their byte order mark or by the first "<?" of an XML declaration without one.
+_WIDE_ENCODINGS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+)
+_XML_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
+
+
+def _as_utf8(body: bytes) -> bytes:
+    """A UTF-16 or UTF-32 feed re-encoded as UTF-8 (its declaration too), so that repair_charrefs, which reads
+    ASCII-compatible bytes, sees its references; other feeds unchanged. Unpaired surrogates become U+FFFD."""
+    for mark, encoding in _WIDE_ENCODINGS:
+        if body.startswith(mark):
+            text = body.decode(encoding, errors="replace").lstrip("\ufeff")
+            return _XML_ENCODING.sub(r'\1"utf-8"', text, count=1).encode("utf-8")
+    return body
+
+
+def _item(entry: Mapping[str, Any]) -> FeedItem | None:
+    title = _str(html_to_text(entry.get("title") or ""), MAX_TITLE_CHARS)  # _str cleans the characters
+    link = _canonical(_str(entry.get("link"), 2000))
+    guid = _str(entry.get("id"), 2000)
+    text = _entry_text(entry)
+    if not (title or text or link):
+        return None
+    published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
+    return FeedItem(guid=guid, link=link, title=title, text=text, published=published)
+
+
+_ITEM_OPEN = re.compile(rb"<(item|entry)[\s>/]")
+
+
+def _parse_by_item(body: bytes, *, url: str, headers: Mapping[str, str]) -> ParsedFeed:
+    """The fallback: each <item>/<entry> is parsed in a copy of the feed that holds it alone."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while (match := _ITEM_OPEN.search(body, pos)) is not None:
+        close = body.find(b"</" + match.group(1), match.end())
+        if close < 0:
+            break  # an unclosed item: the rest is not worth a guess
+        end = body.find(b">", close)
+        end = len(body) if end < 0 else end + 1
+        spans.append((match.start(), end))
+        pos = end
+    if not spans:
+        raise FeedParseError("The address did not return a readable RSS or Atom feed.", url=url)
+    head, tail = body[: spans[0][0]], body[spans[-1][1] :]
+    items: list[FeedItem] = []
+    title: str | None = None
+    dropped = 0
+    for start, end in spans:
+        try:
+            parsed = feedparser.parse(head + body[start:end] + tail, response_headers=dict(headers), sanitize_html=True)
+            title = title or _str((parsed.get("feed") or {}).get("title"), MAX_TITLE_CHARS)
+            items.extend(item for entry in parsed.get("entries") or [] if (item := _item(entry)) is not None)
+        except Exception as exc:
+            dropped += 1
+            logger.warning("feed %s: dropped the item at byte %d: %r", url, start, exc)
+    logger.info("feed %s read item by item: %d kept, %d dropped", url, len(items), dropped)
+    return ParsedFeed(title=title, items=tuple(items))
 
 
 # -- Telegram channel previews ----------------------------------------------------------------------------------
@@ -247,8 +330,8 @@ def parse_telegram(page_text: str, *, url: str, final_url: str | None = None) ->
                 guid=f"{post.channel}/{post.post_id}",
                 link=_canonical(post.url),
                 title=None,  # posts have no titles; dedup by id and link, never by a made-up title
-                text=post.text[:MAX_TEXT_CHARS],
-                published=post.published,
+                text=clean_chars(post.text[:MAX_TEXT_CHARS]),
+                published=_str(post.published, 100),
             )
         )
     return ParsedFeed(title=_telegram_title(page_text), items=tuple(items))
@@ -283,8 +366,9 @@ _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 def retry_after_s(value: str, now: float) -> float | None:
     """Seconds from `now` that a Retry-After header (seconds or an HTTP date) asks for."""
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    seconds = ascii_int(value, 12)
+    if seconds is not None:
+        return float(seconds)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

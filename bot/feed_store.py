@@ -18,7 +18,7 @@ from bot.store import Store
 
 logger = logging.getLogger(__name__)
 
-ItemKey = tuple[str, str]  # (kind, hashed key): kind is "id", "link" or "title"
+ItemKey = tuple[str, str]  # (kind, hashed key): kind is "id", "link" or "content" (older states: "title")
 
 
 @dataclass(frozen=True)
@@ -309,14 +309,29 @@ class FeedsFileError(Exception):
     """The feeds file is invalid; the message names the file and the entry."""
 
 
+# The feeds file is three levels deep; PyYAML recurses per level, so deep nesting would raise RecursionError.
+MAX_FEEDS_FILE_DEPTH = 20
+
+
 class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without aliases: a billion-laughs file must not get past the loader."""
+    """Safe YAML without aliases or deep nesting: a billion-laughs file must not get past the loader."""
+
+    _depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
             raise FeedsFileError(f"line {event.start_mark.line + 1}: YAML aliases are not allowed")
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        if self._depth >= MAX_FEEDS_FILE_DEPTH:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise FeedsFileError(
+                f"line {event.start_mark.line + 1}: nested more than {MAX_FEEDS_FILE_DEPTH} levels deep"
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
 
 
 MAX_FEEDS_FILE_BYTES = 1024 * 1024

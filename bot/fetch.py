@@ -21,6 +21,7 @@ import charset_normalizer
 import httpcore
 import httpx
 
+from bot.charsafe import clean_chars
 from bot.netguard import (
     BlockedAddressError,
     GuardedBackend,
@@ -60,6 +61,7 @@ DEFAULT_MESSAGES: Mapping[str, str] = types.MappingProxyType(
         "connect_failed": _PREFIX + "I couldn't connect to the site.",
         "too_many_redirects": _PREFIX + "the site redirected too many times.",
         "not_article": _PREFIX + "I found no article text on that page.",
+        "page_too_complex": _PREFIX + "the page is too large or complex to read in reasonable time.",
         "telegram_no_preview": _PREFIX + "this Telegram channel does not allow previews, so I can't see the post.",
         "dns_failed": _PREFIX + "the site's name doesn't resolve to any address.",
     }
@@ -257,13 +259,22 @@ _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
+# Codecs a page may not choose: Python's own escapes and UTF-7 turn plain bytes into lone surrogates and control
+# characters, and the bytes-to-bytes codecs (base64, hex, rot13) are not text encodings at all.
+_REFUSED_CODECS = frozenset({"utf-7", "unicode-escape", "raw-unicode-escape", "punycode", "idna", "undefined"})
+
+
 def _codec(name: str | None) -> str | None:
     if not name:
         return None
     try:
-        return codecs.lookup(name.strip().strip("\"'")).name
+        info = codecs.lookup(name.strip().strip("\"'"))
     except LookupError:
         return None
+    # _is_text_encoding is how str.encode itself tells text codecs from the others (codecs.CodecInfo).
+    if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED_CODECS:
+        return None
+    return info.name
 
 
 def header_charset(content_type_header: str) -> str | None:
@@ -282,7 +293,13 @@ def declared_charset(body: bytes) -> str | None:
 
 
 def decode_body(body: bytes, content_type_header: str = "") -> str:
-    """Decode a page: BOM, HTTP charset, <meta>/XML declaration, then charset-normalizer."""
+    """Decode a page: BOM, HTTP charset, <meta>/XML declaration, then charset-normalizer; never a surrogate."""
+    # A few codecs pass lone surrogates through even with errors="replace" (utf-16 with unpaired halves in some
+    # versions): no text leaves here that cannot be encoded again.
+    return clean_chars(_decode_body(body, content_type_header))
+
+
+def _decode_body(body: bytes, content_type_header: str) -> str:
     for bom, name in _BOMS:
         if body.startswith(bom):
             return body.decode(name, errors="replace")
@@ -484,8 +501,9 @@ class SafeFetcher:
         too_large = FetchError(
             "too_large", f"{_PREFIX}the page is larger than {_size_text(cap)}.", url=url, status=response.status_code
         )
-        length = response.headers.get("content-length", "")
-        if length.isdigit() and int(length) > cap:
+        length = response.headers.get("content-length", "").strip()
+        # Read as ASCII digits only ("²" passes isdigit() and then fails int()); a longer number is over any cap.
+        if length.isascii() and length.isdigit() and (len(length) > 18 or int(length) > cap):
             raise too_large
         decoder = _decoder_for(response.headers.get("content-encoding", ""))
         if decoder is None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from matchers import Library, LibraryError, Matcher, Thresholds, load_library
+from matchers import Library, LibraryError, Matcher, Thresholds
+from matchers.library import library_from_bytes, read_library_bytes
 from matchers.semantic import HybridMatcher
 
 AnyMatcher = Matcher | HybridMatcher
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 class LibraryHolder:
     """The one place that owns the library in a running bot.
 
-    `matcher` stats the file at most every `check_every_s` seconds; an edit that does not validate is logged with
+    `matcher` checks the file at most every `check_every_s` seconds; an edit that does not validate is logged with
     its line-numbered errors and the previous library stays in service, so a typo never silences the bot.
 
     With a `semantic` build, the lexical matcher serves at once and the full one replaces it when its build (in a
@@ -44,12 +45,13 @@ class LibraryHolder:
         self.clock = clock
         self.last_error: str | None = None
         self._lock = threading.Lock()
-        self._stamp = self._file_stamp()
         self.semantic = semantic
         self.semantic_error: str | None = None
         self._generation = 0
         self._semantic_ready = threading.Event()
-        library = load_library(path)  # the first load must succeed
+        raw = read_library_bytes(path)  # the first load must succeed
+        self._digest = _digest(raw)
+        library = library_from_bytes(raw, str(path))
         self._matcher: AnyMatcher = Matcher(library, thresholds)
         self._checked_at = clock()
         self._start_semantic(library)
@@ -89,13 +91,6 @@ class LibraryHolder:
         """Block until the semantic build of the current library has finished (well or not)."""
         return self._semantic_ready.wait(timeout)
 
-    def _file_stamp(self) -> tuple[int, int] | None:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size)
-
     @property
     def library(self) -> Library:
         return self.matcher.library
@@ -109,18 +104,25 @@ class LibraryHolder:
         return self._matcher
 
     def reload_if_changed(self) -> bool:
-        """Reload when the file's mtime or size changed; True when a new library went into service."""
+        """Reload when the file's content changed; True when a new library went into service.
+
+        The content is compared, not the size and mtime: an edit that keeps both (a same-length fix saved within
+        the file system's mtime resolution, a tool that restores mtimes) would otherwise never be seen. The file is
+        at most MAX_LIBRARY_BYTES, so hashing it every few seconds costs milliseconds.
+        """
         with self._lock:
-            stamp = self._file_stamp()
-            if stamp is None or stamp == self._stamp:
-                return False
-            self._stamp = stamp
             try:
-                library = load_library(self.path)
+                raw = read_library_bytes(self.path)
             except LibraryError as exc:
-                self.last_error = str(exc)
-                logger.error("library edit rejected, keeping the previous one:\n%s", exc)
+                return self._rejected(str(exc), None)
+            digest = _digest(raw)
+            if digest == self._digest:
                 return False
+            try:
+                library = library_from_bytes(raw, str(self.path))
+            except LibraryError as exc:
+                return self._rejected(str(exc), digest)
+            self._digest = digest
             lexical = Matcher(library, self.thresholds)
             self._generation += 1
             self.last_error = None
@@ -133,3 +135,16 @@ class LibraryHolder:
                 self._start_semantic(library)
             logger.info("library reloaded from %s: %d narratives", self.path, len(library.narratives))
             return True
+
+    def _rejected(self, error: str, digest: str | None) -> bool:
+        # Logged once per bad version (or once while the file is unreadable), not at every check.
+        if error != self.last_error:
+            logger.error("library edit rejected, keeping the previous one:\n%s", error)
+        self.last_error = error
+        if digest is not None:
+            self._digest = digest
+        return False
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()

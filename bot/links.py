@@ -81,9 +81,15 @@ def _encode_host(host: str) -> str:
             raise ValueError(f"invalid host: {host!r}")
         return host
     try:
-        return idna.encode(host, uts46=True).decode("ascii")
+        encoded = idna.encode(host, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
         raise ValueError(f"invalid international host: {host!r}") from exc
+    # UTS 46 maps the ideographic full stop (。) and its kin to ".", so a trailing dot can appear only now:
+    # strip it again, or a second pass would change the URL and one feed could be subscribed twice.
+    encoded = encoded.rstrip(".")
+    if not encoded:
+        raise ValueError(f"empty host: {host!r}")
+    return encoded
 
 
 def _encode_ipv6(hostname: str) -> str:

@@ -45,10 +45,16 @@ _BLOCKED_V6 = tuple(
         "::/128",
         "::1/128",
         "::/96",  # deprecated IPv4-compatible addresses (::a.b.c.d)
+        # IPv4-translated (SIIT, RFC 6145: ::ffff:0:a.b.c.d), one hextet off the mapped ::ffff:a.b.c.d form and so
+        # missed by ipv4_mapped; a stateless translator would take ::ffff:0:7f00:1 to 127.0.0.1. No site uses it.
+        "::ffff:0:0:0/96",
         "64:ff9b:1::/48",  # local-use NAT64: translates to whatever the site's gateway wants
         "100::/64",
         "2001::/32",  # Teredo: the client address is obfuscated; no news site lives here
+        "2001::/23",  # IETF protocol assignments (benchmarking, ORCHID); is_global agrees, but not on every Python
         "2001:db8::/32",
+        "3fff::/20",  # documentation, the second range (RFC 9637)
+        "5f00::/16",  # SRv6 segment identifiers (RFC 9602): routing functions, not hosts
         "fc00::/7",
         "fd00:ec2::254/128",  # AWS metadata over IPv6 (already in fc00::/7; named for clarity)
         "fe80::/10",

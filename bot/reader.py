@@ -25,6 +25,13 @@ class _Entry:
     error: FetchError | None
 
 
+def _size(entry: _Entry) -> int:
+    article = entry.article
+    if article is None:
+        return 200  # an error entry: a code and a short message
+    return len(article.text) + len(article.title or "") + len(article.url) + 200
+
+
 def _copy(err: FetchError) -> FetchError:
     # A fresh exception per raise: re-raising one cached object would chain tracebacks forever.
     return FetchError(err.code, err.user_message, url=err.url, status=err.status, operator_hint=err.operator_hint)
@@ -38,17 +45,24 @@ class ArticleReader:
         fetcher: SafeFetcher,
         ttl_s: float = 900,
         max_entries: int = 512,
+        max_chars: int = 8_000_000,
         clock: Callable[[], float] = time.monotonic,
         *,
         error_ttl_s: float = 60,
         telegram_base: str = TELEGRAM_BASE,
+        extract_timeout_s: float = 15.0,
     ) -> None:
         self._fetcher = fetcher
         self._ttl_s = ttl_s
         self._error_ttl_s = error_ttl_s
         self._max_entries = max_entries
+        # Entries are bounded in size as well as number: 512 articles of up to 200,000 characters each would be
+        # 100 MB to 400 MB, so an entry count alone does not bound the cache's memory.
+        self._max_chars = max_chars
+        self._cache_chars = 0
         self._clock = clock
         self._telegram_base = telegram_base.rstrip("/")
+        self._extract_timeout_s = extract_timeout_s
         self._cache: OrderedDict[str, _Entry] = OrderedDict()
         self._inflight: dict[str, asyncio.Task[_Entry]] = {}
 
@@ -77,7 +91,7 @@ class ArticleReader:
         if entry is None:
             return None
         if entry.expires <= self._clock():
-            del self._cache[key]
+            self._drop(key)
             return None
         self._cache.move_to_end(key)
         return entry
@@ -87,10 +101,16 @@ class ArticleReader:
             del self._inflight[key]
         if task.cancelled() or task.exception() is not None:
             return
-        self._cache[key] = task.result()
-        self._cache.move_to_end(key)
-        while len(self._cache) > self._max_entries:
-            self._cache.popitem(last=False)
+        if key in self._cache:
+            self._drop(key)
+        entry = task.result()
+        self._cache[key] = entry
+        self._cache_chars += _size(entry)
+        while self._cache and (len(self._cache) > self._max_entries or self._cache_chars > self._max_chars):
+            self._drop(next(iter(self._cache)))  # the least recently used
+
+    def _drop(self, key: str) -> None:
+        self._cache_chars -= _size(self._cache.pop(key))
 
     async def _load(self, key: str) -> _Entry:
         try:
@@ -107,7 +127,20 @@ class ArticleReader:
         if embed is not None:
             post_url = telegram_post_url(url) or url
             page = await self._fetcher.fetch(embed)
-            return await asyncio.to_thread(parse_telegram_embed, page.text, post_url)
+            return await self._off_loop(url, parse_telegram_embed, page.text, post_url)
         page = await self._fetcher.fetch(url)
         # trafilatura is CPU work (milliseconds to a second on big pages): keep the loop free.
-        return await asyncio.to_thread(extract_article, page)
+        return await self._off_loop(url, extract_article, page)
+
+    async def _off_loop(self, url: str, parse: Callable[..., Article], *args: object) -> Article:
+        """Run a parser in a worker thread, and answer within the time bound whatever it does.
+
+        extract_article bounds its own work (MAX_TAGS); this is the backstop for a page that slips past that
+        bound. A thread cannot be stopped, so it runs on, but the user gets an answer and the loop never waits.
+        """
+        try:
+            async with asyncio.timeout(self._extract_timeout_s):
+                return await asyncio.to_thread(parse, *args)
+        except TimeoutError:
+            logger.warning("extracting %s took over %.0f s: given up", url, self._extract_timeout_s)
+            raise FetchError("page_too_complex", url=url) from None

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
+from bot.charsafe import ascii_int, clean_chars
 from bot.extract import Article, clean_text
 from bot.fetch import FetchError
 
@@ -76,12 +77,13 @@ def _post_ref(url: str) -> tuple[str, int] | None:
         return None
     if parts and parts[0] == "s":
         parts = parts[1:]
-    if len(parts) != 2 or not parts[1].isdigit():
+    post_id = ascii_int(parts[1]) if len(parts) == 2 else None
+    if post_id is None:
         return None
-    channel, post = parts
+    channel = parts[0]
     if channel.lower() in _RESERVED or not _CHANNEL.fullmatch(channel):
         return None
-    return channel, int(post)
+    return channel, post_id
 
 
 def telegram_post_url(url: str, base: str = TELEGRAM_BASE) -> str | None:
@@ -127,8 +129,9 @@ def _message_text(message: lxml.html.HtmlElement) -> str:
         return ""
     node = nodes[0]
     for br in node.iter("br"):  # line breaks carry meaning in posts; text_content() drops them
-        br.tail = "\n" + (br.tail or "")
-    return clean_text(node.text_content())
+        # lxml's parser keeps control characters that its setters refuse: clean the tail before setting it back.
+        br.tail = "\n" + clean_chars(br.tail or "")
+    return clean_chars(clean_text(node.text_content()))
 
 
 def _author(message: lxml.html.HtmlElement) -> str | None:
@@ -177,16 +180,20 @@ def parse_telegram_channel(html: str, base_url: str) -> list[TelegramPost]:
             continue
         ref = str(carriers[0].get("data-post", ""))
         channel, _, post = ref.partition("/")
-        if not post.isdigit() or not _CHANNEL.fullmatch(channel):
+        post_id = ascii_int(post)
+        if post_id is None or not _CHANNEL.fullmatch(channel):
             continue
-        posts.append(
-            TelegramPost(
-                channel=channel,
-                post_id=int(post),
-                url=f"{origin}/{channel}/{post}",
-                text=_message_text(wrap),
-                published=_published(wrap),
-                author=_author(wrap),
+        try:
+            posts.append(
+                TelegramPost(
+                    channel=channel,
+                    post_id=post_id,
+                    url=f"{origin}/{channel}/{post_id}",
+                    text=_message_text(wrap),
+                    published=_published(wrap),
+                    author=_author(wrap),
+                )
             )
-        )
+        except Exception as exc:  # one odd post (lxml on hostile markup) never costs the channel's others
+            logger.warning("telegram %s: dropped post %s that could not be read: %r", base_url, ref, exc)
     return posts

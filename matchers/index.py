@@ -7,10 +7,9 @@ from array import array
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from matchers.library import Library
-from matchers.normalize import STOPWORDS, fold, guess_cyrillic_language, stem, stem_variants, tokens
+from matchers.normalize import MAX_TOKEN_CHARS, STOPWORDS, fold, guess_cyrillic_language, stem, stem_variants, tokens
 
 CONCEPT_PREFIX = "§"
 TOPIC_CONCEPTS = frozenset({"§dprk", "§kim", "§korea", "§topic"})
@@ -22,10 +21,35 @@ def cue_key(stem_: str) -> str:
     return stem_ if stem_.startswith(CONCEPT_PREFIX) else stem_[:MIN_PREFIX]
 
 
-@lru_cache(maxsize=8_192)
+# The prefix cache is bounded by the characters it holds, not by its entry count: an entry costs up to
+# MAX_TOKEN_CHARS**2 / 2 characters, so an entry count alone would not bound its memory.
+_PREFIX_CACHE_CHARS = 1_000_000
+_prefix_cache: dict[str, tuple[str, ...]] = {}
+_prefix_cache_chars = 0
+
+
 def prefixes(token: str) -> tuple[str, ...]:
-    """Prefixes of at least MIN_PREFIX letters, longest first, the token itself excluded."""
-    return tuple(token[:n] for n in range(len(token) - 1, MIN_PREFIX - 1, -1))
+    """Prefixes of at least MIN_PREFIX letters, longest first, the token itself excluded.
+
+    Tokens are at most MAX_TOKEN_CHARS long (see normalize.tokens); a longer string from elsewhere yields only
+    its prefixes up to that length, so the work per call is bounded whatever it is handed.
+    """
+    global _prefix_cache_chars
+    found = _prefix_cache.get(token)
+    if found is not None:
+        return found
+    top = min(len(token), MAX_TOKEN_CHARS) - 1
+    found = tuple(token[:n] for n in range(top, MIN_PREFIX - 1, -1))
+    if len(token) > MAX_TOKEN_CHARS:
+        return found  # not a token: never kept, so a long key cannot sit in the cache
+    if _prefix_cache_chars > _PREFIX_CACHE_CHARS:
+        # Dropping everything is crude but cheap, and the hot stems of the next text refill it at once.
+        # Threads may race on the count; it only drifts by a few entries, the bound still holds.
+        _prefix_cache.clear()
+        _prefix_cache_chars = 0
+    _prefix_cache[token] = found
+    _prefix_cache_chars += len(token) + sum(map(len, found))
+    return found
 
 
 class ConceptRewriter:

@@ -27,8 +27,15 @@ class LibraryError(Exception):
 # -- safe YAML ---------------------------------------------------------------------------------------------------
 
 
+# The library is five levels deep. PyYAML composes, constructs and we walk nodes recursively: 2,000 levels raised
+# RecursionError (with a 2,800-line traceback) instead of an error that names the line. Refused at composition.
+MAX_YAML_DEPTH = 50
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects aliases (billion laughs) and duplicate keys, and records each node's position."""
+    """SafeLoader that rejects aliases (billion laughs), duplicate keys and deep nesting."""
+
+    _depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
@@ -36,7 +43,16 @@ class _StrictLoader(yaml.SafeLoader):
             raise yaml.MarkedYAMLError(
                 "while reading the library", None, "aliases (*name) are not allowed", event.start_mark
             )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        if self._depth >= MAX_YAML_DEPTH:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.MarkedYAMLError(
+                "while reading the library", None, f"nested more than {MAX_YAML_DEPTH} levels deep", event.start_mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
@@ -241,8 +257,17 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse_library(text: str, filename: str = "narratives.yaml") -> Library:
     """Validate library text; raises LibraryError listing every problem with file:line:column."""
+    surrogate = _SURROGATE.search(text)
+    if surrogate is not None:
+        # Text from a file is decoded UTF-8 and cannot hold one; a caller's string can, and would fail later.
+        line = text.count("\n", 0, surrogate.start()) + 1
+        column = surrogate.start() - (text.rfind("\n", 0, surrogate.start()) + 1) + 1
+        raise LibraryError([f"{filename}:{line}:{column}: an unpaired surrogate is not text"])
     if len(text.encode("utf-8")) > MAX_LIBRARY_BYTES:
         raise LibraryError([f"{filename}: the file is larger than {MAX_LIBRARY_BYTES // 1024 // 1024} MiB"])
     data, positions = _load_yaml(text, filename)
@@ -280,15 +305,28 @@ def parse_library(text: str, filename: str = "narratives.yaml") -> Library:
 
 def load_library(path: str | Path) -> Library:
     """Read and validate a library file."""
+    return library_from_bytes(read_library_bytes(path), str(path))
+
+
+def read_library_bytes(path: str | Path) -> bytes:
+    """A library file's bytes, refused when it is too large or unreadable."""
     path = Path(path)
     try:
         if path.stat().st_size > MAX_LIBRARY_BYTES:
             raise LibraryError([f"{path}: the file is larger than {MAX_LIBRARY_BYTES // 1024 // 1024} MiB"])
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(MAX_LIBRARY_BYTES + 1)  # the file may grow between stat and read
     except OSError as exc:
         raise LibraryError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    if len(raw) > MAX_LIBRARY_BYTES:
+        raise LibraryError([f"{path}: the file is larger than {MAX_LIBRARY_BYTES // 1024 // 1024} MiB"])
+    return raw
+
+
+def library_from_bytes(raw: bytes, filename: str) -> Library:
+    """Validate a library from the bytes of its file (see read_library_bytes)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise LibraryError([f"{path}: not UTF-8 text (byte {exc.start})"]) from None
-    return parse_library(text, str(path))
+        raise LibraryError([f"{filename}: not UTF-8 text (byte {exc.start})"]) from None
+    return parse_library(text, filename)

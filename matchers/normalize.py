@@ -42,10 +42,76 @@ STOPWORDS: frozenset[str] = frozenset(
 _US = re.compile(r"\bU\.?S\.?(?:A\.?)?(?=[\s,;:!?)\]»”'\"-]|$)")
 
 
+# Characters that draw nothing: zero-width spaces and joiners, the soft hyphen, bidi controls, BOM. Put inside a
+# word ("исте\u200bрика") they split it for a tokenizer and not for a reader, so they are dropped first.
+_INVISIBLE = dict.fromkeys(
+    [
+        *(0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0),
+        *range(0x200B, 0x2010),
+        *range(0x202A, 0x202F),
+        *range(0x2060, 0x2070),
+        *range(0xFE00, 0xFE10),
+    ]
+)
+# Combining marks left over after NFD. The breve of й and ў and the diaeresis of ї are letters, not accents,
+# and are put back by NFC; every other mark (stress accents, a stack of diacritics) hides nothing from a reader.
+_MARKS = re.compile(
+    "(?<![иИуУ])\u0306|(?<![іІ])\u0308|[\u0300-\u0305\u0307\u0309-\u036f\u0483-\u0489"
+    "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
+_HAS_MARK = re.compile("[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# Latin letters that look like Cyrillic ones, lower case (the text is case-folded by then), and back: "пaникa"
+# with Latin a, or "Kremlin" with a Cyrillic е, reads the same and must match the same.
+_LATIN_LOOKALIKES = "abcehikmoptxy"
+_CYRILLIC_LOOKALIKES = "авсенікмортху"
+_LATIN_TO_CYRILLIC = str.maketrans(_LATIN_LOOKALIKES, _CYRILLIC_LOOKALIKES)
+_CYRILLIC_TO_LATIN = str.maketrans(_CYRILLIC_LOOKALIKES, _LATIN_LOOKALIKES)
+_LATIN_LETTER = re.compile(r"[a-z]")
+_LATIN_ONLY = re.compile(f"[^\\W\\d_{_LATIN_LOOKALIKES}]", re.ASCII)  # a Latin letter no Cyrillic one resembles
+_CYRILLIC_LETTER = re.compile(r"[\u0400-\u04ff]")
+_CYRILLIC_ONLY = re.compile(  # a Cyrillic letter no Latin one resembles (б, ж, ы…)
+    "[" + "".join(chr(c) for c in range(0x400, 0x500) if chr(c) not in _CYRILLIC_LOOKALIKES) + "]"
+)
+_ALL_LOOKALIKE = re.compile(f"[{_LATIN_LOOKALIKES}]+")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _unmix(word: str, cyrillic_text: bool) -> str:
+    if not _LATIN_LETTER.search(word):
+        return word
+    if not _CYRILLIC_LETTER.search(word):
+        # A Latin word spelled only with look-alikes ("c", "bce") in a Cyrillic text is a Cyrillic word.
+        return word.translate(_LATIN_TO_CYRILLIC) if cyrillic_text and _ALL_LOOKALIKE.fullmatch(word) else word
+    # Both scripts in one word: a Latin letter that looks like no Cyrillic one (r, l, n…) makes it a Latin word
+    # with Cyrillic look-alikes; otherwise it is a Cyrillic word with Latin ones.
+    return word.translate(_CYRILLIC_TO_LATIN if _LATIN_ONLY.search(word) else _LATIN_TO_CYRILLIC)
+
+
+def _unmix_all(text: str) -> str:
+    # Which script the text is in, judged by the letters that have no look-alike, which a disguise cannot change.
+    cyrillic_text = len(_CYRILLIC_ONLY.findall(text)) > len(_LATIN_ONLY.findall(text))
+    return _WORD.sub(lambda m: _unmix(m.group(0), cyrillic_text), text)
+
+
 def fold(text: str) -> str:
-    """NFKC, case folding, ё→е, apostrophes dropped: the form every comparison uses."""
-    text = _US.sub("USA", unicodedata.normalize("NFKC", text))
-    return text.casefold().replace("ё", "е").translate(_APOSTROPHES)
+    """The form every comparison uses: invisible characters and accents dropped, NFKC, case folding, ё→е,
+    apostrophes dropped, and look-alike letters inside a word of the other script read as that script."""
+    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
+    if _HAS_MARK.search(text) or (not text.isascii() and _has_decomposable(text)):
+        text = unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text)))
+    text = _US.sub("USA", text)
+    text = text.casefold().replace("ё", "е").translate(_APOSTROPHES)
+    if _LATIN_LETTER.search(text) and _CYRILLIC_LETTER.search(text):
+        text = _unmix_all(text)
+    return text
+
+
+# Precomposed letters with accents that NFD splits (ѐ, ѝ, á): not й, ї or ё, which fold keeps (ё becomes е).
+_DECOMPOSABLE = re.compile("[\u00c0-\u024f\u0400-\u040f\u0450-\u045f\u04c1-\u04ff\u1e00-\u1fff]")
+
+
+def _has_decomposable(text: str) -> bool:
+    return _DECOMPOSABLE.search(text) is not None
 
 
 def guess_cyrillic_language(folded: str) -> str:
@@ -69,8 +135,14 @@ def stem(token: str, cyrillic_lang: str = "ru") -> str:
     return sys.intern(token)
 
 
+# No word of the three languages is this long ("высокопревосходительство" is 24 letters). Longer runs of letters
+# (a pasted hash, base64, a hostile 40 kB "word") are cut here, the one place tokens are made, so every later
+# stage, cache and prefix table works on bounded strings: input of N characters then costs memory linear in N.
+MAX_TOKEN_CHARS = 40
+
+
 def tokens(folded: str) -> list[str]:
-    return _TOKEN.findall(folded)
+    return [t if len(t) <= MAX_TOKEN_CHARS else t[:MAX_TOKEN_CHARS] for t in _TOKEN.findall(folded)]
 
 
 def stems(text: str, cyrillic_lang: str | None = None) -> list[str]:
@@ -102,7 +174,12 @@ def stem_variants(text: str) -> list[list[str]]:
 # A sentence ends at . ! ? … (and closing quotes/brackets after them) followed by space and a capital, digit,
 # quote or dash; or at a line break. Abbreviations like "т. е." or "U.S." split a little too often; windows of two
 # sentences make up for that.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”')\]]*\s+(?=[\"«“„'(\[—–-]?\s*[A-ZА-ЯЁІЇЄҐ0-9])|\n\s*\n|\n(?=\s*[-•*—–])")
+# Invisible characters (see _INVISIBLE) count as nothing here too, or one after a full stop would hide a boundary.
+_Z = "\u00ad\u200b-\u200f\u2060-\u2064\ufeff"
+_SENTENCE_END = re.compile(
+    rf"(?<=[.!?…])[{_Z}\"»”')\]]*(?:[{_Z}]*\s)+[{_Z}]*(?=[\"«“„'(\[—–-]?[\s{_Z}]*[A-ZА-ЯЁІЇЄҐ0-9])"
+    rf"|\n[\s{_Z}]*\n|\n(?=[\s{_Z}]*[-•*—–])"
+)
 _MAX_SENTENCE_TOKENS = 60
 
 

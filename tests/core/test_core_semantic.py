@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -96,10 +97,10 @@ def test_semantic_settings_parse_and_refuse_bad_values(tmp_path: Path) -> None:
 
 
 class _EmbeddingsHandler(BaseHTTPRequestHandler):
-    seen: list[tuple[str, dict[str, object]]] = []
+    seen: ClassVar[list[tuple[str, dict[str, object]]]] = []
     status = 200
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server interface
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).seen.append((self.headers.get("Authorization", ""), body))
         if type(self).status != 200:

@@ -62,13 +62,27 @@ def test_stable_id_prefers_guid_then_link_then_title_and_date() -> None:
     assert dated.item_id != FeedItem(guid=None, link=None, title="T", text="", published=None).item_id
 
 
-def test_dedup_keys_cover_link_and_normalised_title() -> None:
-    item = FeedItem(guid="g1", link="https://a.example/1", title="  Putin  and KIM ", text="")
-    renamed = FeedItem(guid="g2", link="https://a.example/2", title="putin and kim", text="")
+def test_dedup_keys_cover_link_and_normalised_title_with_text() -> None:
+    item = FeedItem(guid="g1", link="https://a.example/1", title="  Putin  and KIM ", text="Same  text")
+    renamed = FeedItem(guid="g2", link="https://a.example/2", title="putin and kim", text="same text")
     kinds = dict(item.dedup_keys())
-    assert set(kinds) == {"id", "link", "title"}
-    assert kinds["title"] == dict(renamed.dedup_keys())["title"]
+    assert set(kinds) == {"id", "link", "content"}
+    assert kinds["content"] == dict(renamed.dedup_keys())["content"]
     assert kinds["id"] != dict(renamed.dedup_keys())["id"]
+
+
+def test_items_whose_guid_link_and_text_differ_share_no_key() -> None:
+    # Issue 11, item 4: a wire that titles every item "Новости" lost all but the first, forever.
+    items = [
+        FeedItem(guid=f"g{i}", link=f"https://a.example/{i}", title="Новости", text=text)
+        for i, text in enumerate(["Первый текст.", "Второй текст.", ""])
+    ]
+    items.append(FeedItem(guid="g9", link="https://a.example/9", title="Новости", text=""))
+    # Nor when guid and link are missing: the id falls back to title and date, and then the text decides.
+    items += [FeedItem(guid=None, link=None, title="Новости", text=t) for t in ("Третий текст.", "Четвёртый.")]
+    for i, a in enumerate(items):
+        for b in items[i + 1 :]:
+            assert not set(a.dedup_keys()) & set(b.dedup_keys()), (a, b)
 
 
 def test_same_items_parse_to_same_ids_across_polls() -> None:

@@ -55,6 +55,15 @@ REFUSED = [
     "2002:a00:1::1",
     "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
     "2001:db8::1",
+    # Issue 11, item 7: IPv4-translated (SIIT) forms and the second documentation range, and their siblings.
+    "::ffff:0:7f00:1",
+    "::ffff:0:808:808",
+    "::ffff:0:0:0",
+    "3fff::1",
+    "3fff:fff:ffff::1",
+    "5f00::1",
+    "2001:10::1",
+    "2001:1ff::1",
 ]
 
 ALLOWED = [
@@ -65,6 +74,8 @@ ALLOWED = [
     "2a00:1450:4001:81a::200e",
     "::ffff:8.8.8.8",
     "64:ff9b::808:808",
+    "2001:200::1",  # just past 2001::/23
+    "2a01:4f8::1",
 ]
 
 
