@@ -99,6 +99,7 @@ def finding_from_match(match: Match, narrative: Narrative) -> Finding:
         matched=match.matched,
         debunk=narrative.debunk,
         sources=tuple(SourceLink(s.title, s.url) for s in narrative.sources),
+        signals=match.signals,
     )
 
 

@@ -47,6 +47,7 @@ class Finding:
     matched: str
     debunk: str
     sources: tuple[SourceLink, ...] = ()
+    signals: tuple[str, ...] = ()  # what carried the match: similar phrasing, stance words, the model's verdict
 
 
 @dataclass(frozen=True)

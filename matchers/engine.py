@@ -228,6 +228,7 @@ class Matcher:
                     evidence=found.evidence,
                     matched=found.matched,
                     cues=found.cues,
+                    signals=lexical_signals(found.matched, found.cues),
                 )
             )
         order = {n.id: i for i, n in enumerate(self.library.narratives)}
@@ -375,6 +376,16 @@ class Matcher:
             if f > 0 and (current is None or f > current[0]):
                 best[phrasing.narrative] = (f, phrasing.text)
         return best
+
+
+def lexical_signals(matched: str, cues: tuple[str, ...]) -> tuple[str, ...]:
+    """The lexical evidence in words a reader can check: a library phrasing was close, and which stance words."""
+    out = []
+    if matched and matched != ", ".join(cues):
+        out.append("similar phrasing")
+    if cues:
+        out.append("stance words: " + ", ".join(cues))
+    return tuple(out)
 
 
 def _same_word(token: str, marker: str) -> bool:

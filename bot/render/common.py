@@ -46,3 +46,8 @@ def article_line(verdict: Verdict) -> str | None:
     name = article.title or article.url
     site = f" ({article.site})" if article.site else ""
     return f"{name}{site}"
+
+
+def signals_text(finding: Finding) -> str | None:
+    """"Why: similar phrasing · stance words: в истерике · model …": what a reader can check the match by."""
+    return "Why: " + " · ".join(finding.signals) if finding.signals else None

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.models import CommandResponse, Finding, LinkProblem, Verdict
-from bot.render.common import EVIDENCE_MAX_CHARS, article_line, clip, confidence_text
+from bot.render.common import EVIDENCE_MAX_CHARS, article_line, clip, confidence_text, signals_text
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). The 6000
 # total counts every embed of one message together, so a message with several cards splits it between them.
@@ -101,6 +101,9 @@ def verdict_embed(verdict: Verdict, *, budget: int = TOTAL_MAX) -> discord.Embed
     if verdict.article is not None and _safe_url(verdict.article.url):
         embed.url = _safe_url(verdict.article.url)
     embed.add_field(name="Confidence", value=clip(confidence_text(top), FIELD_VALUE_MAX), inline=True)
+    why = signals_text(top)
+    if why:
+        embed.add_field(name="Signals", value=clip(_escape(why.removeprefix("Why: ")), FIELD_VALUE_MAX), inline=True)
     article = article_line(verdict)
     if article is not None and verdict.article is not None:
         embed.add_field(name="Article", value=_link(article, verdict.article.url, FIELD_VALUE_MAX), inline=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import CommandResponse, Finding, LinkProblem, MessageOutcome, Verdict
-from bot.render.common import EVIDENCE_MAX_CHARS, article_line, clip, confidence_text, headline
+from bot.render.common import EVIDENCE_MAX_CHARS, article_line, clip, confidence_text, headline, signals_text
 
 Block = dict[str, Any]
 
@@ -126,7 +126,9 @@ def verdict_blocks(verdict: Verdict, message_ref: str, index: int = 0) -> list[B
         name = article_line(verdict) or verdict.article.url
         blocks.append(_section(f"*Article:* {link(verdict.article.url, clip(name, 500))}"))
     blocks.append(_section(f"*Evidence:*\n{_evidence_text(top)}"))
-    blocks.append(_context(f"Confidence: {confidence_text(top)} · narrative `{top.narrative_id}`"))
+    confidence = f"Confidence: {confidence_text(top)} · narrative `{top.narrative_id}`"
+    why = signals_text(top)
+    blocks.append(_context(confidence, escape(why)) if why else _context(confidence))
     blocks.append(_section(f"*The facts:* {escape(clip(top.debunk, SECTION_BUDGET - 200))}"))
     sources = _sources_text(top)
     if sources:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from bot.models import CommandResponse, LinkProblem, MessageOutcome, Verdict
-from bot.render.common import EVIDENCE_MAX_CHARS, article_line, clip, confidence_text, headline
+from bot.render.common import EVIDENCE_MAX_CHARS, article_line, clip, confidence_text, headline, signals_text
 
 WIDTH = 96
 
@@ -28,6 +28,9 @@ def render_verdict(verdict: Verdict) -> str:
             lines.append(f"│ Also: {finding.title} — {confidence_text(finding)}")
         lines.append("│ Evidence:")
         lines.append(_wrap(f"“{clip(finding.evidence, EVIDENCE_MAX_CHARS)}”", "│   "))
+        why = signals_text(finding)
+        if why:
+            lines.append(_wrap(why, "│ "))
         if i == 0:
             lines.append("│ The facts:")
             lines.append(_wrap(finding.debunk, "│   "))
