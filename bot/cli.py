@@ -178,6 +178,15 @@ def _check_jsonl(app: Any, path: str) -> int:
     return EXIT_USAGE if errors else EXIT_MATCH
 
 
+def _await_semantic(holder: Any) -> None:
+    """`check` answers with the full matcher: wait for its build (instant from the cache; the first build after a
+    library edit embeds the changed lines and trains, which is said on stderr)."""
+    if holder.wait_semantic(1.0):
+        return
+    print("narrative-bot: building the semantic stage for this library (first use)…", file=sys.stderr)
+    holder.wait_semantic()
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings()
     if args.jsonl is None:
@@ -195,6 +204,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         async with build_app(settings) as app:
+            await asyncio.to_thread(_await_semantic, app.library)
             if args.jsonl is not None:
                 return _check_jsonl(app, args.jsonl)
             verdicts, problems = await app.core.check(text)
