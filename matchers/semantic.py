@@ -27,7 +27,6 @@ from matchers.library import Library
 BLEND_FILE = Path(__file__).with_name("blend.json")
 MIN_WINDOW_CHARS = 12  # "Ким Чен Ын." carries no claim
 MAX_WINDOW_CHARS = 1500  # e5 reads 512 tokens; longer sentences are cut (a list without full stops)
-WHOLE_TEXT_SENTENCES = 6  # a short excerpt is also read as one window: context the sentences lack alone
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,7 @@ class Blend:
 class TextSignals:
     """What both stages found in one text, before blending: per window (rows) and narrative (columns)."""
 
-    windows: tuple[str, ...]
-    whole: bool  # the first window is the whole (short) text, not one sentence
+    windows: tuple[str, ...]  # sentences
     probabilities: np.ndarray
     margins: np.ndarray
     lexical: dict[str, Match]
@@ -169,26 +167,23 @@ class HybridMatcher:
 
     def signals(self, text: str) -> TextSignals:
         report = self.lexical.report(text)
-        windows, whole = self._windows(report, text) if report.sentences else ([], False)
+        windows = self._windows(report)
         probabilities = self.stage.probabilities(windows)
         windows = windows[: len(probabilities)]  # those the time budget allowed
         return TextSignals(
-            tuple(windows), whole and len(windows) > 1, probabilities, self.stage.margins(windows),
+            tuple(windows), probabilities, self.stage.margins(windows),
             {m.narrative_id: m for m in report.matches}, report.critical_share, any(report.on_topic),
         )
 
-    def _windows(self, report: LexicalReport, text: str) -> tuple[list[str], bool]:
-        """The sentences worth embedding, most promising first when there are more than the stage may read;
-        a short excerpt is also read whole (first), for the context its sentences lack alone."""
+    def _windows(self, report: LexicalReport) -> list[str]:
+        """The sentences worth embedding, the most promising first when there are more than the stage may read.
+        Sentences, not the whole text: a whole excerpt read as one window scored worse on held-out real texts
+        (neutral context and the claim blur into one vector)."""
         order = [i for i, s in enumerate(report.sentences) if len(s) >= MIN_WINDOW_CHARS]
         if len(order) > self.stage.max_windows:
             order.sort(key=lambda i: (not report.on_topic[i], -report.evidence[i], i))
             order = sorted(order[: self.stage.max_windows])
-        windows = [report.sentences[i][:MAX_WINDOW_CHARS] for i in order]
-        whole = 1 < len(report.sentences) <= WHOLE_TEXT_SENTENCES
-        if whole:
-            windows.insert(0, " ".join(text.split())[:MAX_WINDOW_CHARS])
-        return windows, whole
+        return [report.sentences[i][:MAX_WINDOW_CHARS] for i in order]
 
     def rank(self, signals: TextSignals, blend: Blend | None = None) -> list[Match]:
         blend = blend or self.blend
@@ -215,7 +210,7 @@ class HybridMatcher:
                     "neutral reports"
                 )
                 if semantic_value >= lexical_value or not evidence:
-                    evidence = self._best_sentence(signals, semantic[:, column])
+                    evidence = signals.windows[best_row]
             out.append(
                 Match(
                     narrative_id=nid, score=score, level=level, evidence=evidence,
@@ -226,9 +221,3 @@ class HybridMatcher:
         order = {n.id: i for i, n in enumerate(self.library.narratives)}
         out.sort(key=lambda m: (-m.score, order.get(m.narrative_id, 0)))
         return out
-
-    @staticmethod
-    def _best_sentence(signals: TextSignals, values: np.ndarray) -> str:
-        """Quote a sentence, not the whole excerpt: the one a reader can check against the claim."""
-        first = 1 if signals.whole else 0
-        return signals.windows[first + int(values[first:].argmax())]
