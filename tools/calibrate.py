@@ -32,7 +32,7 @@ from matchers.semantic import BLEND_FILE, Blend, HybridMatcher  # noqa: E402
 
 GRID = {
     "probability": (0.0, 0.25, 0.5, 0.75, 1.0),
-    "margin": (0.0, 2.0, 4.0, 6.0, 8.0, 12.0),
+    "margin": (0.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0),
     "lexical": (0.0, 0.25, 0.5, 0.75, 1.0, 1.5),
     "critical": (0.0, 0.5, 1.0, 1.5),
     "no_topic": (1.0, 0.8, 0.6),
