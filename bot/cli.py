@@ -71,6 +71,7 @@ def _verdict_json(verdict: Any) -> dict[str, Any]:
         "score": verdict.score,
         "evidence": verdict.evidence,
         "matched": verdict.matched,
+        "signals": list(verdict.signals),
         "debunk": verdict.debunk,
         "sources": [{"title": s.title, "url": s.url} for s in verdict.sources],
     }

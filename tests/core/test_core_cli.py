@@ -46,6 +46,9 @@ def test_check_json(tmp_path: Path, library: Library) -> None:
     out = json.loads(result.stdout)
     assert out["alerts"][0]["narrative"] == "asian-nato"
     assert {"title", "score", "evidence", "debunk"} <= set(out["alerts"][0])
+    # The signals say what carried the match; the lexical stage names its phrasing and stance words.
+    signals = out["alerts"][0]["signals"]
+    assert signals and all(s == "similar phrasing" or s.startswith("stance words: ") for s in signals)
     assert isinstance(out["suggestions"], list)
 
 
