@@ -94,7 +94,10 @@ def semantic_build(settings: Settings) -> SemanticBuild | None:
 def build_app(settings: Settings) -> App:
     from bot.reader import ArticleReader
 
-    library = LibraryHolder(settings.library_path, thresholds_from(settings), semantic=semantic_build(settings))
+    library = LibraryHolder(
+        settings.library_path, thresholds_from(settings), semantic=semantic_build(settings),
+        max_bytes=settings.max_library_bytes,
+    )
     store = Store(settings.db_path)
     fetcher = build_fetcher(settings)
     reader = ArticleReader(fetcher)

@@ -242,7 +242,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except CaseError as exc:
         print(f"narrative-bot eval: {exc}", file=sys.stderr)
         return 2
-    library = load_library(Path(args.library) if args.library else settings.library_path)
+    library = load_library(
+        Path(args.library) if args.library else settings.library_path, max_bytes=settings.max_library_bytes
+    )
     thresholds = thresholds_from(settings)
     reports = {"lexical": evaluate(Matcher(library, thresholds), cases)}
     full = _full_matcher(settings, library, thresholds) if settings.semantic and not args.lexical else None
@@ -285,7 +287,11 @@ def cmd_library(args: argparse.Namespace) -> int:
     settings = _settings() if args.action not in ("validate", "build") or not args.path else None
     path = Path(args.path) if getattr(args, "path", None) else settings.library_path  # type: ignore[union-attr]
     try:
-        library = load_library(path)
+        limit = (settings or _settings()).max_library_bytes
+    except ConfigError:  # validating a file must not depend on the rest of the configuration
+        from matchers.library import MAX_LIBRARY_BYTES as limit
+    try:
+        library = load_library(path, max_bytes=limit)
     except LibraryError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -366,7 +372,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
     settings = _settings()
     try:
-        library = load_library(settings.library_path)
+        library = load_library(settings.library_path, max_bytes=settings.max_library_bytes)
         store = Store(settings.db_path)
         version = store.schema_version
         store.close()

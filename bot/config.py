@@ -74,6 +74,7 @@ class Settings:
     feed_read_articles: bool = True
     feeds_file: Path | None = None
     log_level: str = "INFO"
+    max_library_bytes: int = 64 * 1024 * 1024
     semantic: bool = True
     embedder: str = "e5"  # e5 (bundled), sentence-transformers:/path/to/model, or an http(s):// embeddings URL
     embedder_model: str = ""
@@ -188,6 +189,7 @@ _FIELDS: list[tuple[str, str, object, bool]] = [
     ("NARRATIVE_BOT_FEED_INTERVAL", "feed_interval_s", _positive_float, False),
     ("NARRATIVE_BOT_FEED_READ_ARTICLES", "feed_read_articles", _bool, False),
     ("NARRATIVE_BOT_FEEDS_FILE", "feeds_file", _existing_file, False),
+    ("NARRATIVE_BOT_MAX_LIBRARY_BYTES", "max_library_bytes", _positive_int, False),
     ("NARRATIVE_BOT_SEMANTIC", "semantic", _bool, False),
     ("NARRATIVE_BOT_EMBEDDER", "embedder", _embedder, False),
     ("NARRATIVE_BOT_EMBEDDER_MODEL", "embedder_model", str, False),

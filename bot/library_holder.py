@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from matchers import Library, LibraryError, Matcher, Thresholds
-from matchers.library import library_from_bytes, read_library_bytes
+from matchers.library import MAX_LIBRARY_BYTES, library_from_bytes, read_library_bytes
 from matchers.semantic import HybridMatcher
 
 AnyMatcher = Matcher | HybridMatcher
@@ -38,6 +38,7 @@ class LibraryHolder:
         check_every_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
         semantic: SemanticBuild | None = None,
+        max_bytes: int = MAX_LIBRARY_BYTES,
     ) -> None:
         self.path = path
         self.thresholds = thresholds
@@ -49,9 +50,10 @@ class LibraryHolder:
         self.semantic_error: str | None = None
         self._generation = 0
         self._semantic_ready = threading.Event()
-        raw = read_library_bytes(path)  # the first load must succeed
+        self.max_bytes = max_bytes
+        raw = read_library_bytes(path, max_bytes=max_bytes)  # the first load must succeed
         self._digest = _digest(raw)
-        library = library_from_bytes(raw, str(path))
+        library = library_from_bytes(raw, str(path), max_bytes=max_bytes)
         self._matcher: AnyMatcher = Matcher(library, thresholds)
         self._checked_at = clock()
         self._start_semantic(library)
@@ -108,18 +110,18 @@ class LibraryHolder:
 
         The content is compared, not the size and mtime: an edit that keeps both (a same-length fix saved within
         the file system's mtime resolution, a tool that restores mtimes) would otherwise never be seen. The file is
-        at most MAX_LIBRARY_BYTES, so hashing it every few seconds costs milliseconds.
+        at most `max_bytes`; hashing the shipped library every few seconds costs a millisecond.
         """
         with self._lock:
             try:
-                raw = read_library_bytes(self.path)
+                raw = read_library_bytes(self.path, max_bytes=self.max_bytes)
             except LibraryError as exc:
                 return self._rejected(str(exc), None)
             digest = _digest(raw)
             if digest == self._digest:
                 return False
             try:
-                library = library_from_bytes(raw, str(self.path))
+                library = library_from_bytes(raw, str(self.path), max_bytes=self.max_bytes)
             except LibraryError as exc:
                 return self._rejected(str(exc), digest)
             self._digest = digest

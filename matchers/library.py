@@ -11,7 +11,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-MAX_LIBRARY_BYTES = 4 * 1024 * 1024
+# Large enough for a newsroom network's library (a hundredfold one is about 60 MB); NARRATIVE_BOT_MAX_LIBRARY_BYTES
+# sets another. The cap keeps a mistaken path (a log file, a dump) from being read whole into memory.
+MAX_LIBRARY_BYTES = 64 * 1024 * 1024
 LANGUAGES = ("ru", "en", "uk")
 NARRATIVE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -260,7 +262,12 @@ def json_schema() -> dict[str, Any]:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def parse_library(text: str, filename: str = "narratives.yaml") -> Library:
+def _too_large(where: object, max_bytes: int) -> LibraryError:
+    size = f"{max_bytes / 1024 / 1024:g} MiB" if max_bytes >= 1024 * 1024 else f"{max_bytes} bytes"
+    return LibraryError([f"{where}: the file is larger than {size} (NARRATIVE_BOT_MAX_LIBRARY_BYTES)"])
+
+
+def parse_library(text: str, filename: str = "narratives.yaml", *, max_bytes: int = MAX_LIBRARY_BYTES) -> Library:
     """Validate library text; raises LibraryError listing every problem with file:line:column."""
     surrogate = _SURROGATE.search(text)
     if surrogate is not None:
@@ -268,8 +275,8 @@ def parse_library(text: str, filename: str = "narratives.yaml") -> Library:
         line = text.count("\n", 0, surrogate.start()) + 1
         column = surrogate.start() - (text.rfind("\n", 0, surrogate.start()) + 1) + 1
         raise LibraryError([f"{filename}:{line}:{column}: an unpaired surrogate is not text"])
-    if len(text.encode("utf-8")) > MAX_LIBRARY_BYTES:
-        raise LibraryError([f"{filename}: the file is larger than {MAX_LIBRARY_BYTES // 1024 // 1024} MiB"])
+    if len(text.encode("utf-8")) > max_bytes:
+        raise _too_large(filename, max_bytes)
     data, positions = _load_yaml(text, filename)
     if not isinstance(data, dict):
         raise LibraryError([f"{filename}:1:1: the top level must be a mapping with 'version' and 'narratives'"])
@@ -303,30 +310,30 @@ def parse_library(text: str, filename: str = "narratives.yaml") -> Library:
     )
 
 
-def load_library(path: str | Path) -> Library:
+def load_library(path: str | Path, *, max_bytes: int = MAX_LIBRARY_BYTES) -> Library:
     """Read and validate a library file."""
-    return library_from_bytes(read_library_bytes(path), str(path))
+    return library_from_bytes(read_library_bytes(path, max_bytes=max_bytes), str(path), max_bytes=max_bytes)
 
 
-def read_library_bytes(path: str | Path) -> bytes:
+def read_library_bytes(path: str | Path, *, max_bytes: int = MAX_LIBRARY_BYTES) -> bytes:
     """A library file's bytes, refused when it is too large or unreadable."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_LIBRARY_BYTES:
-            raise LibraryError([f"{path}: the file is larger than {MAX_LIBRARY_BYTES // 1024 // 1024} MiB"])
+        if path.stat().st_size > max_bytes:
+            raise _too_large(path, max_bytes)
         with path.open("rb") as f:
-            raw = f.read(MAX_LIBRARY_BYTES + 1)  # the file may grow between stat and read
+            raw = f.read(max_bytes + 1)  # the file may grow between stat and read
     except OSError as exc:
         raise LibraryError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
-    if len(raw) > MAX_LIBRARY_BYTES:
-        raise LibraryError([f"{path}: the file is larger than {MAX_LIBRARY_BYTES // 1024 // 1024} MiB"])
+    if len(raw) > max_bytes:
+        raise _too_large(path, max_bytes)
     return raw
 
 
-def library_from_bytes(raw: bytes, filename: str) -> Library:
+def library_from_bytes(raw: bytes, filename: str, *, max_bytes: int = MAX_LIBRARY_BYTES) -> Library:
     """Validate a library from the bytes of its file (see read_library_bytes)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise LibraryError([f"{filename}: not UTF-8 text (byte {exc.start})"]) from None
-    return parse_library(text, filename)
+    return parse_library(text, filename, max_bytes=max_bytes)

@@ -57,3 +57,14 @@ def test_run_refuses_crossed_thresholds_and_names_a_short_interval(tmp_path: Pat
     short = _run(tmp_path, {"NARRATIVE_BOT_FEED_INTERVAL": "30"})
     assert short.returncode == 0, short.stderr
     assert "NARRATIVE_BOT_FEED_INTERVAL is 30 s" in short.stderr
+
+
+def test_library_size_cap_is_a_setting() -> None:
+    from bot.library_holder import LibraryHolder
+    from matchers import LibraryError
+
+    settings = load_settings({"NARRATIVE_BOT_MAX_LIBRARY_BYTES": "1000"})
+    assert settings.max_library_bytes == 1000
+    assert load_settings({}).max_library_bytes == 64 * 1024 * 1024
+    with pytest.raises(LibraryError, match="larger than 1000 bytes"):
+        LibraryHolder(settings.library_path, max_bytes=settings.max_library_bytes)

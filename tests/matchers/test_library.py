@@ -83,9 +83,18 @@ def test_every_broken_fixture_is_checked() -> None:
 
 def test_oversized_library_is_refused_before_parsing(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
-    big.write_text("version: 1\n# " + "x" * (5 * 1024 * 1024) + "\n", encoding="utf-8")
-    with pytest.raises(LibraryError, match="larger than"):
-        load_library(big)
+    big.write_text("version: 1\n# " + "x" * (2 * 1024 * 1024) + "\n", encoding="utf-8")
+    with pytest.raises(LibraryError, match=r"larger than 1 MiB \(NARRATIVE_BOT_MAX_LIBRARY_BYTES\)"):
+        load_library(big, max_bytes=1024 * 1024)
+    with pytest.raises(LibraryError, match="larger than 1 MiB"):
+        parse_library(big.read_text(encoding="utf-8"), "big.yaml", max_bytes=1024 * 1024)
+
+
+def test_a_library_larger_than_the_old_4_mib_cap_loads(tmp_path: Path) -> None:
+    """A newsroom network's library is tens of megabytes; the default cap (64 MiB) admits it."""
+    large = tmp_path / "large.yaml"
+    large.write_text(LIBRARY_PATH.read_text(encoding="utf-8") + "# " + "x" * (5 * 1024 * 1024) + "\n", encoding="utf-8")
+    assert len(load_library(large).narratives) == len(load_library(LIBRARY_PATH).narratives)
 
 
 def test_non_utf8_library_is_refused(tmp_path: Path) -> None:
