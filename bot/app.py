@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.core import Core
+from bot.library_cache import LibraryCache
 from bot.library_holder import LibraryHolder, SemanticBuild
 from bot.store import Store
 from matchers import Library, Thresholds
@@ -96,7 +97,7 @@ def build_app(settings: Settings) -> App:
 
     library = LibraryHolder(
         settings.library_path, thresholds_from(settings), semantic=semantic_build(settings),
-        max_bytes=settings.max_library_bytes,
+        max_bytes=settings.max_library_bytes, cache=LibraryCache(settings.artefact_dir),
     )
     store = Store(settings.db_path)
     fetcher = build_fetcher(settings)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.library_cache import LibraryCache
 from matchers import Library, LibraryError, Matcher, Thresholds
 from matchers.library import MAX_LIBRARY_BYTES, library_from_bytes, read_library_bytes
 from matchers.semantic import HybridMatcher
@@ -39,6 +40,7 @@ class LibraryHolder:
         clock: Callable[[], float] = time.monotonic,
         semantic: SemanticBuild | None = None,
         max_bytes: int = MAX_LIBRARY_BYTES,
+        cache: LibraryCache | None = None,
     ) -> None:
         self.path = path
         self.thresholds = thresholds
@@ -51,12 +53,25 @@ class LibraryHolder:
         self._generation = 0
         self._semantic_ready = threading.Event()
         self.max_bytes = max_bytes
+        self.cache = cache
         raw = read_library_bytes(path, max_bytes=max_bytes)  # the first load must succeed
         self._digest = _digest(raw)
-        library = library_from_bytes(raw, str(path), max_bytes=max_bytes)
-        self._matcher: AnyMatcher = Matcher(library, thresholds)
+        lexical = self._lexical(raw)
+        library = lexical.library
+        self._matcher: AnyMatcher = lexical
         self._checked_at = clock()
         self._start_semantic(library)
+
+    def _lexical(self, raw: bytes) -> Matcher:
+        """The lexical matcher for the file's bytes: from the cache when it holds them, else parsed, compiled and
+        cached (large libraries only)."""
+        cached = self.cache.load(raw) if self.cache is not None else None
+        if cached is not None:
+            return Matcher(cached[0], self.thresholds, cached[1])
+        matcher = Matcher(library_from_bytes(raw, str(self.path), max_bytes=self.max_bytes), self.thresholds)
+        if self.cache is not None:
+            self.cache.save(raw, matcher.library, matcher.compiled)
+        return matcher
 
     def _start_semantic(self, library: Library, lexical: Matcher | None = None) -> None:
         """Build the full matcher in the background. `lexical` is the new library's lexical matcher, kept in
@@ -121,11 +136,11 @@ class LibraryHolder:
             if digest == self._digest:
                 return False
             try:
-                library = library_from_bytes(raw, str(self.path), max_bytes=self.max_bytes)
+                lexical = self._lexical(raw)
             except LibraryError as exc:
                 return self._rejected(str(exc), digest)
+            library = lexical.library
             self._digest = digest
-            lexical = Matcher(library, self.thresholds)
             self._generation += 1
             self.last_error = None
             if self.semantic is not None and isinstance(self._matcher, HybridMatcher):

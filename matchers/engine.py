@@ -155,10 +155,14 @@ def _pair(a: _Window, b: _Window) -> _Window:
 class Matcher:
     """Deterministic, pure and thread-safe: match(text) depends only on the text and the library."""
 
-    def __init__(self, library: Library, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self, library: Library, thresholds: Thresholds | None = None, compiled: CompiledLibrary | None = None
+    ) -> None:
+        """`compiled` is this library's index when the caller has it already (from a cache): building it is the
+        slow part for a large library."""
         self.library = library
         self.thresholds = thresholds or Thresholds()
-        self.compiled = CompiledLibrary(library)
+        self.compiled = compiled if compiled is not None else CompiledLibrary(library)
 
     # -- public ---------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,85 @@
+"""A disk cache of the parsed library and its compiled lexical index, for libraries too large to rebuild at start.
+
+A hundredfold library is some 60 MB of YAML: the pure-Python YAML parser and the stemming of every phrasing take
+half a minute or more, while reading both back from this cache takes a few seconds. Entries are keyed by a hash of
+the library file's bytes and of the matcher code that built them, so an edit to either is never served stale.
+
+The format is pickle, because the index is a graph of Python objects (arrays, dicts, the concept rewriter) with no
+schema of its own. Pickle runs code on load, so only files this bot wrote into its own state directory are read,
+and only under a name that carries the expected key; whoever can write there can already change the bot's state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+import matchers
+from matchers import Library
+from matchers.index import CompiledLibrary
+
+logger = logging.getLogger(__name__)
+
+# Below this size, parsing and compiling take well under a second: no cache file is worth writing.
+MIN_CACHED_BYTES = 2 * 1024 * 1024
+_CODE_FILES = ("index.py", "library.py", "normalize.py", "stem_uk.py", "engine.py")
+
+
+def _code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    folder = Path(matchers.__file__).parent
+    for name in _CODE_FILES:
+        digest.update((folder / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_key(raw: bytes) -> str:
+    return f"{hashlib.sha256(raw).hexdigest()[:24]}-{_code_fingerprint()}"
+
+
+class LibraryCache:
+    def __init__(self, folder: Path, min_bytes: int = MIN_CACHED_BYTES) -> None:
+        self.folder = folder
+        self.min_bytes = min_bytes
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"library-{key}.pickle"
+
+    def load(self, raw: bytes) -> tuple[Library, CompiledLibrary] | None:
+        if len(raw) < self.min_bytes:
+            return None
+        key = cache_key(raw)
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        try:
+            with path.open("rb") as handle:
+                stored_key, library, compiled = pickle.load(handle)  # our own file: see the module docstring
+        except Exception as exc:  # a damaged cache is only a cache: rebuilt below
+            logger.info("library cache %s unreadable (%s); rebuilding", path.name, type(exc).__name__)
+            return None
+        if stored_key != key or not isinstance(library, Library) or not isinstance(compiled, CompiledLibrary):
+            return None
+        return library, compiled
+
+    def save(self, raw: bytes, library: Library, compiled: CompiledLibrary) -> None:
+        if len(raw) < self.min_bytes:
+            return
+        key = cache_key(raw)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".library-", suffix=".pickle")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump((key, library, compiled), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self._path(key))
+        except OSError as exc:  # a full disk must not stop the bot: the cache only saves time
+            Path(tmp).unlink(missing_ok=True)
+            logger.warning("library cache not written: %s", exc)
+            return
+        for old in self.folder.glob("library-*.pickle"):
+            if old != self._path(key):
+                old.unlink(missing_ok=True)
