@@ -1,0 +1,95 @@
+"""Loading the library and compiling its lexical stage: the shipped library and a hundredfold one, from YAML
+(the baseline: parse and compile) and from the bot's cache of the parsed library and index.
+
+Run: python bench/bench_library_load.py   (each configuration in its own process)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_matcher import synthetic_library  # noqa: E402
+
+from bot.library_cache import LibraryCache  # noqa: E402
+from bot.library_holder import LibraryHolder  # noqa: E402
+from matchers import Library, Matcher, load_library  # noqa: E402
+
+SHIPPED = ROOT / "narratives.yaml"
+
+
+def library_yaml(library: Library) -> str:
+    """The library back as narratives.yaml text."""
+    data: dict[str, Any] = {
+        "version": 1,
+        "concepts": {k: list(v) for k, v in library.concepts.items()},
+        "critical_markers": list(library.critical_markers),
+        "topic_terms": list(library.topic_terms),
+        "narratives": [
+            {
+                "id": n.id, "title": n.title, "summary": n.summary, "debunk": n.debunk,
+                "sources": [{"title": s.title, "url": s.url} for s in n.sources], "topic": n.topic,
+                "anchors": list(n.anchors), "phrasings": {k: list(v) for k, v in n.phrasings.items()},
+                "cues": dict(n.cues), "examples": list(n.examples), "non_examples": list(n.non_examples),
+                "counter_examples": {k: list(v) for k, v in n.counter_examples.items()},
+            }
+            for n in library.narratives
+        ],
+    }
+    return yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def run_one(config: str, path: Path, cache_dir: Path) -> dict[str, float]:
+    start = time.perf_counter()
+    if config == "yaml":
+        Matcher(load_library(path, max_bytes=256 * 1024 * 1024))
+    else:  # the bot's way: the holder, with the cache (cold fills it, warm reads it)
+        LibraryHolder(path, max_bytes=256 * 1024 * 1024, cache=LibraryCache(cache_dir))
+    elapsed = time.perf_counter() - start
+    return {"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one[0], Path(args.one[1]), Path(args.one[2]))))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        big = Path(tmp) / "narratives-100x.yaml"
+        big.write_text(library_yaml(synthetic_library(load_library(SHIPPED), 100)), encoding="utf-8")
+        size = big.stat().st_size / 1e6
+        print(f"load and compile the lexical stage, one process each; 100x library: {size:.0f} MB\n")
+        print(f"{'library':10} {'how':36} {'seconds':>8} {'peak MB':>8}")
+        for label, path in (("shipped", SHIPPED), ("100x", big)):
+            cache = Path(tmp) / f"cache-{label}"
+            for config, how in (("yaml", "baseline: parse YAML and compile"), ("cold", "bot, cache empty (fills it)"),
+                                ("warm", "bot, from the cache")):
+                if label == "shipped" and config != "yaml":
+                    how += " (below the cache's 2 MB floor)"
+                mode = "yaml" if config == "yaml" else "holder"
+                out = subprocess.run(
+                    [sys.executable, __file__, "--one", mode, str(path), str(cache)],
+                    capture_output=True, text=True, check=True,
+                ).stdout
+                r = json.loads(out)
+                print(f"{label:10} {how:36} {r['seconds']:8.1f} {r['peak_mb']:8.0f}")
+    print("\ntarget: the 100x library loads and compiles in < 5 s")
+
+
+if __name__ == "__main__":
+    main()
