@@ -65,22 +65,26 @@ def run_one(config: str, path: Path, cache_dir: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--make", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one[0], Path(args.one[1]), Path(args.one[2]))))
         return
+    if args.make:
+        Path(args.make).write_text(library_yaml(synthetic_library(load_library(SHIPPED), 100)), encoding="utf-8")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "narratives-100x.yaml"
-        big.write_text(library_yaml(synthetic_library(load_library(SHIPPED), 100)), encoding="utf-8")
+        # Written by another process: a child's peak memory on Linux starts from its parent's at fork.
+        subprocess.run([sys.executable, __file__, "--make", str(big)], check=True)
         size = big.stat().st_size / 1e6
         print(f"load and compile the lexical stage, one process each; 100x library: {size:.0f} MB\n")
         print(f"{'library':10} {'how':36} {'seconds':>8} {'peak MB':>8}")
         for label, path in (("shipped", SHIPPED), ("100x", big)):
             cache = Path(tmp) / f"cache-{label}"
-            for config, how in (("yaml", "baseline: parse YAML and compile"), ("cold", "bot, cache empty (fills it)"),
-                                ("warm", "bot, from the cache")):
-                if label == "shipped" and config != "yaml":
-                    how += " (below the cache's 2 MB floor)"
+            configs = (("yaml", "baseline: parse YAML and compile"), ("cold", "bot, cache empty (fills it)"),
+                       ("warm", "bot, from the cache"))
+            for config, how in configs if label == "100x" else configs[:1]:
                 mode = "yaml" if config == "yaml" else "holder"
                 out = subprocess.run(
                     [sys.executable, __file__, "--one", mode, str(path), str(cache)],
@@ -88,7 +92,8 @@ def main() -> None:
                 ).stdout
                 r = json.loads(out)
                 print(f"{label:10} {how:36} {r['seconds']:8.1f} {r['peak_mb']:8.0f}")
-    print("\ntarget: the 100x library loads and compiles in < 5 s")
+    print("\nThe shipped library is below the cache's 2 MB floor: it is parsed and compiled at every start.")
+    print("target: the 100x library loads and compiles in < 5 s")
 
 
 if __name__ == "__main__":
