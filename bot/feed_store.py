@@ -93,7 +93,11 @@ def verdict_to_json(verdict: Verdict) -> str:
 def verdict_from_json(payload: str) -> Verdict:
     data = json.loads(payload)
     findings = tuple(
-        Finding(**{**f, "sources": tuple(SourceLink(**s) for s in f.get("sources", ()))}) for f in data["findings"]
+        Finding(**{
+            **f, "sources": tuple(SourceLink(**s) for s in f.get("sources", ())),
+            "signals": tuple(f.get("signals", ())),  # JSON has lists; an alert stored before signals has none
+        })
+        for f in data["findings"]
     )
     article = ArticleRef(**data["article"]) if data.get("article") else None
     feed = FeedRef(**data["feed"]) if data.get("feed") else None
