@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
-import tempfile
 from pathlib import Path
 
 import matchers
 from matchers import Library
+from matchers.atomic import write_atomically
 from matchers.index import CompiledLibrary
 
 logger = logging.getLogger(__name__)
@@ -70,14 +69,11 @@ class LibraryCache:
         if len(raw) < self.min_bytes:
             return
         key = cache_key(raw)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".library-", suffix=".pickle")
         try:
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump((key, library, compiled), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self._path(key))
+            write_atomically(
+                self._path(key), lambda handle: pickle.dump((key, library, compiled), handle, pickle.HIGHEST_PROTOCOL)
+            )
         except OSError as exc:  # a full disk must not stop the bot: the cache only saves time
-            Path(tmp).unlink(missing_ok=True)
             logger.warning("library cache not written: %s", exc)
             return
         for old in self.folder.glob("library-*.pickle"):

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from matchers.atomic import write_atomically
 from matchers.embedding import Vectors
 from matchers.library import Library
 
@@ -122,20 +121,11 @@ class Classifier:
     # -- persistence ----------------------------------------------------------------------------------------------
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".classifier-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                meta = {"classes": self.classes, "key": self.key, "model_id": self.model_id}
-                np.savez(
-                    handle, meta=np.array(json.dumps(meta)), weights=self.weights, bias=self.bias,
-                    prototypes=self.prototypes, prototype_labels=self.prototype_labels,
-                )
-            os.chmod(tmp, 0o644)  # a cache, not a secret (mkstemp makes it owner-only)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        meta = {"classes": self.classes, "key": self.key, "model_id": self.model_id}
+        write_atomically(path, lambda handle: np.savez(
+            handle, meta=np.array(json.dumps(meta)), weights=self.weights, bias=self.bias,
+            prototypes=self.prototypes, prototype_labels=self.prototype_labels,
+        ))
 
     @classmethod
     def load(cls, path: Path, key: str) -> Classifier | None:

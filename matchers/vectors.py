@@ -9,8 +9,6 @@ training saw when it was first computed (training is deterministic across restar
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Sequence
@@ -18,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from matchers.atomic import write_atomically
 from matchers.embedding import Embedder, Vectors
 
 KEY_BYTES = 16
@@ -93,16 +92,8 @@ class VectorStore:
         with self._lock:
             keys = np.frombuffer(b"".join(self._vectors), dtype=np.uint8).reshape(-1, KEY_BYTES)
             values = np.stack(list(self._vectors.values())) if self._vectors else np.zeros((0, 0), np.float16)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".vectors-", suffix=".npz")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    np.savez(handle, model=np.array(self.model_id), keys=keys, values=values)
-                os.chmod(tmp, 0o644)  # a cache, not a secret (mkstemp makes it owner-only)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            model = np.array(self.model_id)
+            write_atomically(self.path, lambda handle: np.savez(handle, model=model, keys=keys, values=values))
             self._dirty = False
 
     def _read(self, source: Path) -> None:
