@@ -141,12 +141,11 @@ class Core:
         include_suggestions: bool = False,
     ) -> Verdict | None:
         """Match a text; a Verdict when it carries a narrative at alert level (or suggest level when asked)."""
-        if len(text) > 2000:
-            # Whole articles take milliseconds of CPU; keep the event loop free for other chats meanwhile.
-            return await asyncio.to_thread(
-                self.assess_now, text, article=article, feed=feed, include_suggestions=include_suggestions
-            )
-        return self.assess_now(text, article=article, feed=feed, include_suggestions=include_suggestions)
+        # Always off the event loop: with the semantic stage even a short message embeds its sentences (tens of
+        # milliseconds each), and Slack and Discord expect their acknowledgements meanwhile.
+        return await asyncio.to_thread(
+            self.assess_now, text, article=article, feed=feed, include_suggestions=include_suggestions
+        )
 
     def assess_now(
         self,
