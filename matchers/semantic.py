@@ -205,9 +205,10 @@ class HybridMatcher:
             if best_row >= 0 and semantic_value > 0:
                 p, margin = signals.probabilities[best_row, column], signals.margins[best_row, column]
                 closer = "closer to" if margin > 0 else "not closer to"
+                # Name only the signals the fitted blend weighs: a probability it gives no weight explains nothing.
+                share = f"{p:.0%} this talking point, " if blend.probability > 0 else ""
                 signal_words.append(
-                    f"model {self.stage.model_name}: {p:.0%} this talking point, {closer} its phrasings than to "
-                    "neutral reports"
+                    f"model {self.stage.model_name}: {share}{closer} its phrasings than to neutral reports"
                 )
                 if semantic_value >= lexical_value or not evidence:
                     evidence = signals.windows[best_row]

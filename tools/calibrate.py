@@ -1,10 +1,12 @@
 """Fit the blend of the semantic and lexical signals on labelled sets and write matchers/blend.json.
 
-    python tools/calibrate.py ../shared/eval/dev.jsonl ../shared/eval/dev-real.jsonl [--write]
+    python tools/calibrate.py ../shared/eval/dev.jsonl tests/fixtures/eval/longform.jsonl \
+        ../shared/eval/dev-real.jsonl [--write]
 
 The sets are only measured here, never learned from: what is fitted is six numbers (the weights of the signals
 and the alert cut-off), chosen on a grid to maximise F1 under ceilings on false alarms and on alerts for critical
-texts. The last set named is the one the ceilings apply to (real media). A repeated two-fold split of that set
+texts. The last set named is real media: both ceilings apply to it; the others get a looser ceiling on critical
+texts. A repeated two-fold split of that set
 estimates how the fitted blend does on texts it was not fitted on; that estimate is what to quote.
 """
 
@@ -39,6 +41,9 @@ GRID = {
 }
 MAX_FALSE_ALARMS = 0.12  # below the 15% target, for texts the fit has not seen
 MAX_CRITICAL = 0.25  # below the 30% target
+# On the team's own sets (long fact-check articles among them) no more critical texts may alert than the lexical
+# stage alone lets through (6 of the long-form set's 10).
+MAX_CRITICAL_OWN = 0.5
 
 
 @dataclass
@@ -140,6 +145,8 @@ def fit(sets: list[Stacked]) -> Blend:
         real = stats[-1]
         objective = 2 * real["f1"] + sum(s["f1"] for s in stats[:-1])
         allowed = (real["false_alarms"] <= MAX_FALSE_ALARMS) & (real["critical"] <= MAX_CRITICAL)
+        for own in stats[:-1]:  # the team's sets: fact-check articles must not start alerting wholesale
+            allowed &= own["critical"] <= MAX_CRITICAL_OWN
         if not allowed.any():
             continue
         i = int(np.where(allowed, objective, -1.0).argmax())

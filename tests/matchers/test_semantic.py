@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +147,25 @@ def test_blend_file_is_read_and_unknown_keys_ignored(tmp_path: Path) -> None:
     assert blend.probability == 0.7 and blend.cut == 0.4
     assert blend.score(0.4) == pytest.approx(44.0)
     assert Blend.load(tmp_path / "missing.json") == Blend()
+
+
+def test_vectors_are_centred_on_the_training_mean(small: Library) -> None:
+    embedder = HashEmbedder()
+    data = training_set(small)
+    vectors = embedder.embed(data.texts)
+    classifier = train(data, vectors, embedder.model_id)
+    assert np.allclose(classifier.centre, vectors.mean(axis=0), atol=1e-6)
+    # Prototypes are kept centred and unit-length, so margins compare directions away from the shared one.
+    stored = classifier.prototypes.astype(np.float32)
+    assert np.allclose(np.linalg.norm(stored, axis=1), 1.0, atol=1e-2)
+
+
+def test_a_classifier_saved_without_its_centre_is_retrained(small: Library, tmp_path: Path) -> None:
+    classifier = trained(small, HashEmbedder())
+    path = tmp_path / "old.npz"
+    np.savez(
+        path, meta=np.array(json.dumps({"classes": list(classifier.classes), "key": classifier.key, "model_id": "h"})),
+        weights=classifier.weights, bias=classifier.bias, prototypes=classifier.prototypes,
+        prototype_labels=classifier.prototype_labels,
+    )
+    assert Classifier.load(path, classifier.key) is None
