@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -69,19 +70,24 @@ class VectorStore:
 
     def fill(
         self, embedder: Embedder, texts: Sequence[str], progress: Callable[[int, int], None] | None = None,
-        *, save_every: int = 256,
+        *, save_every_s: float = 30.0, clock: Callable[[], float] = time.monotonic,
     ) -> int:
-        """Embed the texts the store lacks, in batches, saving as it goes so an interrupted build resumes."""
+        """Embed the texts the store lacks, in batches, saving as it goes so an interrupted build resumes.
+
+        Saves are spaced in time, not counted in lines: each one rewrites the whole file, which for a hundredfold
+        library is some 80 MB, so an interruption costs at most `save_every_s` of embedding."""
         todo = self.missing(texts)
         done = 0
+        last_save = clock()
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
             self.put_many(batch, embedder.embed(batch))
             done += len(batch)
             if progress is not None:
                 progress(done, len(todo))
-            if done % save_every < BATCH:
+            if clock() - last_save >= save_every_s:
                 self.save()
+                last_save = clock()
         self.save()
         return len(todo)
 

@@ -169,3 +169,30 @@ def test_a_classifier_saved_without_its_centre_is_retrained(small: Library, tmp_
         prototype_labels=classifier.prototype_labels,
     )
     assert Classifier.load(path, classifier.key) is None
+
+
+class _FailingAfter(HashEmbedder):
+    """Embeds `batches` batches, then fails as a killed build would."""
+
+    def __init__(self, batches: int) -> None:
+        super().__init__()
+        self.left = batches
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        if self.left == 0:
+            raise RuntimeError("interrupted")
+        self.left -= 1
+        return super().embed(texts)
+
+
+def test_an_interrupted_build_resumes_from_its_last_save(tmp_path: Path) -> None:
+    from matchers.vectors import BATCH
+
+    lines = [f"line number {i}" for i in range(BATCH * 3)]
+    path = tmp_path / "vectors.npz"
+    ticks = iter(range(0, 10_000, 31))  # every clock reading 31 s later: a save after each batch
+    with pytest.raises(RuntimeError):
+        VectorStore("hash", path).fill(_FailingAfter(2), lines, clock=lambda: float(next(ticks)))
+    resumed = VectorStore("hash", path)
+    assert len(resumed) == 2 * BATCH  # the two batches done before the failure were saved
+    assert resumed.fill(HashEmbedder(), lines) == BATCH  # only the rest is embedded
