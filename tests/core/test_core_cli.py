@@ -34,9 +34,9 @@ def test_run_without_credentials_is_the_console(tmp_path: Path, library: Library
     result = run(["run"], tmp_path, stdin=f"{example}\nhello\n/narrative show troops-denial\n")
     assert result.returncode == 0, result.stderr
     assert "console" in result.stdout
-    assert library.get("west-in-panic").title in result.stdout  # type: ignore[union-attr]
-    assert "Evidence:" in result.stdout
-    assert library.get("troops-denial").title in result.stdout  # type: ignore[union-attr]
+    assert library.get("west-in-panic").title_in("ru") in result.stdout  # type: ignore[union-attr]
+    assert "Цитата:" in result.stdout  # a Russian text gets a Russian card
+    assert library.get("troops-denial").title_in("en") in result.stdout  # type: ignore[union-attr]
 
 
 def test_check_json(tmp_path: Path, library: Library) -> None:
@@ -55,7 +55,8 @@ def test_check_json(tmp_path: Path, library: Library) -> None:
 def test_check_reads_stdin(tmp_path: Path, library: Library) -> None:
     example = library.get("dprk-manpower").examples[0]  # type: ignore[union-attr]
     result = run(["check", "-"], tmp_path, stdin=example)
-    assert result.returncode == 0 and library.get("dprk-manpower").title in result.stdout  # type: ignore[union-attr]
+    assert result.returncode == 0
+    assert library.get("dprk-manpower").title_in("ru") in result.stdout  # type: ignore[union-attr]
 
 
 def test_check_jsonl_keeps_ids_and_reports_bad_lines(tmp_path: Path, library: Library) -> None:
