@@ -79,8 +79,8 @@ HELP_TEXT = """\
 */narrative* — recognise Kremlin talking points about the Russia–DPRK alliance.
 • `/narrative check TEXT|URL` — check a text and any links in it (add `--public` to show the result to the channel)
 • `/narrative search WORDS` — find narratives by words
-• `/narrative show ID` — a narrative with its debunk and sources
-• `/narrative list` — every narrative in the library
+• `/narrative show ID [en|uk|ru]` — a narrative with its debunk and sources, in a language of your choice
+• `/narrative list [en|uk|ru]` — every narrative in the library
 • `/narrative feeds add URL` | `feeds remove URL` | `feeds list` — watch RSS/Atom feeds or Telegram channels here
 • `/narrative help` — this text"""
 
@@ -328,8 +328,10 @@ class Core:
         if sub == "list":
             return self._list(as_language(rest) or channel_language or "en")
         if sub == "show":
-            narrative_id, _, asked = rest.partition(" ")
-            return self._show(narrative_id, as_language(asked) or channel_language or "en")
+            # A last word that names a language picks it ("show troops-denial uk"); otherwise it is all the id.
+            head, _, last = rest.rpartition(" ")
+            asked = as_language(last) if head else None
+            return self._show(head if asked else rest, asked or channel_language or "en")
         if sub == "search":
             return self._search(rest, channel_language or text_language(rest) or "en")
         if sub == "check":
