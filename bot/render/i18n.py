@@ -49,6 +49,11 @@ WORDS: dict[str, dict[Lang, str]] = {
     },
     "button_right": {"en": "✅ Right narrative", "uk": "✅ Наратив правильний", "ru": "✅ Нарратив верный"},
     "button_wrong": {"en": "❌ Wrong match", "uk": "❌ Хибний збіг", "ru": "❌ Ошибочное совпадение"},
+    "more_not_shown": {
+        "en": "…and {count} more not shown here.",
+        "uk": "…і ще {count}, не показані тут.",
+        "ru": "…и ещё {count}, не показанные здесь.",
+    },
     # Discord's buttons: short labels for one card, and naming the narrative when a message has several.
     "button_correct": {"en": "Correct", "uk": "Правильно", "ru": "Верно"},
     "button_incorrect": {"en": "Wrong", "uk": "Хибно", "ru": "Ошибочно"},

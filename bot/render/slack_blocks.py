@@ -169,7 +169,9 @@ def fallback_text(verdicts: tuple[Verdict, ...], problems: tuple[LinkProblem, ..
     return escape("\n".join(lines))[:FALLBACK_MAX]
 
 
-def _fit(cards: list[list[Block]], tail: list[Block], head: list[Block] | None = None) -> list[Block]:
+def _fit(
+    cards: list[list[Block]], tail: list[Block], head: list[Block] | None = None, lang: Lang = "en"
+) -> list[Block]:
     """Join cards with dividers, dropping whole cards that would pass the 50-block limit (with a note)."""
     blocks: list[Block] = list((head or [])[: MAX_BLOCKS // 2])
     dropped = 0
@@ -184,7 +186,7 @@ def _fit(cards: list[list[Block]], tail: list[Block], head: list[Block] | None =
     room = MAX_BLOCKS - len(blocks) - (1 if dropped else 0)
     blocks.extend(tail[: max(room, 0)])
     if dropped:
-        blocks.append(_context(f"…and {dropped} more not shown here."))
+        blocks.append(_context(word("more_not_shown", lang, count=dropped)))
     return blocks[:MAX_BLOCKS]
 
 
@@ -192,7 +194,8 @@ def render_outcome(outcome: MessageOutcome, message_ref: str) -> SlackMessage:
     """The threaded reply to a chat message; `message_ref` (its ts) goes into the feedback buttons."""
     cards = [verdict_blocks(v, message_ref, i) for i, v in enumerate(outcome.verdicts)]
     tail = [problem_block(p) for p in outcome.problems]
-    return SlackMessage(fallback_text(outcome.verdicts, outcome.problems), _fit(cards, tail))
+    lang = outcome.verdicts[0].language if outcome.verdicts else "en"
+    return SlackMessage(fallback_text(outcome.verdicts, outcome.problems), _fit(cards, tail, lang=lang))
 
 
 def render_alert(verdict: Verdict, alert_ref: str) -> SlackMessage:
@@ -225,7 +228,8 @@ def render_response(response: CommandResponse, message_ref: str = "command") -> 
     """A `/narrative` answer. The core's text is already Slack mrkdwn (`*bold*`, `code`), so it is not escaped."""
     cards = [verdict_blocks(v, message_ref, i) for i, v in enumerate(response.verdicts)]
     # A problem's message is already the response text; drawing it again would say it twice.
-    blocks = _fit(cards, [], head=_text_sections(response.text))
+    lang = response.verdicts[0].language if response.verdicts else "en"
+    blocks = _fit(cards, [], head=_text_sections(response.text), lang=lang)
     text = response.text
     if response.verdicts:
         text = f"{text}\n{fallback_text(response.verdicts)}"

@@ -69,3 +69,20 @@ async def test_a_check_of_a_ukrainian_text_answers_in_ukrainian(rig: SlackRig) -
     assert answer.params["text"].startswith("Знайдено наратив.")
     blocks = json.dumps(answer.params["blocks"], ensure_ascii=False)
     assert CARD_WORDS["uk"][0] + narrative().title_in("uk") in blocks and "*Факти:*" in blocks
+
+
+def test_the_note_on_cards_left_out_is_in_the_cards_language() -> None:
+    """Block Kit's 50 blocks hold about five cards; the note saying how many more were left out is Ukrainian when
+    the cards are."""
+    import dataclasses
+
+    from bot.models import Finding, MessageOutcome, Verdict
+    from bot.render.slack_blocks import render_outcome
+
+    finding = Finding("sanctions-illegitimate", "Санкції", 90, "alert", "Цитата з тексту.", "m", "Факти й цифри.")
+    card = Verdict(findings=(finding,), language="uk")
+    message = render_outcome(MessageOutcome(verdicts=(card,) * 12), "1.2")
+    note = message.blocks[-1]["elements"][0]["text"]
+    assert note.startswith("…і ще ") and note.endswith(", не показані тут.")
+    english = render_outcome(MessageOutcome(verdicts=(dataclasses.replace(card, language="en"),) * 12), "1.2")
+    assert "more not shown here" in english.blocks[-1]["elements"][0]["text"]
