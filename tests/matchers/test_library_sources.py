@@ -1,4 +1,4 @@
-"""Sources of the bundled debunks after the issue-12 fact-check: one title per document, no retired links."""
+"""Sources of the bundled debunks after their fact-check: one title per document, a source for each correction."""
 
 from __future__ import annotations
 
