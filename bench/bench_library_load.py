@@ -40,7 +40,7 @@ def library_yaml(library: Library) -> str:
         "topic_terms": list(library.topic_terms),
         "narratives": [
             {
-                "id": n.id, "title": n.title, "summary": n.summary, "debunk": n.debunk,
+                "id": n.id, "title": vars(n.titles), "summary": vars(n.summaries), "debunk": vars(n.debunks),
                 "sources": [{"title": s.title, "url": s.url} for s in n.sources], "topic": n.topic,
                 "anchors": list(n.anchors), "phrasings": {k: list(v) for k, v in n.phrasings.items()},
                 "cues": dict(n.cues), "examples": list(n.examples), "non_examples": list(n.non_examples),

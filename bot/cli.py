@@ -64,9 +64,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 # -- check -------------------------------------------------------------------------------------------------------
 
 
-def _verdict_json(verdict: Any) -> dict[str, Any]:
+def _verdict_json(verdict: Any, language: str) -> dict[str, Any]:
     return {
         "narrative": verdict.narrative_id,
+        "language": language,  # of the title and debunk
         "title": verdict.title,
         "score": verdict.score,
         "evidence": verdict.evidence,
@@ -78,10 +79,10 @@ def _verdict_json(verdict: Any) -> dict[str, Any]:
 
 
 def _result_json(verdicts: Sequence[Any], problems: Sequence[Any] = ()) -> dict[str, Any]:
-    findings = [f for verdict in verdicts for f in verdict.findings]
+    findings = [(f, verdict.language) for verdict in verdicts for f in verdict.findings]
     out: dict[str, Any] = {
-        "alerts": [_verdict_json(f) for f in findings if f.level == "alert"],
-        "suggestions": [_verdict_json(f) for f in findings if f.level == "suggest"],
+        "alerts": [_verdict_json(f, lang) for f, lang in findings if f.level == "alert"],
+        "suggestions": [_verdict_json(f, lang) for f, lang in findings if f.level == "suggest"],
     }
     article = next((v.article for v in verdicts if v.article is not None), None)
     if article is not None:
@@ -155,7 +156,9 @@ def _check_exit(verdicts: Sequence[Any], problems: Sequence[Any]) -> int:
     return EXIT_UNREADABLE if problems and not verdicts else EXIT_NO_MATCH
 
 
-def _check_jsonl(app: Any, path: str) -> int:
+def _check_jsonl(app: Any, path: str, language: Any = None) -> int:
+    from bot.render.i18n import reply_language
+
     # Thousands of lines: match synchronously, one pass, no per-line event-loop hops.
     core, matcher = app.core, app.library.matcher
     errors = 0
@@ -166,7 +169,11 @@ def _check_jsonl(app: Any, path: str) -> int:
                     print(error, file=sys.stderr)
                     errors += 1
                     continue
-                verdict = core.verdict_from_matches(matcher.match(row["text"]), include_suggestions=True)
+                verdict = core.verdict_from_matches(
+                    matcher.match(row["text"]),
+                    include_suggestions=True,
+                    language=reply_language(row["text"], language),
+                )
                 out = {"id": row.get("id"), **_result_json([verdict] if verdict else [])}
                 sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     except UnicodeDecodeError:
@@ -201,14 +208,17 @@ def cmd_check(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
     from bot.app import build_app
+    from bot.render.i18n import parse_language
     from bot.render.text import render_response
+
+    language = parse_language(args.lang)
 
     async def main() -> int:
         async with build_app(settings) as app:
             await asyncio.to_thread(_await_semantic, app.library)
             if args.jsonl is not None:
-                return _check_jsonl(app, args.jsonl)
-            verdicts, problems = await app.core.check(text)
+                return _check_jsonl(app, args.jsonl, language)
+            verdicts, problems = await app.core.check(text, channel_language=language)
             if args.json:
                 print(json.dumps(_result_json(verdicts, problems), ensure_ascii=False, indent=2))
             else:
@@ -277,6 +287,7 @@ def _full_matcher(settings: Settings, library: Any, thresholds: Any) -> Any:
 
 
 def cmd_library(args: argparse.Namespace) -> int:
+    from bot.render.i18n import parse_language, word
     from matchers import LibraryError, load_library
 
     if args.action == "schema":
@@ -304,20 +315,24 @@ def cmd_library(args: argparse.Namespace) -> int:
         return 0
     if args.action == "build":
         return _library_build(settings or _settings(), library, args.export_seed)
+    lang = parse_language(getattr(args, "lang", None)) or "en"
     if args.action == "list":
         for narrative in library.narratives:
-            print(f"{narrative.id:28} {narrative.title}")
+            print(f"{narrative.id:28} {narrative.title_in(lang)}")
         return 0
     found = library.get(args.id)
     if found is None:
         print(f"no narrative {args.id!r}; see `narrative-bot library list`", file=sys.stderr)
         return 1
     narrative = found
-    print(f"{narrative.title} ({narrative.id})\n\n{narrative.summary}\n\nThe facts: {narrative.debunk}\n")
+    print(
+        f"{narrative.title_in(lang)} ({narrative.id})\n\n{narrative.summary_in(lang)}\n\n"
+        f"{word('facts', lang)}: {narrative.debunk_in(lang)}\n"
+    )
     for source in narrative.sources:
         print(f"  - {source.title}: {source.url}")
-    for lang, items in narrative.phrasings.items():
-        print(f"\nPhrasings ({lang}):")
+    for phrasing_lang, items in narrative.phrasings.items():
+        print(f"\nPhrasings ({phrasing_lang}):")
         for item in items:
             print(f"  - {item}")
     return 0
@@ -405,6 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("text", nargs="*", help="text (links anywhere in it are read), a file's path, or - for stdin")
     check.add_argument("--json", action="store_true", help="print JSON")
     check.add_argument("--jsonl", metavar="FILE", help='read {"id", "text"} lines from FILE (or -), write JSON lines')
+    check.add_argument(
+        "--lang", choices=["en", "uk", "ru"], help="the cards' language (default: the text's own, else English)"
+    )
     check.set_defaults(func=cmd_check)
 
     health = sub.add_parser("health", help="exit 0 when the library loads and the state database opens")
@@ -424,10 +442,12 @@ def build_parser() -> argparse.ArgumentParser:
     build = lib_sub.add_parser("build", help="embed the library and train the semantic stage (progress on stderr)")
     build.add_argument("path", nargs="?")
     build.add_argument("--export-seed", metavar="DIR", help="also write the vectors and classifier to DIR (seed)")
-    lib_sub.add_parser("list", help="list narratives")
+    listing = lib_sub.add_parser("list", help="list narratives")
+    listing.add_argument("--lang", choices=["en", "uk", "ru"], default="en", help="the titles' language")
     lib_sub.add_parser("schema", help="print the JSON Schema of the library file")
     show = lib_sub.add_parser("show", help="show one narrative")
     show.add_argument("id")
+    show.add_argument("--lang", choices=["en", "uk", "ru"], default="en", help="the texts' language")
     lib.set_defaults(func=cmd_library)
 
     from bot.feeds_cli import add_feeds_parser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import shlex
@@ -30,9 +31,11 @@ from bot.models import (
     SourceLink,
     Verdict,
 )
+from bot.render.i18n import reply_language, text_language, word
 from bot.store import Store
-from matchers import Match, Narrative
+from matchers import Lang, Match, Narrative
 from matchers.index import analyse
+from matchers.library import as_language
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +79,8 @@ HELP_TEXT = """\
 */narrative* — recognise Kremlin talking points about the Russia–DPRK alliance.
 • `/narrative check TEXT|URL` — check a text and any links in it (add `--public` to show the result to the channel)
 • `/narrative search WORDS` — find narratives by words
-• `/narrative show ID` — a narrative with its debunk and sources
-• `/narrative list` — every narrative in the library
+• `/narrative show ID [en|uk|ru]` — a narrative with its debunk and sources, in a language of your choice
+• `/narrative list [en|uk|ru]` — every narrative in the library
 • `/narrative feeds add URL` | `feeds remove URL` | `feeds list` — watch RSS/Atom feeds or Telegram channels here
 • `/narrative help` — this text"""
 
@@ -89,15 +92,15 @@ class NarrativeCard:
     narrative: Narrative
 
 
-def finding_from_match(match: Match, narrative: Narrative) -> Finding:
+def finding_from_match(match: Match, narrative: Narrative, language: Lang = "en") -> Finding:
     return Finding(
         narrative_id=match.narrative_id,
-        title=narrative.title,
+        title=narrative.title_in(language),
         score=round(match.score),
         level=match.level,
         evidence=match.evidence,
         matched=match.matched,
-        debunk=narrative.debunk,
+        debunk=narrative.debunk_in(language),
         sources=tuple(SourceLink(s.title, s.url) for s in narrative.sources),
         signals=match.signals,
     )
@@ -139,12 +142,22 @@ class Core:
         article: ArticleRef | None = None,
         feed: FeedRef | None = None,
         include_suggestions: bool = False,
+        language: Lang | None = None,
     ) -> Verdict | None:
-        """Match a text; a Verdict when it carries a narrative at alert level (or suggest level when asked)."""
+        """Match a text; a Verdict when it carries a narrative at alert level (or suggest level when asked).
+
+        The card is in `language`, or in the text's own language when none is given (English for a text with no
+        letters).
+        """
         # Always off the event loop: with the semantic stage even a short message embeds its sentences (tens of
         # milliseconds each), and Slack and Discord expect their acknowledgements meanwhile.
         return await asyncio.to_thread(
-            self.assess_now, text, article=article, feed=feed, include_suggestions=include_suggestions
+            self.assess_now,
+            text,
+            article=article,
+            feed=feed,
+            include_suggestions=include_suggestions,
+            language=language,
         )
 
     def assess_now(
@@ -154,10 +167,17 @@ class Core:
         article: ArticleRef | None = None,
         feed: FeedRef | None = None,
         include_suggestions: bool = False,
+        language: Lang | None = None,
     ) -> Verdict | None:
         """`assess` without the event loop: pure CPU work, for worker threads that match many texts in a row."""
         matches = self.library.matcher.match(text)
-        return self.verdict_from_matches(matches, article=article, feed=feed, include_suggestions=include_suggestions)
+        return self.verdict_from_matches(
+            matches,
+            article=article,
+            feed=feed,
+            include_suggestions=include_suggestions,
+            language=reply_language(text, language),
+        )
 
     def verdict_from_matches(
         self,
@@ -166,6 +186,7 @@ class Core:
         article: ArticleRef | None = None,
         feed: FeedRef | None = None,
         include_suggestions: bool = False,
+        language: Lang = "en",
     ) -> Verdict | None:
         library = self.library.library
         findings: list[Finding] = []
@@ -174,15 +195,39 @@ class Core:
                 continue
             narrative = library.get(match.narrative_id)
             if narrative is not None:
-                findings.append(finding_from_match(match, narrative))
+                findings.append(finding_from_match(match, narrative, language))
         if not findings:
             return None
-        return Verdict(findings=tuple(findings[:MAX_FINDINGS_PER_CARD]), article=article, feed=feed)
+        return Verdict(
+            findings=tuple(findings[:MAX_FINDINGS_PER_CARD]), article=article, feed=feed, language=language
+        )
+
+    def in_language(self, verdict: Verdict, language: Lang) -> Verdict:
+        """The same card with its titles and debunks taken in another language (a channel's own setting for an
+        alert matched once for several channels); a narrative since dropped from the library keeps its text."""
+        if verdict.language == language:
+            return verdict
+        library = self.library.library
+        findings = []
+        for finding in verdict.findings:
+            narrative = library.get(finding.narrative_id)
+            if narrative is not None:
+                finding = dataclasses.replace(
+                    finding, title=narrative.title_in(language), debunk=narrative.debunk_in(language)
+                )
+            findings.append(finding)
+        return dataclasses.replace(verdict, findings=tuple(findings), language=language)
 
     async def read_and_assess(
-        self, url: str, *, include_suggestions: bool = False, feed: FeedRef | None = None
+        self,
+        url: str,
+        *,
+        include_suggestions: bool = False,
+        feed: FeedRef | None = None,
+        language: Lang | None = None,
     ) -> tuple[Verdict | None, LinkProblem | None]:
-        """Read a link and match its article; the problem users see when it can't be read."""
+        """Read a link and match its article; the problem users see when it can't be read. The card is in
+        `language`, else in the article's own language."""
         if self.reader is None:
             return None, LinkProblem(url, "disabled", "Reading links is not enabled in this setup.")
         try:
@@ -196,13 +241,21 @@ class Core:
             return None, LinkProblem(url, code, message, hint)
         ref = ArticleRef(url=article.url, title=article.title, site=article.site, published=article.published)
         text = with_headline(article.title, article.text)
-        verdict = await self.assess(text, article=ref, feed=feed, include_suggestions=include_suggestions)
+        verdict = await self.assess(
+            text, article=ref, feed=feed, include_suggestions=include_suggestions, language=language
+        )
         return verdict, None
 
     # -- chat messages --------------------------------------------------------------------------------------
 
-    async def handle_message(self, message: IncomingMessage) -> MessageOutcome:
-        """Read the links in a message (and its own text) and decide what to reply, once per message."""
+    async def handle_message(
+        self, message: IncomingMessage, *, channel_language: Lang | None = None
+    ) -> MessageOutcome:
+        """Read the links in a message (and its own text) and decide what to reply, once per message.
+
+        The reply is in `channel_language` when the channel has one (None: not set), else in the language of the
+        message's own words, else (a message that is only links) in each article's language.
+        """
         links = find_links(message.text, limit=self.settings.max_links)
         own_text = strip_links(message.text) if links else message.text
         has_claim_text = len(own_text.split()) >= MIN_WORDS_FOR_TEXT_MATCH
@@ -211,22 +264,23 @@ class Core:
         if not self.store.claim_message(message.platform, message.channel_id, message.message_id):
             logger.info("message %s/%s already handled", message.channel_id, message.message_id)
             return MessageOutcome(duplicate=True)
+        language = channel_language or text_language(own_text)
         try:
-            return await self._decide(own_text if has_claim_text else None, links)
+            return await self._decide(own_text if has_claim_text else None, links, language)
         except BaseException:
             # A crash (or a cancelled task) must not leave the message marked handled with no answer: a re-sent
             # event gets another chance.
             self.reply_failed(message)
             raise
 
-    async def _decide(self, own_text: str | None, links: Sequence[str]) -> MessageOutcome:
+    async def _decide(self, own_text: str | None, links: Sequence[str], language: Lang | None) -> MessageOutcome:
         verdicts: list[Verdict] = []
         problems: list[LinkProblem] = []
         if own_text is not None:
-            verdict = await self.assess(own_text)
+            verdict = await self.assess(own_text, language=language)
             if verdict is not None:
                 verdicts.append(verdict)
-        results = await asyncio.gather(*(self.read_and_assess(url) for url in links))
+        results = await asyncio.gather(*(self.read_and_assess(url, language=language) for url in links))
         for verdict_or_none, problem in results:
             if verdict_or_none is not None:
                 verdicts.append(verdict_or_none)
@@ -239,16 +293,30 @@ class Core:
         self.store.release_message(message.platform, message.channel_id, message.message_id)
 
     def record_feedback(
-        self, platform: str, channel_id: str, message_ref: str, narrative_id: str, user_id: str, value: str
+        self,
+        platform: str,
+        channel_id: str,
+        message_ref: str,
+        narrative_id: str,
+        user_id: str,
+        value: str,
+        *,
+        channel_language: Lang | None = None,
     ) -> str:
         self.store.record_feedback(platform, channel_id, message_ref, narrative_id, user_id, value)
+        language = channel_language or "en"
         narrative = self.library.library.get(narrative_id)
-        title = narrative.title if narrative else narrative_id
-        return f"Thanks — recorded that “{title}” was {'right' if value == 'correct' else 'wrong'} here."
+        title = narrative.title_in(language) if narrative else narrative_id
+        return word("feedback_right" if value == "correct" else "feedback_wrong", language, title=title)
 
     # -- the /narrative command -----------------------------------------------------------------------------
 
-    async def handle_command(self, request: CommandRequest) -> CommandResponse:
+    async def handle_command(
+        self, request: CommandRequest, *, channel_language: Lang | None = None
+    ) -> CommandResponse:
+        """Answer `/narrative …`. `show`, `list`, `search` and `check` answer in `channel_language` when the channel
+        has one (None: not set), else in the language the words or text were written in (`show ID uk` and `list uk`
+        name one), else in English."""
         text = request.text.strip()
         if text.startswith("/narrative"):
             text = text[len("/narrative") :].strip()
@@ -258,33 +326,36 @@ class Core:
         if sub in ("", "help"):
             return CommandResponse(HELP_TEXT)
         if sub == "list":
-            return self._list()
+            return self._list(as_language(rest) or channel_language or "en")
         if sub == "show":
-            return self._show(rest)
+            # A last word that names a language picks it ("show troops-denial uk"); otherwise it is all the id.
+            head, _, last = rest.rpartition(" ")
+            asked = as_language(last) if head else None
+            return self._show(head if asked else rest, asked or channel_language or "en")
         if sub == "search":
-            return self._search(rest)
+            return self._search(rest, channel_language or text_language(rest) or "en")
         if sub == "check":
-            return await self._check(rest)
+            return await self._check(rest, channel_language)
         if sub == "feeds":
             return await self._feeds(request, rest)
         return CommandResponse(f"Unknown subcommand `{sub}`.\n\n{HELP_TEXT}", error=True)
 
-    def _list(self) -> CommandResponse:
-        lines = [f"• `{n.id}` — {n.title}" for n in self.library.library.narratives]
-        return CommandResponse(f"{len(lines)} narratives in the library:\n" + "\n".join(lines))
+    def _list(self, language: Lang) -> CommandResponse:
+        lines = [f"• `{n.id}` — {n.title_in(language)}" for n in self.library.library.narratives]
+        return CommandResponse(word("list_header", language, count=len(lines)) + "\n" + "\n".join(lines))
 
     def closest_ids(self, word: str, limit: int = 3) -> list[str]:
         ids = self.library.library.ids
         return [m[0] for m in process.extract(word, ids, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)]
 
-    def describe(self, narrative: Narrative) -> str:
+    def describe(self, narrative: Narrative, language: Lang = "en") -> str:
         sources = "\n".join(f"  – {s.title}: {s.url}" for s in narrative.sources)
         return (
-            f"*{narrative.title}* (`{narrative.id}`)\n{narrative.summary}\n\n"
-            f"*The facts:* {narrative.debunk}\n*Sources:*\n{sources}"
+            f"*{narrative.title_in(language)}* (`{narrative.id}`)\n{narrative.summary_in(language)}\n\n"
+            f"*{word('facts', language)}:* {narrative.debunk_in(language)}\n*{word('sources', language)}:*\n{sources}"
         )
 
-    def _show(self, narrative_id: str) -> CommandResponse:
+    def _show(self, narrative_id: str, language: Lang = "en") -> CommandResponse:
         if not narrative_id:
             return CommandResponse("Usage: `/narrative show ID` (see `/narrative list`).", error=True)
         narrative = self.library.library.get(narrative_id.strip().lower())
@@ -292,7 +363,7 @@ class Core:
             close = self.closest_ids(narrative_id)
             hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
             return CommandResponse(f"No narrative `{narrative_id}`.{hint}", error=True, choices=tuple(close))
-        return CommandResponse(self.describe(narrative))
+        return CommandResponse(self.describe(narrative, language))
 
     def search(self, words: str, limit: int = 5) -> list[tuple[Narrative, float]]:
         """Narratives ranked by how well `words` fit them, in any of the three languages.
@@ -310,7 +381,10 @@ class Core:
             phrasing_stems[phrasing.narrative].append(phrasing.stems)
         ranked: list[tuple[Narrative, float]] = []
         for n_idx, narrative in enumerate(matcher.library.narratives):
-            about_text = " ".join([narrative.id.replace("-", " "), narrative.title, narrative.summary, *narrative.cues])
+            # Titles and summaries in all three languages, so "паніка" finds what "panic" finds.
+            about_text = " ".join(
+                [narrative.id.replace("-", " "), *narrative.titles.all(), *narrative.summaries.all(), *narrative.cues]
+            )
             about = set(analyse(about_text, compiled.rewriter).content)
             values = []
             for stem_ in query:
@@ -318,7 +392,9 @@ class Core:
                 uses = 0 if k is None else sum(k in p for p in phrasing_stems[n_idx])
                 values.append(1.0 if stem_ in about else min(0.9, uses / 3))
             score = 100 * sum(values) / len(values) if values else 0.0
-            typo = max(fuzz.partial_token_set_ratio(words.lower(), f.lower()) for f in (narrative.id, narrative.title))
+            typo = max(
+                fuzz.partial_token_set_ratio(words.lower(), f.lower()) for f in (narrative.id, *narrative.titles.all())
+            )
             ranked.append((narrative, max(score, typo if typo >= 80 else 0.0)))
         ranked.sort(key=lambda item: -item[1])
         if not ranked or ranked[0][1] < 50:
@@ -326,27 +402,35 @@ class Core:
         top = ranked[0][1]
         return [(n, score) for n, score in ranked[:limit] if score >= max(50.0, top - 15)]
 
-    def _search(self, words: str) -> CommandResponse:
+    def _search(self, words: str, language: Lang = "en") -> CommandResponse:
         if not words:
             return CommandResponse("Usage: `/narrative search WORDS`.", error=True)
         found = self.search(words)
         if not found:
-            return CommandResponse(f"No narrative fits “{words}”. Try `/narrative list`.")
-        lines = [f"• `{n.id}` — {n.title}" for n, _ in found]
-        return CommandResponse(f"Narratives for “{words}”:\n" + "\n".join(lines))
+            return CommandResponse(word("search_none", language, words=words))
+        lines = [f"• `{n.id}` — {n.title_in(language)}" for n, _ in found]
+        return CommandResponse(word("search_header", language, words=words) + "\n" + "\n".join(lines))
 
-    async def check(self, text: str) -> tuple[list[Verdict], list[LinkProblem]]:
+    async def check(
+        self, text: str, *, channel_language: Lang | None = None
+    ) -> tuple[list[Verdict], list[LinkProblem]]:
         """What `check` answers: the text's own words and every link in it, wherever it stands (suggestions
-        included). A link is read whether it comes alone or after a few words, as people paste them."""
+        included). A link is read whether it comes alone or after a few words, as people paste them.
+
+        Cards are in `channel_language` when set, else in the language of the text's own words, else (links alone)
+        in each article's language."""
         links = find_links(text, limit=self.settings.max_links)
         own_text = strip_links(text) if links else text
+        language = channel_language or text_language(own_text)
         verdicts: list[Verdict] = []
         problems: list[LinkProblem] = []
         if own_text.strip():
-            verdict = await self.assess(own_text, include_suggestions=True)
+            verdict = await self.assess(own_text, include_suggestions=True, language=language)
             if verdict is not None:
                 verdicts.append(verdict)
-        results = await asyncio.gather(*(self.read_and_assess(url, include_suggestions=True) for url in links))
+        results = await asyncio.gather(
+            *(self.read_and_assess(url, include_suggestions=True, language=language) for url in links)
+        )
         for verdict_or_none, problem in results:
             if verdict_or_none is not None:
                 verdicts.append(verdict_or_none)
@@ -354,7 +438,7 @@ class Core:
                 problems.append(problem)
         return verdicts, problems
 
-    async def _check(self, rest: str) -> CommandResponse:
+    async def _check(self, rest: str, channel_language: Lang | None = None) -> CommandResponse:
         public = False
         words = rest.split()
         if "--public" in words:
@@ -362,15 +446,17 @@ class Core:
             rest = " ".join(w for w in words if w != "--public")
         if not rest:
             return CommandResponse("Usage: `/narrative check TEXT|URL`.", error=True)
-        verdicts, problems = await self.check(rest)
+        verdicts, problems = await self.check(rest, channel_language=channel_language)
         if not verdicts and problems:
             text = "\n".join(p.message if len(problems) == 1 else f"{p.url}: {p.message}" for p in problems)
             return CommandResponse(text, problems=tuple(problems), ephemeral=not public, error=True)
+        # The answer's own words follow its cards (the first card's language when links differ).
+        language = verdicts[0].language if verdicts else reply_language(strip_links(rest), channel_language)
         if not verdicts:
-            return CommandResponse("No known narrative found.", ephemeral=not public)
+            return CommandResponse(word("check_none", language), ephemeral=not public)
         found = any(v.alerts for v in verdicts)
-        summary = "Narrative found." if found else "Possible narrative (below the alert threshold)."
-        summary += "".join(f"\nCould not read {p.url}: {p.message}" for p in problems)
+        summary = word("check_found" if found else "check_possible", language)
+        summary += "".join("\n" + word("could_not_read", language, url=p.url, message=p.message) for p in problems)
         return CommandResponse(summary, verdicts=tuple(verdicts), problems=tuple(problems), ephemeral=not public)
 
     async def _feeds(self, request: CommandRequest, rest: str) -> CommandResponse:

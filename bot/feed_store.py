@@ -15,6 +15,7 @@ import yaml
 from bot.links import canonical_feed_url
 from bot.models import ArticleRef, FeedRef, Finding, SourceLink, Verdict
 from bot.store import Store
+from matchers.library import as_language
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,9 @@ def verdict_from_json(payload: str) -> Verdict:
     )
     article = ArticleRef(**data["article"]) if data.get("article") else None
     feed = FeedRef(**data["feed"]) if data.get("feed") else None
-    return Verdict(findings=findings, article=article, feed=feed)
+    # An alert stored before cards had a language was drawn in English.
+    language = as_language(data.get("language")) or "en"
+    return Verdict(findings=findings, article=article, feed=feed, language=language)
 
 
 class FeedStore:

@@ -33,6 +33,7 @@ from bot.feed_store import (
 )
 from bot.models import ArticleRef, FeedAlert, FeedNotice, FeedRef, Verdict
 from bot.ports import AlertSender
+from matchers import Lang
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -124,6 +125,7 @@ class FeedPoller:
         short_summary_chars: int = SHORT_SUMMARY_CHARS,
         max_failures: int = MAX_FAILURES,
         requests_per_host: int = REQUESTS_PER_HOST,
+        channel_language: Callable[[str, str], Lang | None] | None = None,
     ) -> None:
         self.feeds = FeedStore(store)
         self.fetcher = fetcher
@@ -134,6 +136,9 @@ class FeedPoller:
         self.short_summary_chars = short_summary_chars
         self.max_failures = max_failures
         self.requests_per_host = requests_per_host
+        # A channel's reply language by (platform, channel id), None where it has none: an item is matched once,
+        # and each channel that has a language gets the card in it (else in the item's own language).
+        self.channel_language = channel_language
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._poll_lock = asyncio.Lock()
         self._deliver_lock = asyncio.Lock()
@@ -301,7 +306,10 @@ class FeedPoller:
         shown = matched[: self.max_posts_per_poll]
         extra = len(matched) - len(shown)
         for platform, channel_id in self.feeds.subscribers(url):
-            alerts.extend(NewAlert(item.item_id, platform, channel_id, verdict) for item, verdict in shown)
+            language = self.channel_language(platform, channel_id) if self.channel_language else None
+            for item, verdict in shown:
+                card = self.core.in_language(verdict, language) if language else verdict
+                alerts.append(NewAlert(item.item_id, platform, channel_id, card))
             if extra:
                 text = f"…and {extra} more matching item{'s' if extra != 1 else ''} from {feed_ref.title or url}"
                 if feed_ref.title:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from matchers.library import Lang
+
 Level = Literal["alert", "suggest"]
 FeedbackValue = Literal["correct", "wrong"]
 
@@ -52,11 +54,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The card every platform draws: the findings (best first) for one text, link or feed item."""
+    """The card every platform draws: the findings (best first) for one text, link or feed item.
+
+    `language` is the language the findings' titles and debunks were taken in, and the one the card's own words
+    are drawn in.
+    """
 
     findings: tuple[Finding, ...]
     article: ArticleRef | None = None
     feed: FeedRef | None = None
+    language: Lang = "en"
 
     @property
     def top(self) -> Finding:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -15,6 +15,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 # sets another. The cap keeps a mistaken path (a log file, a dump) from being read whole into memory.
 MAX_LIBRARY_BYTES = 64 * 1024 * 1024
 LANGUAGES = ("ru", "en", "uk")
+# The languages every narrative's title, summary and debunk come in; a reply is drawn in one of them.
+Lang = Literal["en", "uk", "ru"]
+TEXT_LANGUAGES: tuple[Lang, ...] = get_args(Lang)
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "uk": "Ukrainian", "ru": "Russian"}
+TRANSLATED_FIELDS = ("title", "summary", "debunk")
+
+
+def as_language(value: object) -> Lang | None:
+    """`en`, `uk` or `ru` (any case, spaces around) as a language; anything else is None."""
+    lowered = value.strip().lower() if isinstance(value, str) else ""
+    for lang in TEXT_LANGUAGES:
+        if lowered == lang:
+            return lang
+    return None
 NARRATIVE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -124,11 +138,31 @@ class SourceModel(_Model):
     url: str = Field(pattern=r"^https?://\S+$")
 
 
+# Each translated field is a mapping with every language: `title: {en: …, uk: …, ru: …}`. A separate model per
+# field keeps each field's length rule per language and shows editors the three keys in the JSON Schema.
+class TitleModel(_Model):
+    en: str = Field(min_length=3, max_length=150)
+    uk: str = Field(min_length=3, max_length=150)
+    ru: str = Field(min_length=3, max_length=150)
+
+
+class SummaryModel(_Model):
+    en: str = _Text
+    uk: str = _Text
+    ru: str = _Text
+
+
+class DebunkModel(_Model):
+    en: str = Field(min_length=20, max_length=800)
+    uk: str = Field(min_length=20, max_length=800)
+    ru: str = Field(min_length=20, max_length=800)
+
+
 class NarrativeModel(_Model):
     id: str = Field(pattern=NARRATIVE_ID.pattern)
-    title: str = Field(min_length=3, max_length=150)
-    summary: str = _Text
-    debunk: str = Field(min_length=20, max_length=800)
+    title: TitleModel
+    summary: SummaryModel
+    debunk: DebunkModel
     sources: list[SourceModel] = Field(min_length=1)
     topic: Literal["dprk", "any"] = "dprk"
     anchors: list[str] = Field(default_factory=list)
@@ -171,11 +205,29 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Translated:
+    """One text in every reply language (a narrative's title, summary or debunk)."""
+
+    en: str
+    uk: str
+    ru: str
+
+    def in_(self, lang: Lang) -> str:
+        text: str = getattr(self, lang)
+        return text
+
+    def all(self) -> tuple[str, ...]:
+        return tuple(self.in_(lang) for lang in TEXT_LANGUAGES)
+
+
+@dataclass(frozen=True)
 class Narrative:
+    """A talking point: its title, summary and debunk in en/uk/ru over one shared list of sources."""
+
     id: str
-    title: str
-    summary: str
-    debunk: str
+    titles: Translated
+    summaries: Translated
+    debunks: Translated
     sources: tuple[Source, ...]
     topic: str
     anchors: tuple[str, ...]
@@ -184,6 +236,15 @@ class Narrative:
     examples: tuple[str, ...]
     non_examples: tuple[str, ...]
     counter_examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def title_in(self, lang: Lang) -> str:
+        return self.titles.in_(lang)
+
+    def summary_in(self, lang: Lang) -> str:
+        return self.summaries.in_(lang)
+
+    def debunk_in(self, lang: Lang) -> str:
+        return self.debunks.in_(lang)
 
     def all_phrasings(self) -> Iterable[tuple[str, str]]:
         for lang, items in self.phrasings.items():
@@ -214,7 +275,31 @@ class Library:
         return tuple(n.id for n in self.narratives)
 
 
-def _format_validation(exc: ValidationError, filename: str, positions: Positions) -> list[str]:
+def _narrative_name(data: Any, loc: tuple[object, ...]) -> str:
+    """" (narrative 'asian-nato')" for an error inside a narrative that has a usable id, else nothing."""
+    if len(loc) < 2 or loc[0] != "narratives" or not isinstance(loc[1], int) or not isinstance(data, dict):
+        return ""
+    items = data.get("narratives")
+    if not isinstance(items, list) or not 0 <= loc[1] < len(items) or not isinstance(items[loc[1]], dict):
+        return ""
+    narrative_id = items[loc[1]].get("id")
+    return f" (narrative {narrative_id!r})" if isinstance(narrative_id, str) and narrative_id else ""
+
+
+def _translation_message(error: Any, loc: tuple[object, ...]) -> str | None:
+    """Plain words for the two mistakes a translated field invites: a language left out, or a bare string."""
+    if len(loc) < 3 or loc[0] != "narratives" or loc[2] not in TRANSLATED_FIELDS:
+        return None
+    if error["type"] == "missing" and len(loc) == 4 and loc[3] in TEXT_LANGUAGES:
+        return f"the {LANGUAGE_NAMES[str(loc[3])]} version ({loc[3]}) is missing; every narrative needs en, uk and ru"
+    if error["type"] == "model_type" and len(loc) == 3:
+        return f"needs en, uk and ru versions, as a mapping: {loc[2]}: {{en: …, uk: …, ru: …}}"
+    if error["type"] == "extra_forbidden" and len(loc) == 4:
+        return f"unknown language {loc[3]!r}; the languages are en, uk and ru"
+    return None
+
+
+def _format_validation(exc: ValidationError, filename: str, positions: Positions, data: Any = None) -> list[str]:
     problems = []
     for error in exc.errors():
         loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal["))))
@@ -232,7 +317,8 @@ def _format_validation(exc: ValidationError, filename: str, positions: Positions
         message = "field required" if error["type"] == "missing" else error["msg"]
         if error["type"] == "extra_forbidden":
             message = "unknown field"
-        problems.append(f"{where}: {key}: {message}")
+        message = _translation_message(error, loc) or message
+        problems.append(f"{where}: {key}: {message}{_narrative_name(data, loc)}")
     return problems
 
 
@@ -267,6 +353,14 @@ def _too_large(where: object, max_bytes: int) -> LibraryError:
     return LibraryError([f"{where}: the file is larger than {size} (NARRATIVE_BOT_MAX_LIBRARY_BYTES)"])
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _translated(model: TitleModel | SummaryModel | DebunkModel, tidy: Callable[[str], str]) -> Translated:
+    return Translated(en=tidy(model.en), uk=tidy(model.uk), ru=tidy(model.ru))
+
+
 def parse_library(text: str, filename: str = "narratives.yaml", *, max_bytes: int = MAX_LIBRARY_BYTES) -> Library:
     """Validate library text; raises LibraryError listing every problem with file:line:column."""
     surrogate = _SURROGATE.search(text)
@@ -283,15 +377,15 @@ def parse_library(text: str, filename: str = "narratives.yaml", *, max_bytes: in
     try:
         model = LibraryModel.model_validate(data)
     except ValidationError as exc:
-        raise LibraryError(_format_validation(exc, filename, positions)) from None
+        raise LibraryError(_format_validation(exc, filename, positions, data)) from None
     _check_unique_ids(model, filename, positions)
     return Library(
         narratives=tuple(
             Narrative(
                 id=n.id,
-                title=n.title.strip(),
-                summary=" ".join(n.summary.split()),
-                debunk=" ".join(n.debunk.split()),
+                titles=_translated(n.title, str.strip),
+                summaries=_translated(n.summary, _one_line),
+                debunks=_translated(n.debunk, _one_line),
                 sources=tuple(Source(s.title, s.url) for s in n.sources),
                 topic=n.topic,
                 anchors=tuple(n.anchors),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage
 from bot.render.text import render_outcome, render_response, render_verdict
+from matchers import Lang
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -35,8 +36,10 @@ BANNER = (
 class ConsoleSession:
     """Turns typed lines into core calls and collects the replies as text."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, channel_language: Lang | None = None) -> None:
         self.core = core
+        # The console's one "channel" answers in this language when set; else each text in its own.
+        self.channel_language = channel_language
         self.outbox: deque[str] = deque()
         self._ids = itertools.count(1)
         # Message ids are claimed in the state file once handled: a later session numbering from 1 again would
@@ -49,12 +52,13 @@ class ConsoleSession:
             return []
         replies: list[str] = []
         if line.startswith("/narrative"):
-            response = await self.core.handle_command(CommandRequest(PLATFORM, CHANNEL, line, user_id="console"))
+            request = CommandRequest(PLATFORM, CHANNEL, line, user_id="console")
+            response = await self.core.handle_command(request, channel_language=self.channel_language)
             replies.append(render_response(response))
         else:
             message_id = f"console-{self._session}-{next(self._ids)}"
             message = IncomingMessage(PLATFORM, CHANNEL, message_id, line, user_id="console")
-            outcome = await self.core.handle_message(message)
+            outcome = await self.core.handle_message(message, channel_language=self.channel_language)
             if outcome.should_reply:
                 replies.append(render_outcome(outcome))
         self.outbox.extend(replies)

@@ -21,6 +21,7 @@ from bot.config import ConfigError
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage, MessageOutcome, Verdict
 from bot.render.common import clip
 from bot.render.discord_embed import CONTENT_MAX, problems_text, response_message, verdict_embeds
+from bot.render.i18n import text_language, word
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -122,7 +123,7 @@ class FeedbackButton(
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.success if good else discord.ButtonStyle.danger,
-                label=clip(label or ("Correct" if good else "Wrong"), 80),
+                label=clip(label or word("button_correct" if good else "button_incorrect", "en"), 80),
                 emoji="👍" if good else "👎",
                 custom_id=f"{FEEDBACK_PREFIX}:{value}:{narrative_id}",
                 row=row,
@@ -157,7 +158,8 @@ class FeedbackButton(
 
 
 def feedback_view(verdicts: tuple[Verdict, ...] | list[Verdict]) -> discord.ui.View | None:
-    """One row of correct/wrong buttons per narrative shown (Discord allows five rows)."""
+    """One row of correct/wrong buttons per narrative shown (Discord allows five rows), labelled in the cards'
+    language."""
     seen: list[tuple[str, str]] = []
     for verdict in verdicts:
         top = verdict.top
@@ -168,10 +170,13 @@ def feedback_view(verdicts: tuple[Verdict, ...] | list[Verdict]) -> discord.ui.V
     if not seen:
         return None
     view = discord.ui.View(timeout=None)
+    lang = verdicts[0].language
     several = len(seen[:5]) > 1
     for row, (nid, title) in enumerate(seen[:5]):
-        view.add_item(FeedbackButton("correct", nid, f"Right: {title}" if several else None, row))
-        view.add_item(FeedbackButton("wrong", nid, f"Wrong: {title}" if several else None, row))
+        right = word("button_right_about", lang, title=title) if several else word("button_correct", lang)
+        wrong = word("button_wrong_about", lang, title=title) if several else word("button_incorrect", lang)
+        view.add_item(FeedbackButton("correct", nid, right, row))
+        view.add_item(FeedbackButton("wrong", nid, wrong, row))
     return view
 
 
@@ -186,22 +191,33 @@ def id_choices(core: Core, current: str, limit: int = 25) -> list[app_commands.C
     """Narrative ids for autocomplete: prefix matches, then words in ids and titles, then fuzzy search."""
     library = core.library.library
     query = current.strip().lower()
+    # Titles in the language being typed: "паніка" lists the Ukrainian titles.
+    lang = text_language(current) or "en"
     ordered: list[str] = []
     if not query:
         ordered = sorted(library.ids)
     else:
         ordered = [i for i in sorted(library.ids) if i.startswith(query)]
-        ordered += [n.id for n in library.narratives if query in n.id or query in n.title.lower()]
+        ordered += [
+            n.id for n in library.narratives if query in n.id or any(query in t.lower() for t in n.titles.all())
+        ]
         ordered += [n.id for n, _ in core.search(current, limit=limit)]
     choices: list[app_commands.Choice[str]] = []
     for nid in dict.fromkeys(ordered):
         narrative = library.get(nid)
         if narrative is None or len(nid) > 100:
             continue
-        choices.append(app_commands.Choice(name=clip(f"{nid} — {narrative.title}", 100), value=nid))
+        choices.append(app_commands.Choice(name=clip(f"{nid} — {narrative.title_in(lang)}", 100), value=nid))
         if len(choices) >= limit:
             break
     return choices
+
+
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name="English", value="en"),
+    app_commands.Choice(name="Українська", value="uk"),
+    app_commands.Choice(name="Русский", value="ru"),
+]
 
 
 class NarrativeCommands(app_commands.Group):
@@ -243,14 +259,20 @@ class NarrativeCommands(app_commands.Group):
         await self.answer(interaction, "help")
 
     @app_commands.command(name="list", description="Every narrative in the library")
-    async def list_(self, interaction: discord.Interaction[Any]) -> None:
-        await self.answer(interaction, "list")
+    @app_commands.describe(language="The language of the titles (default: the channel's, else English)")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def list_(self, interaction: discord.Interaction[Any], language: str | None = None) -> None:
+        await self.answer(interaction, f"list {language or ''}".strip())
 
     @app_commands.command(name="show", description="A narrative with its debunk and sources")
     @app_commands.rename(narrative_id="id")
-    @app_commands.describe(narrative_id="The narrative's id (start typing to search)")
-    async def show(self, interaction: discord.Interaction[Any], narrative_id: str) -> None:
-        await self.answer(interaction, f"show {narrative_id}")
+    @app_commands.describe(
+        narrative_id="The narrative's id (start typing to search)",
+        language="The language of the debunk (default: the channel's, else English)",
+    )
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def show(self, interaction: discord.Interaction[Any], narrative_id: str, language: str | None = None) -> None:
+        await self.answer(interaction, f"show {narrative_id} {language or ''}".strip())
 
     @show.autocomplete("narrative_id")
     async def _show_ids(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import discord
 
 from bot.models import CommandResponse, Finding, LinkProblem, Verdict
-from bot.render.common import EVIDENCE_MAX_CHARS, article_line, clip, confidence_text, signals_text
+from bot.render.common import EVIDENCE_MAX_CHARS, article_line, clip, confidence_text, level_word, signals_list
+from bot.render.i18n import Lang, word
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). The 6000
 # total counts every embed of one message together, so a message with several cards splits it between them.
@@ -82,8 +83,8 @@ def _lines_within(lines: Sequence[str], limit: int) -> str:
     return "\n".join(out)
 
 
-def _findings_text(finding: Finding, evidence_max: int) -> str:
-    confidence = confidence_text(finding)
+def _findings_text(finding: Finding, evidence_max: int, lang: Lang = "en") -> str:
+    confidence = confidence_text(finding, lang)
     return f"> “{_escape(clip(finding.evidence, evidence_max))}”\n{confidence[0].upper()}{confidence[1:]}"
 
 
@@ -93,44 +94,50 @@ def verdict_embed(verdict: Verdict, *, budget: int = TOTAL_MAX) -> discord.Embed
     `budget` is this embed's share of the 6000 characters a message may carry in all its embeds.
     """
     top = verdict.top
+    lang = verdict.language
     embed = discord.Embed(
-        title=clip(f"{'Known' if top.level == 'alert' else 'Possible'} narrative: {top.title}", TITLE_MAX),
-        description=clip_block(_findings_text(top, EVIDENCE_MAX_CHARS), DESCRIPTION_MAX),
+        title=clip(f"{level_word(top, lang)}: {top.title}", TITLE_MAX),
+        description=clip_block(_findings_text(top, EVIDENCE_MAX_CHARS, lang), DESCRIPTION_MAX),
         colour=ALERT_COLOUR if top.level == "alert" else SUGGEST_COLOUR,
     )
     if verdict.article is not None and _safe_url(verdict.article.url):
         embed.url = _safe_url(verdict.article.url)
-    embed.add_field(name="Confidence", value=clip(confidence_text(top), FIELD_VALUE_MAX), inline=True)
-    why = signals_text(top)
+    confidence = clip(confidence_text(top, lang), FIELD_VALUE_MAX)
+    embed.add_field(name=word("confidence", lang), value=confidence, inline=True)
+    why = signals_list(top, lang)
     if why:
-        embed.add_field(name="Signals", value=clip(_escape(why.removeprefix("Why: ")), FIELD_VALUE_MAX), inline=True)
+        embed.add_field(name=word("signals", lang), value=clip(_escape(why), FIELD_VALUE_MAX), inline=True)
     article = article_line(verdict)
     if article is not None and verdict.article is not None:
-        embed.add_field(name="Article", value=_link(article, verdict.article.url, FIELD_VALUE_MAX), inline=True)
+        link = _link(article, verdict.article.url, FIELD_VALUE_MAX)
+        embed.add_field(name=word("article", lang), value=link, inline=True)
     if verdict.feed is not None:
         feed_name = verdict.feed.title or verdict.feed.url
-        embed.add_field(name="Feed", value=_link(feed_name, verdict.feed.url, FIELD_VALUE_MAX), inline=True)
-    embed.add_field(name="The facts", value=clip(_escape(top.debunk), FIELD_VALUE_MAX), inline=False)
+        link = _link(feed_name, verdict.feed.url, FIELD_VALUE_MAX)
+        embed.add_field(name=word("feed", lang), value=link, inline=True)
+    embed.add_field(name=word("facts", lang), value=clip(_escape(top.debunk), FIELD_VALUE_MAX), inline=False)
     if top.sources:
         lines = [_link(s.title, s.url, FIELD_VALUE_MAX) for s in top.sources]
-        embed.add_field(name="Sources", value=_lines_within(lines, FIELD_VALUE_MAX), inline=False)
+        embed.add_field(name=word("sources", lang), value=_lines_within(lines, FIELD_VALUE_MAX), inline=False)
     for other in verdict.findings[1:]:
         if len(embed.fields) >= FIELDS_MAX:
             break
         embed.add_field(
-            name=clip(f"Also: {other.title}", FIELD_NAME_MAX),
-            value=clip_block(_findings_text(other, 200), FIELD_VALUE_MAX),
+            name=clip(f"{word('also', lang)}: {other.title}", FIELD_NAME_MAX),
+            value=clip_block(_findings_text(other, 200, lang), FIELD_VALUE_MAX),
             inline=False,
         )
-    embed.set_footer(text=clip(f"narrative: {top.narrative_id} · narrative-bot", FOOTER_MAX))
-    return fit(embed, budget)
+    embed.set_footer(text=clip(f"{word('narrative', lang)}: {top.narrative_id} · narrative-bot", FOOTER_MAX))
+    return fit(embed, budget, also=f"{word('also', lang)}:")
 
 
-def fit(embed: discord.Embed, budget: int = TOTAL_MAX) -> discord.Embed:
-    """Shrink an embed until its counted characters fit `budget`: extra findings go first, then long texts."""
+def fit(embed: discord.Embed, budget: int = TOTAL_MAX, also: str = "Also:") -> discord.Embed:
+    """Shrink an embed until its counted characters fit `budget`: extra findings go first, then long texts.
+
+    `also` is how the extra findings' field names begin in the card's language."""
     budget = min(budget, TOTAL_MAX)
     # Later fields ("Also: ...") are the least important; drop them before clipping anything the reader needs.
-    while len(embed) > budget and len(embed.fields) > 2 and (embed.fields[-1].name or "").startswith("Also:"):
+    while len(embed) > budget and len(embed.fields) > 2 and (embed.fields[-1].name or "").startswith(also):
         embed.remove_field(len(embed.fields) - 1)
     while len(embed) > budget:
         excess = len(embed) - budget

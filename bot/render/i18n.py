@@ -1,18 +1,21 @@
-"""The card's fixed words in the three reply languages, and the choice of language for a reply.
+"""The fixed words of cards and `/narrative` answers in en/uk/ru, and the choice of language for a reply.
 
-Not yet wired into the renderers (issue 12 §4 is unfinished): `reply_language` is the seam a channel setting will
-override, and `WORDS` is what text, Block Kit and embed renderers will look their labels up in.
+The narrative texts themselves (title, summary, debunk) come from the library in the same three languages; this
+module holds only what the bot itself says around them.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
 
+from matchers.library import TEXT_LANGUAGES, Lang, as_language
 from matchers.normalize import guess_cyrillic_language
 
-Lang = Literal["en", "uk", "ru"]
-LANGUAGES: tuple[Lang, ...] = ("en", "uk", "ru")
+__all__ = [
+    "LANGUAGES", "WORDS", "Lang", "parse_language", "reply_language", "text_language", "translate_signal", "word",
+]  # fmt: skip
+
+LANGUAGES: tuple[Lang, ...] = TEXT_LANGUAGES
 
 _CYRILLIC = re.compile(r"[а-яёіїєґ]")
 _LATIN = re.compile(r"[a-z]")
@@ -22,35 +25,155 @@ WORDS: dict[str, dict[Lang, str]] = {
     "possible": {"en": "Possible narrative", "uk": "Можливий наратив", "ru": "Возможный нарратив"},
     "evidence": {"en": "Evidence", "uk": "Цитата", "ru": "Цитата"},
     "facts": {"en": "The facts", "uk": "Факти", "ru": "Факты"},
+    "sources": {"en": "Sources", "uk": "Джерела", "ru": "Источники"},
     "also": {"en": "Also", "uk": "Також", "ru": "Также"},
+    "article": {"en": "Article", "uk": "Стаття", "ru": "Статья"},
+    "feed": {"en": "Feed", "uk": "Стрічка", "ru": "Лента"},
+    "why": {"en": "Why", "uk": "Чому", "ru": "Почему"},
+    "signals": {"en": "Signals", "uk": "Сигнали", "ru": "Сигналы"},
+    "narrative": {"en": "narrative", "uk": "наратив", "ru": "нарратив"},
     "confidence": {"en": "Confidence", "uk": "Впевненість", "ru": "Уверенность"},
     "high": {"en": "high", "uk": "висока", "ru": "высокая"},
     "medium": {"en": "medium", "uk": "середня", "ru": "средняя"},
     "low": {"en": "low", "uk": "низька", "ru": "низкая"},
+    # The adjectives above agree with the noun here: "висока впевненість", "средняя уверенность".
+    "confidence_text": {
+        "en": "{level} confidence ({score}/100{suffix})",
+        "uk": "{level} впевненість ({score}/100{suffix})",
+        "ru": "{level} уверенность ({score}/100{suffix})",
+    },
     "below_threshold": {
         "en": "below the alert threshold",
         "uk": "нижче порогу сповіщення",
         "ru": "ниже порога оповещения",
     },
+    "button_right": {"en": "✅ Right narrative", "uk": "✅ Наратив правильний", "ru": "✅ Нарратив верный"},
+    "button_wrong": {"en": "❌ Wrong match", "uk": "❌ Хибний збіг", "ru": "❌ Ошибочное совпадение"},
+    "more_not_shown": {
+        "en": "…and {count} more not shown here.",
+        "uk": "…і ще {count}, не показані тут.",
+        "ru": "…и ещё {count}, не показанные здесь.",
+    },
+    # Discord's buttons: short labels for one card, and naming the narrative when a message has several.
+    "button_correct": {"en": "Correct", "uk": "Правильно", "ru": "Верно"},
+    "button_incorrect": {"en": "Wrong", "uk": "Хибно", "ru": "Ошибочно"},
+    "button_right_about": {"en": "Right: {title}", "uk": "Правильно: {title}", "ru": "Верно: {title}"},
+    "button_wrong_about": {"en": "Wrong: {title}", "uk": "Хибно: {title}", "ru": "Ошибочно: {title}"},
+    # -- /narrative answers
+    "list_header": {
+        "en": "{count} narratives in the library:",
+        "uk": "Наративів у бібліотеці: {count}",
+        "ru": "Нарративов в библиотеке: {count}",
+    },
+    "search_header": {
+        "en": "Narratives for “{words}”:",
+        "uk": "Наративи за запитом «{words}»:",
+        "ru": "Нарративы по запросу «{words}»:",
+    },
+    "search_none": {
+        "en": "No narrative fits “{words}”. Try `/narrative list`.",
+        "uk": "Жоден наратив не відповідає запиту «{words}». Спробуйте `/narrative list`.",
+        "ru": "Ни один нарратив не подходит под запрос «{words}». Попробуйте `/narrative list`.",
+    },
+    "check_found": {"en": "Narrative found.", "uk": "Знайдено наратив.", "ru": "Найден нарратив."},
+    "check_possible": {
+        "en": "Possible narrative (below the alert threshold).",
+        "uk": "Можливий наратив (нижче порогу сповіщення).",
+        "ru": "Возможный нарратив (ниже порога оповещения).",
+    },
+    "check_none": {
+        "en": "No known narrative found.",
+        "uk": "Відомих наративів не знайдено.",
+        "ru": "Известных нарративов не найдено.",
+    },
+    "could_not_read": {
+        "en": "Could not read {url}: {message}",
+        "uk": "Не вдалося прочитати {url}: {message}",
+        "ru": "Не удалось прочитать {url}: {message}",
+    },
+    "feedback_right": {
+        "en": "Thanks — recorded that “{title}” was right here.",
+        "uk": "Дякуємо — записано, що «{title}» тут визначено правильно.",
+        "ru": "Спасибо — записано, что «{title}» здесь определён верно.",
+    },
+    "feedback_wrong": {
+        "en": "Thanks — recorded that “{title}” was wrong here.",
+        "uk": "Дякуємо — записано, що «{title}» тут визначено хибно.",
+        "ru": "Спасибо — записано, что «{title}» здесь определён ошибочно.",
+    },
 }
 
 
-def word(key: str, lang: Lang) -> str:
-    """A fixed word in `lang`; English when a translation is missing, so a card is never left with a blank label."""
+def word(key: str, lang: Lang, **values: object) -> str:
+    """A fixed word or phrase in `lang` (English when a translation is missing, so a card never shows a blank
+    label), with `{placeholders}` filled from `values`."""
     entry = WORDS[key]
-    return entry.get(lang) or entry["en"]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**values) if values else text
+
+
+def parse_language(value: str | None) -> Lang | None:
+    """`en`, `uk` or `ru` (any case) as a language; anything else is None."""
+    return as_language(value)
+
+
+def text_language(text: str) -> Lang | None:
+    """The language a text is written in, by its letters; None when it has none (a bare link, digits).
+
+    Cyrillic text is Russian or Ukrainian by its letters and words; text with more Latin than Cyrillic letters is
+    English.
+    """
+    lowered = text.lower()
+    cyrillic = len(_CYRILLIC.findall(lowered))
+    latin = len(_LATIN.findall(lowered))
+    if cyrillic == 0 and latin == 0:
+        return None
+    if cyrillic < latin:
+        return "en"
+    return "uk" if guess_cyrillic_language(lowered) == "uk" else "ru"
 
 
 def reply_language(text: str, setting: Lang | None = None) -> Lang:
-    """The language to answer `text` in: the channel's setting when there is one, else the text's own language.
-
-    Cyrillic text is Russian or Ukrainian by its letters; text with more Latin than Cyrillic letters, and text with
-    neither (a bare link, digits), is answered in English.
-    """
+    """The language to answer `text` in: the channel's setting when there is one, else the text's own language,
+    else English."""
     if setting is not None:
         return setting
-    lowered = text.lower()
-    cyrillic = len(_CYRILLIC.findall(lowered))
-    if cyrillic == 0 or cyrillic < len(_LATIN.findall(lowered)):
-        return "en"
-    return "uk" if guess_cyrillic_language(lowered) == "uk" else "ru"
+    return text_language(text) or "en"
+
+
+# The matcher names its evidence in English ("similar phrasing", "stance words: …", "model …: 87% this talking
+# point, closer to …"); a card in another language says the same in its reader's words. The quoted stance words
+# stay as they were found in the text.
+_MODEL_SIGNAL = re.compile(
+    r"^model (?P<model>.+?): (?P<share>\d+%) this talking point, (?P<negated>not )?closer to its phrasings than to "
+    r"neutral reports$"
+)
+_SIGNAL_WORDS: dict[str, dict[Lang, str]] = {
+    "similar phrasing": {"en": "similar phrasing", "uk": "схоже формулювання", "ru": "похожая формулировка"},
+    "stance words": {"en": "stance words", "uk": "оцінні слова", "ru": "оценочные слова"},
+}
+_MODEL_WORDS: dict[Lang, tuple[str, str]] = {
+    "en": ("model {model}: {share} this talking point, {closer} its phrasings than to neutral reports", "closer to"),
+    "uk": ("модель {model}: {share} — цей наратив, {closer} його формулювань, ніж до нейтральних повідомлень",
+           "ближче до"),
+    "ru": ("модель {model}: {share} — этот нарратив, {closer} его формулировкам, чем к нейтральным сообщениям",
+           "ближе к"),
+}  # fmt: skip
+_NOT: dict[Lang, str] = {"en": "not ", "uk": "не ", "ru": "не "}
+
+
+def translate_signal(signal: str, lang: Lang) -> str:
+    """One of the matcher's signals in `lang`; a signal of a form this table does not know is shown as it is."""
+    if lang == "en":
+        return signal
+    if signal in _SIGNAL_WORDS:
+        return _SIGNAL_WORDS[signal][lang]
+    label, sep, found = signal.partition(": ")
+    if sep and label in _SIGNAL_WORDS:
+        return f"{_SIGNAL_WORDS[label][lang]}: {found}"
+    model = _MODEL_SIGNAL.match(signal)
+    if model:
+        template, closer = _MODEL_WORDS[lang]
+        closer = (_NOT[lang] if model["negated"] else "") + closer
+        return template.format(model=model["model"], share=model["share"], closer=closer)
+    return signal

@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import CommandResponse, Finding, LinkProblem, MessageOutcome, Verdict
-from bot.render.common import EVIDENCE_MAX_CHARS, article_line, clip, confidence_text, headline, signals_text
+from bot.render.common import (
+    EVIDENCE_MAX_CHARS,
+    article_line,
+    clip,
+    confidence_text,
+    headline,
+    level_word,
+    signals_text,
+)
+from bot.render.i18n import Lang, word
 
 Block = dict[str, Any]
 
@@ -75,7 +84,7 @@ def parse_feedback_value(value: str) -> tuple[str, str] | None:
     return narrative_id, message_ref
 
 
-def _feedback_block(finding: Finding, message_ref: str, index: int) -> Block:
+def _feedback_block(finding: Finding, message_ref: str, index: int, lang: Lang = "en") -> Block:
     value = feedback_value(finding.narrative_id, message_ref)
     return {
         "type": "actions",
@@ -85,24 +94,24 @@ def _feedback_block(finding: Finding, message_ref: str, index: int) -> Block:
             {
                 "type": "button",
                 "action_id": ACTION_CORRECT,
-                "text": _plain("✅ Right narrative", BUTTON_TEXT_MAX),
+                "text": _plain(word("button_right", lang), BUTTON_TEXT_MAX),
                 "value": value,
             },
             {
                 "type": "button",
                 "action_id": ACTION_WRONG,
-                "text": _plain("❌ Wrong match", BUTTON_TEXT_MAX),
+                "text": _plain(word("button_wrong", lang), BUTTON_TEXT_MAX),
                 "value": value,
             },
         ],
     }
 
 
-def _sources_text(finding: Finding) -> str | None:
+def _sources_text(finding: Finding, lang: Lang = "en") -> str | None:
     if not finding.sources:
         return None
     lines = [f"• {link(s.url, clip(s.title, 200))}" for s in finding.sources]
-    text = "*Sources:*\n"
+    text = f"*{word('sources', lang)}:*\n"
     for line in lines:
         if len(text) + len(line) + 1 > SECTION_BUDGET:
             break
@@ -117,27 +126,29 @@ def _evidence_text(finding: Finding) -> str:
 def verdict_blocks(verdict: Verdict, message_ref: str, index: int = 0) -> list[Block]:
     """One card: narrative, evidence, confidence, debunk with sources, the article, and the feedback buttons."""
     top = verdict.top
-    prefix = "⚠️ Known narrative" if top.level == "alert" else "🔎 Possible narrative"
+    lang = verdict.language
+    prefix = ("⚠️ " if top.level == "alert" else "🔎 ") + level_word(top, lang)
     blocks: list[Block] = [{"type": "header", "text": _plain(f"{prefix}: {top.title}", HEADER_MAX)}]
     if verdict.feed is not None:
         feed_name = clip(verdict.feed.title or verdict.feed.url, 200)
-        blocks.append(_context(f"📡 Feed: {link(verdict.feed.url, feed_name)}"))
+        blocks.append(_context(f"📡 {word('feed', lang)}: {link(verdict.feed.url, feed_name)}"))
     if verdict.article is not None:
         name = article_line(verdict) or verdict.article.url
-        blocks.append(_section(f"*Article:* {link(verdict.article.url, clip(name, 500))}"))
-    blocks.append(_section(f"*Evidence:*\n{_evidence_text(top)}"))
-    confidence = f"Confidence: {confidence_text(top)} · narrative `{top.narrative_id}`"
-    why = signals_text(top)
+        blocks.append(_section(f"*{word('article', lang)}:* {link(verdict.article.url, clip(name, 500))}"))
+    blocks.append(_section(f"*{word('evidence', lang)}:*\n{_evidence_text(top)}"))
+    confidence = (
+        f"{word('confidence', lang)}: {confidence_text(top, lang)} · {word('narrative', lang)} `{top.narrative_id}`"
+    )
+    why = signals_text(top, lang)
     blocks.append(_context(confidence, escape(why)) if why else _context(confidence))
-    blocks.append(_section(f"*The facts:* {escape(clip(top.debunk, SECTION_BUDGET - 200))}"))
-    sources = _sources_text(top)
+    blocks.append(_section(f"*{word('facts', lang)}:* {escape(clip(top.debunk, SECTION_BUDGET - 200))}"))
+    sources = _sources_text(top, lang)
     if sources:
         blocks.append(_section(sources))
     for other in verdict.findings[1:]:
-        blocks.append(
-            _section(f"*Also:* {escape(clip(other.title, 300))} — {confidence_text(other)}\n{_evidence_text(other)}")
-        )
-    blocks.append(_feedback_block(top, message_ref, index))
+        also = f"*{word('also', lang)}:* {escape(clip(other.title, 300))} — {confidence_text(other, lang)}"
+        blocks.append(_section(f"{also}\n{_evidence_text(other)}"))
+    blocks.append(_feedback_block(top, message_ref, index, lang))
     return blocks
 
 
@@ -158,7 +169,9 @@ def fallback_text(verdicts: tuple[Verdict, ...], problems: tuple[LinkProblem, ..
     return escape("\n".join(lines))[:FALLBACK_MAX]
 
 
-def _fit(cards: list[list[Block]], tail: list[Block], head: list[Block] | None = None) -> list[Block]:
+def _fit(
+    cards: list[list[Block]], tail: list[Block], head: list[Block] | None = None, lang: Lang = "en"
+) -> list[Block]:
     """Join cards with dividers, dropping whole cards that would pass the 50-block limit (with a note)."""
     blocks: list[Block] = list((head or [])[: MAX_BLOCKS // 2])
     dropped = 0
@@ -173,7 +186,7 @@ def _fit(cards: list[list[Block]], tail: list[Block], head: list[Block] | None =
     room = MAX_BLOCKS - len(blocks) - (1 if dropped else 0)
     blocks.extend(tail[: max(room, 0)])
     if dropped:
-        blocks.append(_context(f"…and {dropped} more not shown here."))
+        blocks.append(_context(word("more_not_shown", lang, count=dropped)))
     return blocks[:MAX_BLOCKS]
 
 
@@ -181,7 +194,8 @@ def render_outcome(outcome: MessageOutcome, message_ref: str) -> SlackMessage:
     """The threaded reply to a chat message; `message_ref` (its ts) goes into the feedback buttons."""
     cards = [verdict_blocks(v, message_ref, i) for i, v in enumerate(outcome.verdicts)]
     tail = [problem_block(p) for p in outcome.problems]
-    return SlackMessage(fallback_text(outcome.verdicts, outcome.problems), _fit(cards, tail))
+    lang = outcome.verdicts[0].language if outcome.verdicts else "en"
+    return SlackMessage(fallback_text(outcome.verdicts, outcome.problems), _fit(cards, tail, lang=lang))
 
 
 def render_alert(verdict: Verdict, alert_ref: str) -> SlackMessage:
@@ -214,7 +228,8 @@ def render_response(response: CommandResponse, message_ref: str = "command") -> 
     """A `/narrative` answer. The core's text is already Slack mrkdwn (`*bold*`, `code`), so it is not escaped."""
     cards = [verdict_blocks(v, message_ref, i) for i, v in enumerate(response.verdicts)]
     # A problem's message is already the response text; drawing it again would say it twice.
-    blocks = _fit(cards, [], head=_text_sections(response.text))
+    lang = response.verdicts[0].language if response.verdicts else "en"
+    blocks = _fit(cards, [], head=_text_sections(response.text), lang=lang)
     text = response.text
     if response.verdicts:
         text = f"{text}\n{fallback_text(response.verdicts)}"

@@ -6,6 +6,7 @@ import textwrap
 
 from bot.models import CommandResponse, LinkProblem, MessageOutcome, Verdict
 from bot.render.common import EVIDENCE_MAX_CHARS, article_line, clip, confidence_text, headline, signals_text
+from bot.render.i18n import word
 
 WIDTH = 96
 
@@ -15,28 +16,29 @@ def _wrap(text: str, indent: str = "  ") -> str:
 
 
 def render_verdict(verdict: Verdict) -> str:
+    lang = verdict.language
     lines = ["┌─ " + headline(verdict)]
     if verdict.feed is not None:
-        lines.append(f"│ Feed: {verdict.feed.title or verdict.feed.url}")
+        lines.append(f"│ {word('feed', lang)}: {verdict.feed.title or verdict.feed.url}")
     article = article_line(verdict)
     if article:
-        lines.append(f"│ Article: {article}")
+        lines.append(f"│ {word('article', lang)}: {article}")
         if verdict.article is not None:
             lines.append(f"│   {verdict.article.url}")
     for i, finding in enumerate(verdict.findings):
         if i:
-            lines.append(f"│ Also: {finding.title} — {confidence_text(finding)}")
-        lines.append("│ Evidence:")
+            lines.append(f"│ {word('also', lang)}: {finding.title} — {confidence_text(finding, lang)}")
+        lines.append(f"│ {word('evidence', lang)}:")
         lines.append(_wrap(f"“{clip(finding.evidence, EVIDENCE_MAX_CHARS)}”", "│   "))
-        why = signals_text(finding)
+        why = signals_text(finding, lang)
         if why:
             lines.append(_wrap(why, "│ "))
         if i == 0:
-            lines.append("│ The facts:")
+            lines.append(f"│ {word('facts', lang)}:")
             lines.append(_wrap(finding.debunk, "│   "))
             for source in finding.sources:
                 lines.append(f"│   – {source.title}: {source.url}")
-    lines.append(f"└─ narrative: {verdict.top.narrative_id}")
+    lines.append(f"└─ {word('narrative', lang)}: {verdict.top.narrative_id}")
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from matchers import Library
+from matchers import Library, load_library
 from tests.conftest import ROOT
 
 BROKEN = ROOT / "tests" / "matchers" / "broken"
@@ -34,9 +34,9 @@ def test_run_without_credentials_is_the_console(tmp_path: Path, library: Library
     result = run(["run"], tmp_path, stdin=f"{example}\nhello\n/narrative show troops-denial\n")
     assert result.returncode == 0, result.stderr
     assert "console" in result.stdout
-    assert library.get("west-in-panic").title in result.stdout  # type: ignore[union-attr]
-    assert "Evidence:" in result.stdout
-    assert library.get("troops-denial").title in result.stdout  # type: ignore[union-attr]
+    assert library.get("west-in-panic").title_in("ru") in result.stdout  # type: ignore[union-attr]
+    assert "Цитата:" in result.stdout  # a Russian text gets a Russian card
+    assert library.get("troops-denial").title_in("en") in result.stdout  # type: ignore[union-attr]
 
 
 def test_check_json(tmp_path: Path, library: Library) -> None:
@@ -46,6 +46,10 @@ def test_check_json(tmp_path: Path, library: Library) -> None:
     out = json.loads(result.stdout)
     assert out["alerts"][0]["narrative"] == "asian-nato"
     assert {"title", "score", "evidence", "debunk"} <= set(out["alerts"][0])
+    # The example is Russian: so are its title and debunk, and the output says which language they are in.
+    narrative = library.get("asian-nato")
+    assert narrative is not None and out["alerts"][0]["language"] == "ru"
+    assert out["alerts"][0]["debunk"] == narrative.debunk_in("ru")
     # The signals say what carried the match; the lexical stage names its phrasing and stance words.
     signals = out["alerts"][0]["signals"]
     assert signals and all(s == "similar phrasing" or s.startswith("stance words: ") for s in signals)
@@ -55,7 +59,8 @@ def test_check_json(tmp_path: Path, library: Library) -> None:
 def test_check_reads_stdin(tmp_path: Path, library: Library) -> None:
     example = library.get("dprk-manpower").examples[0]  # type: ignore[union-attr]
     result = run(["check", "-"], tmp_path, stdin=example)
-    assert result.returncode == 0 and library.get("dprk-manpower").title in result.stdout  # type: ignore[union-attr]
+    assert result.returncode == 0
+    assert library.get("dprk-manpower").title_in("ru") in result.stdout  # type: ignore[union-attr]
 
 
 def test_check_jsonl_keeps_ids_and_reports_bad_lines(tmp_path: Path, library: Library) -> None:
@@ -105,6 +110,14 @@ def test_library_commands(tmp_path: Path) -> None:
     assert "troops-denial" in listing.stdout
     show = run(["library", "show", "asian-nato"], tmp_path)
     assert "Phrasings (ru)" in show.stdout
+    ukrainian = run(["library", "show", "asian-nato", "--lang", "uk"], tmp_path)
+    narrative = load_library(ROOT / "narratives.yaml").get("asian-nato")
+    assert narrative is not None
+    assert narrative.title_in("uk") in ukrainian.stdout and f"Факти: {narrative.debunk_in('uk')}" in ukrainian.stdout
+    untranslated = run(["library", "validate", str(BROKEN / "missing_translation.yaml")], tmp_path)
+    assert untranslated.returncode == 1
+    assert "narratives[0].debunk.uk: the Ukrainian version (uk) is missing" in untranslated.stderr
+    assert "(narrative 'a-b')" in untranslated.stderr
     assert run(["library", "show", "nope"], tmp_path).returncode == 1
 
 

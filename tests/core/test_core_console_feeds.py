@@ -53,14 +53,14 @@ def test_console_prints_feed_alerts_once(tmp_path: Path, feeds: FeedServer) -> N
 
     first = bot(["run"], tmp_path, feeds.port, stdin="/narrative feeds list\n")
     assert first.returncode == 0, first.stderr
-    assert "Feed: Test Wire" in first.stdout and str(item.link) in first.stdout
+    assert "Лента: Test Wire" in first.stdout and str(item.link) in first.stdout  # a Russian item, a Russian card
     second = bot(["run"], tmp_path, feeds.port, stdin="/narrative feeds list\n")
-    assert "Feed: Test Wire" not in second.stdout  # posted once, restarts included
+    assert "Лента: Test Wire" not in second.stdout  # posted once, restarts included
 
 
 def test_a_second_console_session_answers_its_first_lines_too(tmp_path: Path, library: Library) -> None:
     example = library.get("west-in-panic").examples[0]  # type: ignore[union-attr]
-    title = library.get("west-in-panic").title  # type: ignore[union-attr]
+    title = library.get("west-in-panic").title_in("ru")  # type: ignore[union-attr]
     for _session in range(2):  # the same state file: console message ids must not collide across sessions
         result = bot(["run"], tmp_path, 80, stdin=f"{example}\n")
         assert result.returncode == 0 and title in result.stdout, result.stderr

@@ -78,6 +78,6 @@ async def test_bot_process_replies_to_a_propaganda_link(fake: FakeDiscord, pages
     assert body["allowed_mentions"]["parse"] == []
     assert body["allowed_mentions"].get("replied_user", False) is False
     narrative = load_library(bundled_library_path()).get("troops-denial")
-    assert narrative is not None and narrative.title in body["embeds"][0]["title"]
+    assert narrative is not None and narrative.title_in("en") in body["embeds"][0]["title"]  # "read:" is English
     assert proc.returncode == 0, log.read_text()[-4000:]  # SIGTERM closed the gateway and the store cleanly
     assert "test-token" not in log.read_text()  # the token never reaches the log

@@ -21,10 +21,18 @@ concepts:
   dprk: [КНДР, Пхеньян, North Korea, DPRK, Pyongyang, North Korean]
 narratives:
   - id: troops-denial
-    title: "Reports of North Korean troops in Russia are a Western fake"
-    summary: Dismisses the reports of North Korean soldiers in the Kursk region as an invention.
-    debunk: >-
-      In April 2025 both Moscow and Pyongyang acknowledged that North Korean troops had fought in the Kursk region.
+    title:
+      en: "Reports of North Korean troops in Russia are a Western fake"
+      uk: "Повідомлення про війська КНДР у Росії — західний фейк"
+      ru: "Сообщения о войсках КНДР в России — западный фейк"
+    summary:
+      en: Dismisses the reports of North Korean soldiers in the Kursk region as an invention.
+      uk: Відкидає повідомлення про північнокорейських солдатів у Курській області як вигадку.
+      ru: Отвергает сообщения о северокорейских солдатах в Курской области как выдумку.
+    debunk:
+      en: In April 2025 both Moscow and Pyongyang acknowledged that North Korean troops had fought in the Kursk region.
+      uk: У квітні 2025 року Москва і Пхеньян визнали, що північнокорейські війська воювали в Курській області.
+      ru: В апреле 2025 года Москва и Пхеньян признали, что северокорейские войска воевали в Курской области.
     sources:
       - {title: "UN News", url: "https://news.un.org/"}
     topic: dprk
@@ -47,10 +55,18 @@ narratives:
       ru:
         - "Южнокорейская разведка сообщила о переброске северокорейских военных в Курскую область."
   - id: sanctions-illegitimate
-    title: "UN sanctions on the DPRK are illegitimate and dead"
-    summary: Claims the Security Council sanctions on North Korea have outlived themselves.
-    debunk: >-
-      Russia voted for every Security Council sanctions resolution on the DPRK from 1718 (2006) to 2397 (2017).
+    title:
+      en: "UN sanctions on the DPRK are illegitimate and dead"
+      uk: "Санкції ООН проти КНДР нелегітимні й мертві"
+      ru: "Санкции ООН против КНДР нелегитимны и мертвы"
+    summary:
+      en: Claims the Security Council sanctions on North Korea have outlived themselves.
+      uk: Стверджує, що санкції Ради Безпеки проти Північної Кореї себе зжили.
+      ru: Утверждает, что санкции Совета Безопасности против Северной Кореи изжили себя.
+    debunk:
+      en: Russia voted for every Security Council sanctions resolution on the DPRK from 1718 (2006) to 2397 (2017).
+      uk: Росія голосувала за кожну резолюцію Ради Безпеки про санкції проти КНДР від 1718 (2006) до 2397 (2017).
+      ru: Россия голосовала за каждую резолюцию Совета Безопасности о санкциях против КНДР от 1718 (2006) до 2397 (2017).
     sources:
       - {title: "Resolution 1718", url: "https://undocs.org/S/RES/1718(2006)"}
     topic: dprk

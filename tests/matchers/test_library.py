@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from matchers import Library, LibraryError, load_library, parse_library
+from matchers.library import TEXT_LANGUAGES as LANGUAGES
 from tests.conftest import LIBRARY_PATH
 
 REQUIRED_IDS = [
@@ -29,8 +31,10 @@ def test_narrative_meets_coverage_rules(library: Library, narrative_id: str) -> 
     assert len(narrative.phrasings["ru"]) >= 8
     assert len(narrative.phrasings["en"]) >= 6
     assert len(narrative.phrasings["uk"]) >= 3
-    assert len(narrative.debunk) <= 600
-    assert 2 <= len(re.findall(r"[.!?](?:\s|$)", narrative.debunk)) <= 5
+    for lang in LANGUAGES:
+        debunk = narrative.debunk_in(lang)
+        assert len(debunk) <= 600, lang
+        assert 2 <= len(re.findall(r"[.!?](?:\s|$)", debunk)) <= 5, lang
     assert narrative.sources and all(s.url.startswith("https://") for s in narrative.sources)
     assert narrative.cues
     assert narrative.examples and narrative.non_examples
@@ -67,6 +71,14 @@ BROKEN_CASES = {
     "python_tag.yaml": r"python_tag\.yaml:\d+:\d+: .*could not determine a constructor",
     "empty.yaml": r"empty\.yaml:1:1: the file is empty",
     "duplicate_id.yaml": r"duplicate_id\.yaml:9:9: narratives\[1\]\.id: duplicate narrative id 'a-b'",
+    "missing_translation.yaml": (
+        r"missing_translation\.yaml:6:5: narratives\[0\]\.debunk\.uk: the Ukrainian version \(uk\) is missing; "
+        r"every narrative needs en, uk and ru \(narrative 'a-b'\)"
+    ),
+    "untranslated_title.yaml": (
+        r"untranslated_title\.yaml:4:5: narratives\[0\]\.title: needs en, uk and ru versions, as a mapping: "
+        r"title: \{en: …, uk: …, ru: …\} \(narrative 'a-b'\)"
+    ),
 }
 
 
@@ -105,12 +117,15 @@ def test_non_utf8_library_is_refused(tmp_path: Path) -> None:
 
 
 def test_parse_reports_every_problem_at_once() -> None:
-    text = "version: 1\nnarratives:\n  - id: a-b\n    summary: s\n  - id: c-d\n    title: x\n"
+    text = (
+        "version: 1\nnarratives:\n  - id: a-b\n    summary: {en: s, uk: s, ru: s}\n  - id: c-d\n"
+        "    title: {en: x, uk: ukr, ru: rus}\n"
+    )
     with pytest.raises(LibraryError) as caught:
         parse_library(text, "x.yaml")
     problems = "\n".join(caught.value.problems)
-    assert "x.yaml:3:5: narratives[0].title: field required" in problems
-    assert "x.yaml:6:5: narratives[1].title: String should have at least 3 characters" in problems
+    assert "x.yaml:3:5: narratives[0].title: field required (narrative 'a-b')" in problems
+    assert "x.yaml:6:13: narratives[1].title.en: String should have at least 3 characters (narrative 'c-d')" in problems
     assert len(caught.value.problems) >= 8
 
 
@@ -121,3 +136,46 @@ def test_json_schema_file_is_up_to_date() -> None:
 
     on_disk = json.loads((LIBRARY_PATH.parent / "narratives.schema.json").read_text(encoding="utf-8"))
     assert on_disk == json_schema(), "regenerate with: narrative-bot library schema > narratives.schema.json"
+
+
+TRANSLATED = """version: 1
+narratives:
+  - id: a-b
+    title: {en: An ok title, uk: Нормальна назва, ru: Нормальное название}
+    summary: {en: A summary., uk: Короткий опис., ru: Краткое описание.}
+    debunk:
+      en: Twenty characters or more of facts.
+      uk: Двадцять чи більше символів фактів.
+      ru: Двадцать или больше символов фактов.
+    sources: [{title: UN, url: "https://undocs.org/S/RES/1718(2006)"}]
+    phrasings: {ru: [a], en: [b], uk: [c]}
+"""
+
+
+@pytest.mark.parametrize("field", ["title", "summary", "debunk"])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_language_of_every_translated_field_is_required(field: str, lang: str) -> None:
+    """Drop one language of one field: the loader names the narrative, the field and the language."""
+    data = yaml.safe_load(TRANSLATED)
+    del data["narratives"][0][field][lang]
+    with pytest.raises(LibraryError) as caught:
+        parse_library(yaml.safe_dump(data, allow_unicode=True), "lib.yaml")
+    (problem,) = caught.value.problems
+    assert f"narratives[0].{field}.{lang}: the " in problem
+    assert f"({lang}) is missing" in problem and problem.endswith("(narrative 'a-b')")
+
+
+def test_an_unknown_language_is_refused_by_name() -> None:
+    text = TRANSLATED.replace("ru: Нормальное название}", "ru: Нормальное название, de: Ein Titel}")
+    with pytest.raises(LibraryError, match=r"narratives\[0\]\.title\.de: unknown language 'de'"):
+        parse_library(text, "lib.yaml")
+
+
+def test_translations_load_into_each_language() -> None:
+    narrative = parse_library(TRANSLATED).get("a-b")
+    assert narrative is not None
+    assert (narrative.title_in("en"), narrative.title_in("uk"), narrative.title_in("ru")) == (
+        "An ok title", "Нормальна назва", "Нормальное название",
+    )  # fmt: skip
+    assert narrative.debunk_in("uk") == "Двадцять чи більше символів фактів."
+    assert narrative.summaries.all() == ("A summary.", "Короткий опис.", "Краткое описание.")

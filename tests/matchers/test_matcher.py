@@ -137,9 +137,12 @@ concepts:
   dprk: [North Korea, Pyongyang]
 narratives:
   - id: denial
-    title: Troops denial
-    summary: Reports of troops are fake.
-    debunk: Both governments later acknowledged the deployment in public.
+    title: {en: Troops denial, uk: Заперечення військ, ru: Отрицание войск}
+    summary: {en: Reports of troops are fake., uk: Повідомлення про війська — фейк., ru: Сообщения о войсках — фейк.}
+    debunk:
+      en: Both governments later acknowledged the deployment in public.
+      uk: Обидва уряди згодом публічно визнали розгортання.
+      ru: Оба правительства позже публично признали развёртывание.
     sources: [{title: Example, url: "https://example.org/a"}]
     anchors: [soldiers, troops]
     phrasings:

@@ -97,7 +97,7 @@ async def test_http_mode_end_to_end(tmp_path: Path, api: FakeSlackApi, pages: Pa
         assert status == 200
         (post,) = await api.wait_for("chat.postMessage", timeout=60)
         assert post.params["thread_ts"] == "777.0001"
-        assert narrative().title in post.params["text"]
+        assert narrative().title_in("en") in post.params["text"]  # "look" is English
         assert any(b["type"] == "actions" for b in post.params["blocks"])
 
         status, _ = await _post(port, event, "application/json", retry_num=1)  # Slack's retry: no second reply
@@ -108,7 +108,7 @@ async def test_http_mode_end_to_end(tmp_path: Path, api: FakeSlackApi, pages: Pa
         command = slash_command("show sanctions-illegitimate", api.response_url())
         status, text = await _post(port, command, "application/x-www-form-urlencoded")
         assert status == 200
-        assert narrative().title in json.loads(text)["text"]
+        assert narrative().title_in("en") in json.loads(text)["text"]
         await asyncio.sleep(1.0)  # room for a wrong second reply to arrive
         assert len(api.calls_to("chat.postMessage")) == 1
     log = (tmp_path / "bot.log").read_text()

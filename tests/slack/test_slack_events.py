@@ -48,9 +48,10 @@ async def test_propaganda_link_gets_one_threaded_card(rig: SlackRig) -> None:
     assert post["channel"] == "C0001"
     assert post["thread_ts"] == "111.0001"  # a threaded reply to the pasted link
     expected = narrative()
-    assert expected.title in post["text"]  # the plain fallback
+    # "Have you seen this?" is English, so the card is, although the page is Russian.
+    assert expected.title_in("en") in post["text"]  # the plain fallback
     card = _card_text(post["blocks"])
-    assert expected.title[:40] in card
+    assert expected.title_in("en")[:40] in card
     assert expected.examples[0][:40] in card  # the evidence sentence, quoted from the page
     assert "Москва и Пхеньян: новая страница" in card and "Loopback Herald" in card
     assert expected.sources[0].url in card
@@ -108,7 +109,7 @@ async def test_talking_point_typed_in_chat_is_matched(rig: SlackRig) -> None:
     posts = rig.api.calls_to("chat.postMessage")
     assert len(posts) == 1
     assert posts[0].params["thread_ts"] == "440.0001"  # answered inside the thread it was said in
-    assert narrative().title in posts[0].params["text"]
+    assert narrative().title_in("ru") in posts[0].params["text"]  # said in Russian, answered in Russian
     assert rig.pages.hits == []
 
 

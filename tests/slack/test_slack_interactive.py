@@ -31,7 +31,7 @@ async def test_show_is_answered_in_the_ack_ephemerally(rig: SlackRig) -> None:
     body = ack_body(await command(rig, "show sanctions-illegitimate"))
     expected = narrative()
     assert body["response_type"] == "ephemeral"
-    assert expected.title in body["text"]
+    assert expected.title_in("en") in body["text"]
     assert expected.sources[0].url in json.dumps(body["blocks"])
     assert rig.api.calls_to("response_url") == []
 
@@ -61,8 +61,9 @@ async def test_check_link_is_acked_at_once_and_answered_publicly_through_the_res
     (answer,) = await rig.api.wait_for("response_url")
     assert answer.params["_name"] == "check1"
     assert answer.params["response_type"] == "in_channel"  # --public: the channel sees the result
-    assert narrative().title in json.dumps(answer.params["blocks"], ensure_ascii=False)
-    assert answer.params["text"].startswith("Narrative found.")
+    # A link alone: the answer follows the article's language (Russian).
+    assert narrative().title_in("ru") in json.dumps(answer.params["blocks"], ensure_ascii=False)
+    assert answer.params["text"].startswith("Найден нарратив.")
     buttons = [e for b in answer.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert buttons[0]["value"] == "sanctions-illegitimate|command:1.2.3"  # feedback names this invocation
 
@@ -71,7 +72,7 @@ async def test_check_text_is_private_by_default(rig: SlackRig) -> None:
     await command(rig, f"check {narrative().examples[0]}")
     (answer,) = await rig.api.wait_for("response_url")
     assert answer.params["response_type"] == "ephemeral"
-    assert narrative().title in answer.params["text"]
+    assert narrative().title_in("ru") in answer.params["text"]  # the example is Russian
 
 
 async def test_check_neutral_link_says_nothing_found(rig: SlackRig) -> None:

@@ -207,7 +207,7 @@ async def test_run_slack_in_socket_mode(tmp_path: Path, api: FakeSlackApi, pages
             answer = await api.socket_send(
                 {"envelope_id": "env-3", "type": "slash_commands", "payload": command, "accepts_response_payload": True}
             )
-            assert narrative().title in answer["payload"]["text"]
+            assert narrative().title_in("en") in answer["payload"]["text"]
             assert len(api.calls_to("chat.postMessage")) == 1
     finally:
         task.cancel()

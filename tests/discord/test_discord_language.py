@@ -1,0 +1,79 @@
+"""Discord embeds, buttons and `/narrative` answers in the reader's language, through the fake Discord."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.adapters.discord import NarrativeClient
+from bot.config import bundled_library_path
+from matchers import Narrative, load_library
+from tests.discord.conftest import PageServer
+from tests.discord.fakediscord import CHANNEL_ID, FakeDiscord, message_payload
+from tests.discord.test_discord_interactions import command, interaction, opt, send
+
+NARRATIVE = "troops-denial"
+# title prefix, field names, footer word, the feedback buttons' labels
+CARD_WORDS = {
+    "ru": ("Известный нарратив: ", ("Уверенность", "Факты", "Источники"), "нарратив: ", ("Верно", "Ошибочно")),
+    "uk": ("Відомий наратив: ", ("Впевненість", "Факти", "Джерела"), "наратив: ", ("Правильно", "Хибно")),
+    "en": ("Known narrative: ", ("Confidence", "The facts", "Sources"), "narrative: ", ("Correct", "Wrong")),
+}
+
+
+def library_narrative() -> Narrative:
+    found = load_library(bundled_library_path()).get(NARRATIVE)
+    assert found is not None
+    return found
+
+
+def said_in(lang: str) -> str:
+    found = library_narrative()
+    return found.examples[0] if lang == "ru" else found.phrasings[lang][0]
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk", "en"])
+async def test_a_message_is_answered_in_its_language(client: NarrativeClient, fake: FakeDiscord, lang: str) -> None:
+    await fake.outbox.put(("MESSAGE_CREATE", message_payload("910000000000000001", said_in(lang))))
+    posted = await fake.wait_for("POST", f"/channels/{CHANNEL_ID}/messages")
+    embed = posted.json["embeds"][0]
+    prefix, field_names, footer, buttons = CARD_WORDS[lang]
+    expected = library_narrative()
+    assert embed["title"] == prefix + expected.title_in(lang)  # type: ignore[arg-type]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert set(field_names) <= set(fields)
+    assert fields[field_names[1]].startswith(expected.debunk_in(lang)[:60])  # type: ignore[arg-type]
+    assert expected.sources[0].url.replace("(", "%28").replace(")", "%29") in fields[field_names[2]]
+    assert embed["footer"]["text"].startswith(footer + NARRATIVE)
+    labels = [c["label"] for row in posted.json["components"] for c in row["components"]]
+    assert labels == list(buttons)
+
+
+async def test_a_link_alone_follows_the_article(client: NarrativeClient, fake: FakeDiscord, pages: PageServer) -> None:
+    await fake.outbox.put(("MESSAGE_CREATE", message_payload("910000000000000002", pages.url("/news/troops.html"))))
+    posted = await fake.wait_for("POST", f"/channels/{CHANNEL_ID}/messages")
+    embed = posted.json["embeds"][0]
+    assert embed["title"] == CARD_WORDS["ru"][0] + library_narrative().title_in("ru")
+    assert "Статья" in {f["name"] for f in embed["fields"]}
+
+
+async def test_show_takes_a_language_choice(client: NarrativeClient, fake: FakeDiscord) -> None:
+    answer = await send(fake, interaction(2, command("show", opt("id", NARRATIVE), opt("language", "uk"))))
+    content = answer["data"]["content"]
+    assert f"**{library_narrative().title_in('uk')}**" in content and "**Факти:**" in content
+    english = await send(fake, interaction(2, command("show", opt("id", NARRATIVE))))
+    assert f"**{library_narrative().title_in('en')}**" in english["data"]["content"]
+
+
+async def test_the_language_choice_is_offered_to_discord(client: NarrativeClient, fake: FakeDiscord) -> None:
+    synced = fake.calls("PUT", "/applications/")[-1]
+    group = next(c for c in synced.json if c["name"] == "narrative")
+    show = next(o for o in group["options"] if o["name"] == "show")
+    language = next(o for o in show["options"] if o["name"] == "language")
+    assert [c["value"] for c in language["choices"]] == ["en", "uk", "ru"]
+    assert not language.get("required", False)
+
+
+async def test_autocomplete_shows_titles_in_the_language_typed(client: NarrativeClient, fake: FakeDiscord) -> None:
+    answer = await send(fake, interaction(4, command("show", opt("id", "фейк", focused=True))))
+    names = {c["value"]: c["name"] for c in answer["data"]["choices"]}
+    assert NARRATIVE in names and library_narrative().title_in("ru")[:40] in names[NARRATIVE]

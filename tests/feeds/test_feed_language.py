@@ -1,0 +1,34 @@
+"""Feed alerts in the reader's language: the item's own language, or the channel's when it has one."""
+
+from __future__ import annotations
+
+from tests.feeds.conftest import RigFactory
+from tests.feeds.helpers import FakeClock, FeedServer, RecordingSender, rss
+from tests.feeds.test_poller import PROPAGANDA, bad_item, neutral_items
+
+
+async def test_each_channel_gets_the_card_in_its_language(
+    make_rig: RigFactory, feed_server: FeedServer, clock: FakeClock
+) -> None:
+    languages = {("slack", "C-uk"): "uk"}  # C-plain has no language: the item's own (Russian) is used
+    rig = make_rig(channel_language=lambda platform, channel: languages.get((platform, channel)))
+    url = feed_server.url("/feed.xml")
+    rig.store.add_subscription("slack", "C-uk", url)
+    rig.store.add_subscription("slack", "C-plain", url)
+    feed_server.serve_feed("/feed.xml", rss(neutral_items(feed_server)))
+    await rig.poller.poll_once()  # the first poll records what is there
+    feed_server.serve_feed("/feed.xml", rss([bad_item(feed_server, 1), *neutral_items(feed_server)]))
+    clock.advance(601)
+    await rig.poller.poll_once()
+    sender = RecordingSender("slack")
+    assert await rig.poller.deliver(sender) == 2
+    by_channel = {alert.channel_id: alert.verdict for alert in sender.alerts}
+    narrative_id, _ = PROPAGANDA[1]
+    narrative = rig.core.library.library.get(narrative_id)
+    assert narrative is not None
+    assert by_channel["C-uk"].language == "uk" and by_channel["C-uk"].top.title == narrative.title_in("uk")
+    assert by_channel["C-uk"].top.debunk == narrative.debunk_in("uk")
+    assert by_channel["C-plain"].language == "ru" and by_channel["C-plain"].top.title == narrative.title_in("ru")
+    # The same evidence and sources in both: one match, two languages.
+    assert by_channel["C-uk"].top.evidence == by_channel["C-plain"].top.evidence
+    assert by_channel["C-uk"].top.sources == by_channel["C-plain"].top.sources

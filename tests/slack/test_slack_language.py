@@ -1,0 +1,88 @@
+"""Slack cards and `/narrative` answers in the reader's language, through the Bolt app against the fake Web API."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.slack.conftest import SlackRig, narrative
+from tests.slack.fakeslack import message_event
+from tests.slack.test_slack_events import send_event
+from tests.slack.test_slack_interactive import ack_body, command
+
+# Each language's fixed words as the card must show them (the title and debunk come from the library).
+CARD_WORDS = {
+    "ru": ("⚠️ Известный нарратив: ", "*Цитата:*", "*Факты:*", "*Источники:*", "Уверенность: ", "✅ Нарратив верный"),
+    "uk": ("⚠️ Відомий наратив: ", "*Цитата:*", "*Факти:*", "*Джерела:*", "Впевненість: ", "✅ Наратив правильний"),
+    "en": ("⚠️ Known narrative: ", "*Evidence:*", "*The facts:*", "*Sources:*", "Confidence: ", "✅ Right narrative"),
+}
+
+
+def said_in(lang: str) -> str:
+    found = narrative()
+    return found.examples[0] if lang == "ru" else found.phrasings[lang][0]
+
+
+def card_of(post: dict[str, Any]) -> str:
+    return json.dumps(post["blocks"], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk", "en"])
+async def test_a_message_is_answered_in_its_language(rig: SlackRig, lang: str) -> None:
+    await send_event(rig, message_event(said_in(lang), ts=f"5{len(lang)}{ord(lang[0])}.0001"))
+    (call,) = rig.api.calls_to("chat.postMessage")
+    post = call.params
+    expected = narrative()
+    header = post["blocks"][0]["text"]["text"]
+    assert header == CARD_WORDS[lang][0] + expected.title_in(lang)  # type: ignore[arg-type]
+    card = card_of(post)
+    for fixed in CARD_WORDS[lang]:
+        assert fixed in card, fixed
+    assert expected.debunk_in(lang)[:80] in card  # type: ignore[arg-type]
+    assert expected.sources[0].url in card
+    assert expected.title_in(lang) in post["text"]  # the notification text too  # type: ignore[arg-type]
+    others = [words[2] for other, words in CARD_WORDS.items() if other != lang]
+    assert not any(label in card for label in others)  # no label from another language
+
+
+async def test_a_bare_link_to_a_russian_page_gets_a_russian_card(rig: SlackRig) -> None:
+    url = rig.pages.url("/propaganda")
+    await send_event(rig, message_event(f"<{url}>", ts="601.0001"))
+    (call,) = rig.api.calls_to("chat.postMessage")
+    assert call.params["blocks"][0]["text"]["text"] == CARD_WORDS["ru"][0] + narrative().title_in("ru")
+    assert "*Статья:*" in card_of(call.params)
+
+
+async def test_show_takes_a_language(rig: SlackRig) -> None:
+    body = ack_body(await command(rig, "show sanctions-illegitimate uk"))
+    assert narrative().title_in("uk") in body["text"] and "*Факти:*" in body["text"]
+    assert narrative().debunk_in("uk") in body["text"]
+    english = ack_body(await command(rig, "show sanctions-illegitimate"))
+    assert narrative().title_in("en") in english["text"] and "*The facts:*" in english["text"]
+
+
+async def test_a_check_of_a_ukrainian_text_answers_in_ukrainian(rig: SlackRig) -> None:
+    await command(rig, f"check {said_in('uk')}")
+    (answer,) = await rig.api.wait_for("response_url")
+    assert answer.params["text"].startswith("Знайдено наратив.")
+    blocks = json.dumps(answer.params["blocks"], ensure_ascii=False)
+    assert CARD_WORDS["uk"][0] + narrative().title_in("uk") in blocks and "*Факти:*" in blocks
+
+
+def test_the_note_on_cards_left_out_is_in_the_cards_language() -> None:
+    """Block Kit's 50 blocks hold about five cards; the note saying how many more were left out is Ukrainian when
+    the cards are."""
+    import dataclasses
+
+    from bot.models import Finding, MessageOutcome, Verdict
+    from bot.render.slack_blocks import render_outcome
+
+    finding = Finding("sanctions-illegitimate", "Санкції", 90, "alert", "Цитата з тексту.", "m", "Факти й цифри.")
+    card = Verdict(findings=(finding,), language="uk")
+    message = render_outcome(MessageOutcome(verdicts=(card,) * 12), "1.2")
+    note = message.blocks[-1]["elements"][0]["text"]
+    assert note.startswith("…і ще ") and note.endswith(", не показані тут.")
+    english = render_outcome(MessageOutcome(verdicts=(dataclasses.replace(card, language="en"),) * 12), "1.2")
+    assert "more not shown here" in english.blocks[-1]["elements"][0]["text"]
