@@ -13,6 +13,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
+from bot.channel_settings import ChannelPolicy, ChannelSettings, SettingError
 from bot.config import Settings
 from bot.headline import with_headline
 from bot.library_holder import LibraryHolder
@@ -79,6 +80,8 @@ HELP_TEXT = """\
 • `/narrative show ID` — a narrative with its debunk and sources
 • `/narrative list` — every narrative in the library
 • `/narrative feeds add URL` | `feeds remove URL` | `feeds list` — watch RSS/Atom feeds or Telegram channels here
+• `/narrative settings` — this channel's settings; `settings threshold N`, `mute ID`, `unmute ID`, `links on|off`, \
+`thread on|off`, `language en|uk|ru|auto`, `digest on|off`, `reset` change them
 • `/narrative help` — this text"""
 
 
@@ -129,6 +132,11 @@ class Core:
         self.reader = reader
         # Without one (a core built for matching only) feeds are subscribed untried, as before.
         self.feed_checker = feed_checker
+        self.channels = ChannelSettings(store, settings, lambda: self.library.library.ids)
+
+    def reply_language(self, platform: str, channel_id: str) -> str | None:
+        """The language a channel's replies should be in; None to follow the language of the text answered."""
+        return self.channels.reply_language(platform, channel_id)
 
     # -- matching -------------------------------------------------------------------------------------------
 
@@ -203,8 +211,10 @@ class Core:
 
     async def handle_message(self, message: IncomingMessage) -> MessageOutcome:
         """Read the links in a message (and its own text) and decide what to reply, once per message."""
-        links = find_links(message.text, limit=self.settings.max_links)
-        own_text = strip_links(message.text) if links else message.text
+        policy = self.channels.policy(message.platform, message.channel_id)
+        links = find_links(message.text, limit=self.settings.max_links) if policy.links else []
+        # With links off a link is not read, and its address is no claim to match either.
+        own_text = strip_links(message.text) if links or not policy.links else message.text
         has_claim_text = len(own_text.split()) >= MIN_WORDS_FOR_TEXT_MATCH
         if not links and not has_claim_text:
             return MessageOutcome()
@@ -212,22 +222,25 @@ class Core:
             logger.info("message %s/%s already handled", message.channel_id, message.message_id)
             return MessageOutcome(duplicate=True)
         try:
-            return await self._decide(own_text if has_claim_text else None, links)
+            return await self._decide(own_text if has_claim_text else None, links, policy)
         except BaseException:
             # A crash (or a cancelled task) must not leave the message marked handled with no answer: a re-sent
             # event gets another chance.
             self.reply_failed(message)
             raise
 
-    async def _decide(self, own_text: str | None, links: Sequence[str]) -> MessageOutcome:
+    async def _decide(self, own_text: str | None, links: Sequence[str], policy: ChannelPolicy) -> MessageOutcome:
         verdicts: list[Verdict] = []
         problems: list[LinkProblem] = []
+        # A channel with its own cut-off decides on scores below the process's alert threshold too.
+        suggestions = policy.own_threshold
         if own_text is not None:
-            verdict = await self.assess(own_text)
+            verdict = policy.apply(await self.assess(own_text, include_suggestions=suggestions))
             if verdict is not None:
                 verdicts.append(verdict)
-        results = await asyncio.gather(*(self.read_and_assess(url) for url in links))
+        results = await asyncio.gather(*(self.read_and_assess(url, include_suggestions=suggestions) for url in links))
         for verdict_or_none, problem in results:
+            verdict_or_none = policy.apply(verdict_or_none)
             if verdict_or_none is not None:
                 verdicts.append(verdict_or_none)
             if problem is not None and self.settings.link_errors == "reply":
@@ -267,6 +280,8 @@ class Core:
             return await self._check(rest)
         if sub == "feeds":
             return await self._feeds(request, rest)
+        if sub == "settings":
+            return self._settings(request, rest)
         return CommandResponse(f"Unknown subcommand `{sub}`.\n\n{HELP_TEXT}", error=True)
 
     def _list(self) -> CommandResponse:
@@ -400,6 +415,20 @@ class Core:
             return CommandResponse(f"Stopped watching {url} here.")
         return CommandResponse("Usage: `/narrative feeds add URL`, `feeds remove URL` or `feeds list`.", error=True)
 
+
+    def _settings(self, request: CommandRequest, rest: str) -> CommandResponse:
+        """`settings` alone shows the channel's settings; with arguments it changes one. Who may change them is
+        the adapter's business (bot/permissions.py): the core only applies what reaches it."""
+        args = rest.split()
+        if not args or args[0].lower() in ("show", "list"):
+            return CommandResponse(self.channels.describe(request.platform, request.channel_id))
+        try:
+            text = self.channels.change(request.platform, request.channel_id, args, request.user_id)
+        except SettingError as exc:
+            return CommandResponse(str(exc), error=True)
+        logger.info("settings of %s/%s changed by %s: %s", request.platform, request.channel_id,
+                    request.user_id or "?", " ".join(args))
+        return CommandResponse(text)
 
     async def _add_feed(self, request: CommandRequest, url: str) -> CommandResponse:
         feeds = [s.feed_url for s in self.store.subscriptions(request.platform, request.channel_id)]
