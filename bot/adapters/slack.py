@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack_delivery import LOOKBACK_MESSAGES, delivery_metadata, find_delivered, oldest_for
 from bot.config import ConfigError, Settings
 from bot.models import CommandRequest, CommandResponse, FeedAlert, FeedNotice, IncomingMessage
+from bot.permissions import SlackPermissions, changes_channel
 from bot.render.slack_blocks import (
     ACTION_CORRECT,
     ACTION_WRONG,
@@ -37,9 +38,11 @@ from bot.render.slack_blocks import (
     render_outcome,
     render_response,
 )
+from bot.render.thread_parent import thread_parent_text
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.channel_settings import ChannelPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -337,18 +340,37 @@ class SlackPoster:
 
 
 class SlackAlertSender:
-    """The feed poller's way into Slack (bot.ports.AlertSender): the chat card plus the feed and item link."""
+    """The feed poller's way into Slack (bot.ports.AlertSender): the chat card plus the feed and item link.
+
+    A channel whose `thread` setting is on gets one line per alert, with the card in that line's thread; both
+    posts carry their own delivery key, so a retry finds whichever of the two already went out.
+    """
 
     platform = PLATFORM
 
-    def __init__(self, poster: SlackPoster) -> None:
+    def __init__(self, poster: SlackPoster, policy: Callable[[str, str], ChannelPolicy] | None = None) -> None:
         self.poster = poster
+        self.policy = policy
 
     async def send_alert(self, alert: FeedAlert) -> None:
+        card = render_alert(alert.verdict, f"alert:{alert.alert_id}")
+        threaded = self.policy is not None and self.policy(PLATFORM, alert.channel_id).thread
+        if not threaded:
+            await self.poster.post(
+                alert.channel_id, card, key=alert.delivery_key, maybe_posted_since=alert.attempted_at
+            )
+            return
+        parent = await self.poster.post(
+            alert.channel_id,
+            notice_message(thread_parent_text(alert.verdict)),
+            key=alert.delivery_key,
+            maybe_posted_since=alert.attempted_at,
+        )
         await self.poster.post(
             alert.channel_id,
-            render_alert(alert.verdict, f"alert:{alert.alert_id}"),
-            key=alert.delivery_key,
+            card,
+            thread_ts=parent,
+            key=f"{alert.delivery_key}:card",
             maybe_posted_since=alert.attempted_at,
         )
 
@@ -434,6 +456,7 @@ class SlackHandlers:
         self.store = app.store
         self.settings = app.settings
         self.poster = poster
+        self.permissions = SlackPermissions(poster.client, app.settings.slack_admin_group)
 
     # -- messages --------------------------------------------------------------------------------------------
 
@@ -532,6 +555,11 @@ class SlackHandlers:
         await ack(**_command_payload(response, command))
 
     async def _answer(self, request: CommandRequest) -> CommandResponse:
+        if changes_channel(request.text):
+            decision = await self.permissions.may_change(request.user_id)
+            if not decision.allowed:
+                logger.info("refused /narrative %s to %s", _subcommand(request.text), request.user_id or "?")
+                return CommandResponse(decision.refusal, error=True)
         try:
             return await self.core.handle_command(request)
         except Exception:
@@ -669,7 +697,8 @@ def _start_background(app: App, poster: SlackPoster) -> list[asyncio.Task[None]]
     tasks = [asyncio.create_task(_prune_forever(app), name="slack-prune")]
     poller = getattr(app, "feed_poller", None)
     if poller is not None:
-        tasks.append(asyncio.create_task(poller.run(SlackAlertSender(poster)), name="slack-feed-poller"))
+        sender = SlackAlertSender(poster, app.core.channels.policy)
+        tasks.append(asyncio.create_task(poller.run(sender), name="slack-feed-poller"))
     return tasks
 
 

@@ -61,6 +61,12 @@ class FakeSlackApi:
     # or Slack answers HTTP 500 (its outcome unknown to the caller, although the message is there).
     dropped_answers: int = 0
     server_errors_after_posting: int = 0
+    # users.info answers from here (user id -> fields such as is_admin, is_owner); anyone else is a plain member.
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # usergroups.users.list answers from here (group id -> member ids); another group is `no_such_subteam`.
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    # views.publish: the latest Home tab view per user.
+    home_views: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -153,6 +159,23 @@ class FakeSlackApi:
             return web.json_response(self._replies(params))
         if method == "chat.postEphemeral":
             return web.json_response({"ok": True, "message_ts": f"{int(time.time())}.999999"})
+        if method == "users.info":
+            user_id = str(params.get("user", ""))
+            fields = {"is_admin": False, "is_owner": False, "is_primary_owner": False, **self.users.get(user_id, {})}
+            return web.json_response({"ok": True, "user": {"id": user_id, "team_id": TEAM_ID, **fields}})
+        if method == "usergroups.users.list":
+            group = str(params.get("usergroup", ""))
+            if group not in self.usergroups:
+                return web.json_response({"ok": False, "error": "no_such_subteam"})
+            return web.json_response({"ok": True, "users": self.usergroups[group]})
+        if method == "views.publish":
+            view = params.get("view")
+            if isinstance(view, str):
+                view = json.loads(view)
+            if not isinstance(view, dict) or view.get("type") != "home":
+                return web.json_response({"ok": False, "error": "invalid_arguments"})
+            self.home_views[str(params.get("user_id", ""))] = view
+            return web.json_response({"ok": True, "view": {"id": "V0001", **view}})
         return web.json_response({"ok": True})
 
     def store_message(self, params: dict[str, Any], *, ts: str | None = None) -> dict[str, Any]:
