@@ -377,7 +377,12 @@ class Core:
             rest = " ".join(w for w in words if w != "--public")
         if not rest:
             return CommandResponse("Usage: `/narrative check TEXT|URL`.", error=True)
-        verdicts, problems = await self.check(rest)
+        return await self.check_answer(rest, public=public)
+
+    async def check_answer(self, text: str, *, public: bool = False) -> CommandResponse:
+        """What `check` says about a text and its links: for the command, Slack's message shortcut and Discord's
+        message menu alike (private unless `public`)."""
+        verdicts, problems = await self.check(text)
         if not verdicts and problems:
             text = "\n".join(p.message if len(problems) == 1 else f"{p.url}: {p.message}" for p in problems)
             return CommandResponse(text, problems=tuple(problems), ephemeral=not public, error=True)

@@ -439,3 +439,50 @@ def button_click(
         ],
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def message_shortcut(
+    text: str,
+    response_url: str,
+    *,
+    callback_id: str = "check_for_narratives",
+    channel: str = "C0001",
+    user: str = "U0002",
+    ts: str = "1712345678.000900",
+    thread_ts: str | None = None,
+) -> str:
+    """A message_action payload: someone chose a message shortcut on a message (form-encoded `payload=`)."""
+    message: dict[str, Any] = {"type": "message", "user": "U0001", "ts": ts, "text": text}
+    if thread_ts is not None:
+        message["thread_ts"] = thread_ts
+    payload = {
+        "type": "message_action",
+        "token": "legacy",
+        "action_ts": str(time.time()),
+        "team": {"id": TEAM_ID, "domain": "test"},
+        "user": {"id": user, "username": "editor", "team_id": TEAM_ID},
+        "channel": {"id": channel, "name": "newsroom"},
+        "callback_id": callback_id,
+        "trigger_id": "1.2.5",
+        "message_ts": ts,
+        "message": message,
+        "response_url": response_url,
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def home_opened_event(user: str = "U0002", *, tab: str = "home", event_id: str = "EvHome1") -> str:
+    """An Events API `app_home_opened` envelope (JSON)."""
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0001",
+            "event": {"type": "app_home_opened", "user": user, "channel": "D0001", "tab": tab,
+                      "event_ts": str(time.time())},
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        }
+    )
