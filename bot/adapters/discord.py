@@ -40,6 +40,7 @@ _URL = re.compile(r"https?://", re.IGNORECASE)
 FEEDBACK_PREFIX = "nb:fb"
 CUSTOM_ID_MAX = 100
 THREAD_NAME_MAX = 100
+CHECK_MENU = "Check for narratives"  # the message context-menu command (Apps › Check for narratives)
 THREAD_ALREADY_CREATED = 160004  # Discord's error code: "A thread has already been created for this message"
 
 
@@ -105,6 +106,12 @@ def incoming_from_message(message: discord.Message, me: discord.abc.Snowflake | 
         user_id=str(message.author.id),
         thread_id=str(channel.id) if isinstance(channel, discord.Thread) else None,
     )
+
+
+def message_text_to_check(message: discord.Message) -> str:
+    """A message's own text plus the links of its embeds (a pasted link's preview may be all that is left)."""
+    urls = [e.url for e in message.embeds if e.url and e.url not in message.content]
+    return " ".join([message.content.strip(), *urls]).strip()
 
 
 def command_request(interaction: discord.Interaction[Any], text: str) -> CommandRequest:
@@ -430,6 +437,7 @@ class NarrativeClient(discord.Client):
         self.app = app
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(NarrativeCommands(app.core))
+        self.tree.add_command(app_commands.ContextMenu(name=CHECK_MENU, callback=self.check_message_menu))
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         self.alert_sender = DiscordAlertSender(self, app.core.channels.policy)
         self.gateway_url: yarl.URL | None = None
@@ -509,6 +517,20 @@ class NarrativeClient(discord.Client):
         if nonce is not None:
             kwargs["nonce"] = nonce
         return await message.channel.send(content=content, reference=reference, allowed_mentions=NO_PINGS, **kwargs)
+
+    async def check_message_menu(self, interaction: discord.Interaction[Any], message: discord.Message) -> None:
+        """Apps › Check for narratives: the message's text and links checked, the answer for the asker alone."""
+        text = message_text_to_check(message)
+        if not text:
+            await interaction.response.send_message("That message has no text I can check.", ephemeral=True)
+            return
+        # Reading its links can take longer than the 3 s Discord gives an interaction.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        response = await self.app.core.check_answer(text)
+        content, embeds = response_message(response)
+        kwargs: dict[str, Any] = {"content": content or None, "embeds": embeds, "allowed_mentions": NO_PINGS}
+        kwargs.update(_view_kwargs(feedback_view(response.verdicts)))
+        await interaction.followup.send(**kwargs, ephemeral=True)
 
     async def _on_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from bot.adapters.discord import NarrativeClient, delivery_nonce
+from typing import Any
+
+from bot.adapters.discord import CHECK_MENU, NarrativeClient, delivery_nonce
 from bot.models import FeedAlert
-from tests.discord.conftest import propaganda
-from tests.discord.fakediscord import CHANNEL_ID, FakeDiscord, message_payload
+from tests.discord.conftest import PageServer, propaganda
+from tests.discord.fakediscord import APP_ID, CHANNEL_ID, FakeDiscord, message_payload
 from tests.discord.test_discord_interactions import EDITOR_PERMISSIONS as EDITOR
 from tests.discord.test_discord_interactions import EPHEMERAL, command, interaction, opt, send
 from tests.discord.test_discord_messages import settle
@@ -92,3 +94,40 @@ async def test_the_settings_group_is_synced_with_its_subcommands(client: Narrati
     assert names == {"show", "threshold", "mute", "unmute", "links", "thread", "language", "digest", "reset"}
     # Discord allows default_member_permissions on top-level commands only: /narrative stays open to all.
     assert narrative.get("default_member_permissions") is None
+
+
+def menu(target: dict[str, Any]) -> dict[str, Any]:
+    """The data of a message context-menu command (type 3) on `target`."""
+    return {
+        "id": "800000000000000099",
+        "name": CHECK_MENU,
+        "type": 3,
+        "target_id": target["id"],
+        "resolved": {"messages": {target["id"]: target}},
+    }
+
+
+async def test_the_context_menu_checks_a_message_and_its_link_ephemerally(
+    client: NarrativeClient, fake: FakeDiscord, pages: PageServer
+) -> None:
+    target = message_payload("900000000000000061", f"worth a look {pages.url('/news/troops.html')}")
+    payload = interaction(2, menu(target))
+    first = await send(fake, payload)
+    assert first["type"] == 5 and first["data"]["flags"] & EPHEMERAL  # deferred, for the asker alone
+    followup = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{payload['token']}")
+    assert followup.json["flags"] & EPHEMERAL
+    title = client.app.library.library.get("troops-denial").title  # type: ignore[union-attr]
+    assert title in followup.json["embeds"][0]["title"]
+    assert followup.json["content"].startswith("Narrative found.")
+    assert fake.calls("POST", f"/channels/{CHANNEL_ID}/messages") == []  # nothing the channel sees
+
+
+async def test_the_context_menu_on_a_message_without_text_says_so(client: NarrativeClient, fake: FakeDiscord) -> None:
+    answer = await send(fake, interaction(2, menu(message_payload("900000000000000062", ""))))
+    assert answer["type"] == 4 and answer["data"]["flags"] & EPHEMERAL
+    assert "no text" in answer["data"]["content"]
+
+
+async def test_the_context_menu_is_synced_as_a_message_command(client: NarrativeClient, fake: FakeDiscord) -> None:
+    (sync,) = fake.calls("PUT", "/applications/")
+    assert {"name": CHECK_MENU, "type": 3} in [{"name": c["name"], "type": c["type"]} for c in sync.json]
