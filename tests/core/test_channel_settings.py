@@ -168,3 +168,40 @@ async def test_links_off_ignores_links(
     assert page_server.hits("/article") == 0  # not even fetched
     await said(session, "/narrative settings links on")
     assert "troops-denial" in await said(session, f"look again {url}")
+
+
+async def test_digest_channels_are_those_that_turned_it_on(app: App, settings: Settings) -> None:
+    from dataclasses import replace
+
+    channels = app.core.channels
+    channels.change("slack", "C1", ["digest", "on"], "U1")
+    channels.change("slack", "C2", ["digest", "off"], "U1")
+    channels.change("discord", "D1", ["digest", "on"], "U1")
+    app.store.add_subscription("slack", "C3", "https://wire.example/rss")
+    assert channels.digest_channels("slack") == [("slack", "C1")]
+    assert channels.digest_channels() == [("discord", "D1"), ("slack", "C1")]
+    # With the digest on by default, every channel the bot serves gets it unless it turned it off.
+    default_on = type(channels)(app.store, replace(settings, digest=True), channels.known_ids)
+    assert default_on.digest_channels("slack") == [("slack", "C1"), ("slack", "C3")]
+
+
+@pytest.mark.parametrize(
+    ("text", "changes"),
+    [
+        ("settings", False),
+        ("settings show", False),
+        ("/narrative settings", False),
+        ("settings threshold 70", True),
+        ("/narrative settings reset", True),
+        ("feeds list", False),
+        ("feeds", False),
+        ("feeds add https://x.example/rss", True),
+        ("FEEDS REMOVE https://x.example/rss", True),
+        ("check settings threshold 70", False),
+        ("", False),
+    ],
+)
+def test_which_commands_change_a_channel(text: str, changes: bool) -> None:
+    from bot.permissions import changes_channel
+
+    assert changes_channel(text) is changes
