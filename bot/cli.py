@@ -19,10 +19,10 @@ from bot.config import ConfigError, Settings, load_settings, settings_warnings
 logger = logging.getLogger("narrative-bot")
 
 
-def _setup_logging(level: str) -> None:
+def _setup_logging(level: str, log_file: Path | None = None) -> None:
     from bot.logsetup import setup_logging
 
-    setup_logging(level)
+    setup_logging(level, log_file)
 
 
 def _settings() -> Settings:
@@ -32,9 +32,23 @@ def _settings() -> Settings:
 # -- run ---------------------------------------------------------------------------------------------------------
 
 
+def _console_on_terminal(settings: Settings) -> bool:
+    """The console typed into by a person: log lines then go to a file, not between the bot's answers."""
+    if settings.log_file is not None or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    from bot.logsetup import log_to_file
+
+    log_file = settings.db_path.parent / "console.log"
+    log_to_file(log_file)
+    print(f"(log lines go to {log_file}; NARRATIVE_BOT_LOG_FILE chooses another file)", flush=True)
+    return True
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     platform = args.platform or settings.platform()
+    if platform == "console":
+        _console_on_terminal(settings)
     logger.info("starting on %s with library %s", platform, settings.library_path)
     for warning in settings_warnings(settings):
         logger.warning("%s", warning)
@@ -53,7 +67,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             else:
                 from bot.adapters.console import run_console
 
-                return await run_console(app, sys.stdin, sys.stdout)
+                history = settings.db_path.parent / "console_history"
+                return await run_console(app, sys.stdin, sys.stdout, history_path=history)
         return 0
 
     with contextlib.suppress(KeyboardInterrupt):
@@ -460,11 +475,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        settings_level = load_settings().log_level if args.command == "run" else "WARNING"
+        loaded = load_settings() if args.command == "run" else None
     except ConfigError as exc:
         print(f"narrative-bot: {exc}", file=sys.stderr)
         return 2
-    _setup_logging(settings_level)
+    if loaded is not None:
+        _setup_logging(loaded.log_level, loaded.log_file)
+    else:
+        _setup_logging("WARNING")
     from matchers import LibraryError
 
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,13 @@ class Settings:
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     discord_guild_id: int | None = None
+    # Defaults of the per-channel settings (bot/channel_settings.py); a channel's own setting overrides them.
+    link_replies: bool = True
+    feed_threads: bool = False
+    reply_language: str = "auto"  # en, uk, ru, or auto: the language of the text answered
+    digest: bool = False
+    slack_admin_group: str = ""  # a Slack user group id (S0123…) whose members may change settings and feeds
+    log_file: Path | None = None  # log records go there instead of standard error
 
     @property
     def artefact_dir(self) -> Path:
@@ -172,6 +180,13 @@ def _choice(*allowed: str):  # type: ignore[no-untyped-def]
     return parse
 
 
+def _slack_group(raw: str) -> str:
+    value = raw.strip()
+    if not re.fullmatch(r"S[A-Z0-9]{2,}", value):
+        raise ValueError(f"expected a Slack user group id such as S0123ABCD (not its @handle), got {raw!r}")
+    return value
+
+
 # (environment variable, Settings field, parser, is_secret)
 _FIELDS: list[tuple[str, str, object, bool]] = [
     ("NARRATIVE_BOT_LIBRARY", "library_path", _existing_file, False),
@@ -208,6 +223,12 @@ _FIELDS: list[tuple[str, str, object, bool]] = [
     ("DISCORD_API_BASE", "discord_api_base", str, False),
     ("DISCORD_GATEWAY_URL", "discord_gateway_url", str, False),
     ("DISCORD_GUILD_ID", "discord_guild_id", _positive_int, False),
+    ("NARRATIVE_BOT_LINK_REPLIES", "link_replies", _bool, False),
+    ("NARRATIVE_BOT_FEED_THREADS", "feed_threads", _bool, False),
+    ("NARRATIVE_BOT_REPLY_LANGUAGE", "reply_language", _choice("en", "uk", "ru", "auto"), False),
+    ("NARRATIVE_BOT_DIGEST", "digest", _bool, False),
+    ("NARRATIVE_BOT_SLACK_ADMIN_GROUP", "slack_admin_group", _slack_group, False),
+    ("NARRATIVE_BOT_LOG_FILE", "log_file", lambda raw: Path(raw).expanduser(), False),
 ]
 
 

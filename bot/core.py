@@ -14,6 +14,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
+from bot.channel_settings import ChannelPolicy, ChannelSettings, SettingError
 from bot.config import Settings
 from bot.headline import with_headline
 from bot.library_holder import LibraryHolder
@@ -82,6 +83,8 @@ HELP_TEXT = """\
 • `/narrative show ID [en|uk|ru]` — a narrative with its debunk and sources, in a language of your choice
 • `/narrative list [en|uk|ru]` — every narrative in the library
 • `/narrative feeds add URL` | `feeds remove URL` | `feeds list` — watch RSS/Atom feeds or Telegram channels here
+• `/narrative settings` — this channel's settings; `settings threshold N`, `mute ID`, `unmute ID`, `links on|off`, \
+`thread on|off`, `language en|uk|ru|auto`, `digest on|off`, `reset` change them
 • `/narrative help` — this text"""
 
 
@@ -132,6 +135,15 @@ class Core:
         self.reader = reader
         # Without one (a core built for matching only) feeds are subscribed untried, as before.
         self.feed_checker = feed_checker
+        self.channels = ChannelSettings(store, settings, lambda: self.library.library.ids)
+
+    def reply_language(self, platform: str, channel_id: str) -> str | None:
+        """The language a channel's replies should be in; None to follow the language of the text answered."""
+        return self.channels.reply_language(platform, channel_id)
+
+    def channel_language(self, platform: str, channel_id: str) -> Lang | None:
+        """`reply_language` as one of the library's languages (None: follow the text)."""
+        return as_language(self.reply_language(platform, channel_id) or "")
 
     # -- matching -------------------------------------------------------------------------------------------
 
@@ -253,35 +265,44 @@ class Core:
     ) -> MessageOutcome:
         """Read the links in a message (and its own text) and decide what to reply, once per message.
 
-        The reply is in `channel_language` when the channel has one (None: not set), else in the language of the
-        message's own words, else (a message that is only links) in each article's language.
+        The reply is in `channel_language` when the caller names one, else in the channel's setting, else in the
+        language of the message's own words, else (a message that is only links) in each article's language.
         """
-        links = find_links(message.text, limit=self.settings.max_links)
-        own_text = strip_links(message.text) if links else message.text
+        policy = self.channels.policy(message.platform, message.channel_id)
+        links = find_links(message.text, limit=self.settings.max_links) if policy.links else []
+        # With links off a link is not read, and its address is no claim to match either.
+        own_text = strip_links(message.text) if links or not policy.links else message.text
         has_claim_text = len(own_text.split()) >= MIN_WORDS_FOR_TEXT_MATCH
         if not links and not has_claim_text:
             return MessageOutcome()
         if not self.store.claim_message(message.platform, message.channel_id, message.message_id):
             logger.info("message %s/%s already handled", message.channel_id, message.message_id)
             return MessageOutcome(duplicate=True)
-        language = channel_language or text_language(own_text)
+        language = channel_language or as_language(policy.language or "") or text_language(own_text)
         try:
-            return await self._decide(own_text if has_claim_text else None, links, language)
+            return await self._decide(own_text if has_claim_text else None, links, language, policy)
         except BaseException:
             # A crash (or a cancelled task) must not leave the message marked handled with no answer: a re-sent
             # event gets another chance.
             self.reply_failed(message)
             raise
 
-    async def _decide(self, own_text: str | None, links: Sequence[str], language: Lang | None) -> MessageOutcome:
+    async def _decide(
+        self, own_text: str | None, links: Sequence[str], language: Lang | None, policy: ChannelPolicy
+    ) -> MessageOutcome:
         verdicts: list[Verdict] = []
         problems: list[LinkProblem] = []
+        # A channel with its own cut-off decides on scores below the process's alert threshold too.
+        suggestions = policy.own_threshold
         if own_text is not None:
-            verdict = await self.assess(own_text, language=language)
+            verdict = policy.apply(await self.assess(own_text, include_suggestions=suggestions, language=language))
             if verdict is not None:
                 verdicts.append(verdict)
-        results = await asyncio.gather(*(self.read_and_assess(url, language=language) for url in links))
+        results = await asyncio.gather(
+            *(self.read_and_assess(url, include_suggestions=suggestions, language=language) for url in links)
+        )
         for verdict_or_none, problem in results:
+            verdict_or_none = policy.apply(verdict_or_none)
             if verdict_or_none is not None:
                 verdicts.append(verdict_or_none)
             if problem is not None and self.settings.link_errors == "reply":
@@ -317,6 +338,7 @@ class Core:
         """Answer `/narrative …`. `show`, `list`, `search` and `check` answer in `channel_language` when the channel
         has one (None: not set), else in the language the words or text were written in (`show ID uk` and `list uk`
         name one), else in English."""
+        channel_language = channel_language or self.channel_language(request.platform, request.channel_id)
         text = request.text.strip()
         if text.startswith("/narrative"):
             text = text[len("/narrative") :].strip()
@@ -338,6 +360,8 @@ class Core:
             return await self._check(rest, channel_language)
         if sub == "feeds":
             return await self._feeds(request, rest)
+        if sub == "settings":
+            return self._settings(request, rest)
         return CommandResponse(f"Unknown subcommand `{sub}`.\n\n{HELP_TEXT}", error=True)
 
     def _list(self, language: Lang) -> CommandResponse:
@@ -446,12 +470,19 @@ class Core:
             rest = " ".join(w for w in words if w != "--public")
         if not rest:
             return CommandResponse("Usage: `/narrative check TEXT|URL`.", error=True)
-        verdicts, problems = await self.check(rest, channel_language=channel_language)
+        return await self.check_answer(rest, public=public, channel_language=channel_language)
+
+    async def check_answer(
+        self, text: str, *, public: bool = False, channel_language: Lang | None = None
+    ) -> CommandResponse:
+        """What `check` says about a text and its links: for the command, Slack's message shortcut and Discord's
+        message menu alike (private unless `public`)."""
+        verdicts, problems = await self.check(text, channel_language=channel_language)
         if not verdicts and problems:
             text = "\n".join(p.message if len(problems) == 1 else f"{p.url}: {p.message}" for p in problems)
             return CommandResponse(text, problems=tuple(problems), ephemeral=not public, error=True)
         # The answer's own words follow its cards (the first card's language when links differ).
-        language = verdicts[0].language if verdicts else reply_language(strip_links(rest), channel_language)
+        language = verdicts[0].language if verdicts else reply_language(strip_links(text), channel_language)
         if not verdicts:
             return CommandResponse(word("check_none", language), ephemeral=not public)
         found = any(v.alerts for v in verdicts)
@@ -486,6 +517,20 @@ class Core:
             return CommandResponse(f"Stopped watching {url} here.")
         return CommandResponse("Usage: `/narrative feeds add URL`, `feeds remove URL` or `feeds list`.", error=True)
 
+
+    def _settings(self, request: CommandRequest, rest: str) -> CommandResponse:
+        """`settings` alone shows the channel's settings; with arguments it changes one. Who may change them is
+        the adapter's business (bot/permissions.py): the core only applies what reaches it."""
+        args = rest.split()
+        if not args or args[0].lower() in ("show", "list"):
+            return CommandResponse(self.channels.describe(request.platform, request.channel_id))
+        try:
+            text = self.channels.change(request.platform, request.channel_id, args, request.user_id)
+        except SettingError as exc:
+            return CommandResponse(str(exc), error=True)
+        logger.info("settings of %s/%s changed by %s: %s", request.platform, request.channel_id,
+                    request.user_id or "?", " ".join(args))
+        return CommandResponse(text)
 
     async def _add_feed(self, request: CommandRequest, url: str) -> CommandResponse:
         feeds = [s.feed_url for s in self.store.subscriptions(request.platform, request.channel_id)]

@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -34,8 +34,10 @@ from bot.feed_store import (
 from bot.models import ArticleRef, FeedAlert, FeedNotice, FeedRef, Verdict
 from bot.ports import AlertSender
 from matchers import Lang
+from matchers.library import as_language
 
 if TYPE_CHECKING:
+    from bot.channel_settings import ChannelPolicy
     from bot.config import Settings
     from bot.core import Core
     from bot.fetch import FetchedPage, SafeFetcher
@@ -242,12 +244,18 @@ class FeedPoller:
         feed_ref = FeedRef(url, parsed.title or state.title)
         matched: list[tuple[FeedItem, Verdict]] = []
         failed: set[FeedItem] = set()
+        policies = {sub: self.core.channels.policy(*sub) for sub in self.feeds.subscribers(url)}
+        # A channel with a cut-off below the process's alert threshold needs the matches under it too.
+        suggestions = any(p.own_threshold and p.threshold < self.core.channels.default_threshold
+                          for p in policies.values())
         if state.primed and new:
-            matched, failed = await self._assess(new, feed_ref, read_articles=not is_telegram)
+            matched, failed = await self._assess(
+                new, feed_ref, read_articles=not is_telegram, suggestions=suggestions
+            )
         # Items whose assessment crashed stay unseen, so the next poll tries them again.
         keys = [k for item in items if item not in failed for k in item_keys[item]]
         now = self.clock()
-        alerts, notices = self._plan(url, feed_ref, matched) if state.primed else ([], [])
+        alerts, notices = self._plan(url, feed_ref, matched, policies) if state.primed else ([], [])
         # Tens of thousands of keys are one transaction of some 100 ms: off the loop too.
         ids = await self._offload(
             self.feeds.record_success,
@@ -296,20 +304,30 @@ class FeedPoller:
             return await asyncio.to_thread(func, *args, **kwargs)
 
     def _plan(
-        self, url: str, feed_ref: FeedRef, matched: Sequence[tuple[FeedItem, Verdict]]
+        self,
+        url: str,
+        feed_ref: FeedRef,
+        matched: Sequence[tuple[FeedItem, Verdict]],
+        policies: Mapping[tuple[str, str], ChannelPolicy],
     ) -> tuple[list[NewAlert], list[NewNotice]]:
-        """Alerts for the first few matching items per channel, one digest line for the rest: no burst."""
+        """Alerts for the first few matching items per channel, one digest line for the rest: no burst. Each
+        channel sees the items through its own settings (threshold, muted narratives)."""
         alerts: list[NewAlert] = []
         notices: list[NewNotice] = []
         if not matched:
             return alerts, notices
-        shown = matched[: self.max_posts_per_poll]
-        extra = len(matched) - len(shown)
-        for platform, channel_id in self.feeds.subscribers(url):
-            language = self.channel_language(platform, channel_id) if self.channel_language else None
-            for item, verdict in shown:
-                card = self.core.in_language(verdict, language) if language else verdict
-                alerts.append(NewAlert(item.item_id, platform, channel_id, card))
+        for (platform, channel_id), policy in policies.items():
+            language = as_language(policy.language or "") or (
+                self.channel_language(platform, channel_id) if self.channel_language else None
+            )
+            seen: list[tuple[FeedItem, Verdict]] = []
+            for item, verdict in matched:
+                as_seen = policy.apply(verdict)
+                if as_seen is not None:
+                    seen.append((item, self.core.in_language(as_seen, language) if language else as_seen))
+            shown = seen[: self.max_posts_per_poll]
+            extra = len(seen) - len(shown)
+            alerts.extend(NewAlert(item.item_id, platform, channel_id, verdict) for item, verdict in shown)
             if extra:
                 text = f"…and {extra} more matching item{'s' if extra != 1 else ''} from {feed_ref.title or url}"
                 if feed_ref.title:
@@ -318,7 +336,7 @@ class FeedPoller:
         return alerts, notices
 
     async def _assess(
-        self, items: Sequence[FeedItem], feed_ref: FeedRef, *, read_articles: bool
+        self, items: Sequence[FeedItem], feed_ref: FeedRef, *, read_articles: bool, suggestions: bool = False
     ) -> tuple[list[tuple[FeedItem, Verdict]], set[FeedItem]]:
         verdicts: dict[FeedItem, Verdict] = {}
         failed: set[FeedItem] = set()
@@ -328,7 +346,7 @@ class FeedPoller:
         # stops soon, and a library reload takes effect within a big feed.
         for start in range(0, len(candidates), MATCH_BATCH_ITEMS):
             batch = candidates[start : start + MATCH_BATCH_ITEMS]
-            outcomes = await self._offload(self._match_batch, batch, feed_ref)
+            outcomes = await self._offload(self._match_batch, batch, feed_ref, suggestions)
             for item, outcome in zip(batch, outcomes, strict=True):
                 if outcome is _FAILED:
                     failed.add(item)
@@ -346,7 +364,8 @@ class FeedPoller:
             logger.info("feed %s: reading %d of %d linked articles", feed_ref.url, MAX_ARTICLE_READS_PER_POLL,
                         len(to_read))
         reads = await asyncio.gather(
-            *(self._read(item, feed_ref) for item in to_read[:MAX_ARTICLE_READS_PER_POLL]), return_exceptions=True
+            *(self._read(item, feed_ref, suggestions) for item in to_read[:MAX_ARTICLE_READS_PER_POLL]),
+            return_exceptions=True,
         )
         for item, read in zip(to_read, reads, strict=False):
             if isinstance(read, BaseException):
@@ -355,13 +374,17 @@ class FeedPoller:
                 verdicts[item] = dataclasses.replace(read, article=self._article_ref(item, feed_ref))
         return [(item, verdicts[item]) for item in items if item in verdicts], failed
 
-    def _match_batch(self, batch: Sequence[FeedItem], feed_ref: FeedRef) -> list[Verdict | object | None]:
+    def _match_batch(
+        self, batch: Sequence[FeedItem], feed_ref: FeedRef, suggestions: bool = False
+    ) -> list[Verdict | object | None]:
         """Match items in a worker thread: a Verdict, None (no narrative), or _FAILED (a crash, logged) each."""
         outcomes: list[Verdict | object | None] = []
         for item in batch:
             try:
                 ref = self._article_ref(item, feed_ref)
-                verdict = self.core.assess_now(item.match_text, article=ref, feed=feed_ref)
+                verdict = self.core.assess_now(
+                    item.match_text, article=ref, feed=feed_ref, include_suggestions=suggestions
+                )
             except Exception:
                 logger.exception("matching an item of %s failed", feed_ref.url)
                 outcomes.append(_FAILED)
@@ -369,10 +392,12 @@ class FeedPoller:
             outcomes.append(verdict)
         return outcomes
 
-    async def _read(self, item: FeedItem, feed_ref: FeedRef) -> Verdict | None:
+    async def _read(self, item: FeedItem, feed_ref: FeedRef, suggestions: bool = False) -> Verdict | None:
         assert item.link is not None
         async with self._host_slot(item.link):
-            verdict, problem = await self.core.read_and_assess(item.link, feed=feed_ref)
+            verdict, problem = await self.core.read_and_assess(
+                item.link, feed=feed_ref, include_suggestions=suggestions
+            )
         if problem is not None:
             logger.info("could not read %s from %s: %s", item.link, feed_ref.url, problem.code)
         return verdict

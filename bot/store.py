@@ -99,6 +99,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE feed_alerts ADD COLUMN attempted_at REAL;
     """,
+    # 4: per-channel settings (bot/channel_settings.py): one row per setting a channel changed from the defaults
+    """
+    CREATE TABLE channel_settings (
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        updated_by TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (platform, channel_id, name)
+    );
+    """,
 ]
 
 

@@ -13,8 +13,10 @@ import signal
 import sys
 import uuid
 from collections import deque
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.console_prompt import LineReader
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage
 from bot.render.text import render_outcome, render_response, render_verdict
 from matchers import Lang
@@ -28,9 +30,12 @@ logger = logging.getLogger(__name__)
 PLATFORM = "console"
 CHANNEL = "console"
 BANNER = (
-    "narrative-bot console — paste a link or a text; `/narrative help` lists commands; Ctrl-D quits.\n"
+    "narrative-bot console — paste a link or a text; `/narrative help` lists commands (`settings` and `help` work "
+    "without `/narrative` too); Ctrl-D quits.\n"
     "(No Slack or Discord credentials set: this is the console mode.)"
 )
+# Words that, first on a line, are commands without `/narrative` in front: no talking point starts so.
+BARE_COMMANDS = frozenset({"settings", "help"})
 
 
 class ConsoleSession:
@@ -51,6 +56,8 @@ class ConsoleSession:
         if not line:
             return []
         replies: list[str] = []
+        if line.split(maxsplit=1)[0].lower() in BARE_COMMANDS:
+            line = f"/narrative {line}"
         if line.startswith("/narrative"):
             request = CommandRequest(PLATFORM, CHANNEL, line, user_id="console")
             response = await self.core.handle_command(request, channel_language=self.channel_language)
@@ -88,15 +95,18 @@ NO_INPUT_NO_FEEDS = (
 )
 
 
-async def run_console(app: App, stdin: TextIO, stdout: TextIO, stderr: TextIO | None = None) -> int:
+async def run_console(
+    app: App, stdin: TextIO, stdout: TextIO, stderr: TextIO | None = None, *, history_path: Path | None = None
+) -> int:
     """Serve typed lines until input ends; the exit status for the command line."""
     session = ConsoleSession(app.core)
     print(BANNER, file=stdout, flush=True)
+    reader = LineReader(stdin, stdout, history_path)
     poller_task = _start_feed_polling(app, session, stdout)
     lines = 0
     try:
         while True:
-            line = await asyncio.to_thread(stdin.readline)
+            line = await asyncio.to_thread(reader.readline)
             if not line:
                 break
             lines += 1
@@ -113,6 +123,7 @@ async def run_console(app: App, stdin: TextIO, stdout: TextIO, stderr: TextIO | 
             return await _without_input(app, poller_task, stderr or sys.stderr)
         return 0
     finally:
+        reader.close()
         if poller_task is not None:
             poller_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -9,7 +9,7 @@ import logging
 import re
 import signal
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiohttp
 import discord
@@ -19,12 +19,15 @@ from discord.gateway import DiscordWebSocket
 
 from bot.config import ConfigError
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage, MessageOutcome, Verdict
+from bot.permissions import DISCORD_REFUSAL
 from bot.render.common import clip
 from bot.render.discord_embed import CONTENT_MAX, problems_text, response_message, verdict_embeds
 from bot.render.i18n import text_language, word
+from bot.render.thread_parent import thread_parent_text
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.channel_settings import ChannelPolicy
     from bot.core import Core
 
 logger = logging.getLogger(__name__)
@@ -37,6 +40,9 @@ NO_PINGS = discord.AllowedMentions.none()
 _URL = re.compile(r"https?://", re.IGNORECASE)
 FEEDBACK_PREFIX = "nb:fb"
 CUSTOM_ID_MAX = 100
+THREAD_NAME_MAX = 100
+CHECK_MENU = "Check for narratives"  # the message context-menu command (Apps › Check for narratives)
+THREAD_ALREADY_CREATED = 160004  # Discord's error code: "A thread has already been created for this message"
 
 
 def delivery_nonce(key: str) -> str:
@@ -101,6 +107,12 @@ def incoming_from_message(message: discord.Message, me: discord.abc.Snowflake | 
         user_id=str(message.author.id),
         thread_id=str(channel.id) if isinstance(channel, discord.Thread) else None,
     )
+
+
+def message_text_to_check(message: discord.Message) -> str:
+    """A message's own text plus the links of its embeds (a pasted link's preview may be all that is left)."""
+    urls = [e.url for e in message.embeds if e.url and e.url not in message.content]
+    return " ".join([message.content.strip(), *urls]).strip()
 
 
 def command_request(interaction: discord.Interaction[Any], text: str) -> CommandRequest:
@@ -224,6 +236,9 @@ class NarrativeCommands(app_commands.Group):
     """`/narrative` with the core's subcommands; each becomes the text the core parses."""
 
     feeds = app_commands.Group(name="feeds", description="Watch RSS/Atom feeds or Telegram channels in this channel")
+    # Discord takes default_member_permissions on top-level commands only, never on a subcommand, so the admin
+    # subcommands check Manage Channels when they run (refuse_unless_editor); the read-only ones stay open.
+    settings = app_commands.Group(name="settings", description="This channel's settings (changes: Manage Channels)")
 
     def __init__(self, core: Core) -> None:
         super().__init__(name="narrative", description="Recognise Kremlin talking points about Russia and the DPRK")
@@ -249,9 +264,7 @@ class NarrativeCommands(app_commands.Group):
         (a Discord server is usually more open than a newsroom's Slack)."""
         if interaction.permissions.manage_channels:
             return False
-        await interaction.response.send_message(
-            "Adding or removing feeds needs the Manage Channels permission in this channel.", ephemeral=True
-        )
+        await interaction.response.send_message(DISCORD_REFUSAL, ephemeral=True)
         return True
 
     @app_commands.command(name="help", description="What the bot does and how to use it")
@@ -315,17 +328,85 @@ class NarrativeCommands(app_commands.Group):
     async def feeds_list(self, interaction: discord.Interaction[Any]) -> None:
         await self.answer(interaction, "feeds list")
 
+    async def change_setting(self, interaction: discord.Interaction[Any], text: str) -> None:
+        if await self.refuse_unless_editor(interaction):
+            return
+        await self.answer(interaction, f"settings {text}")
+
+    @settings.command(name="show", description="This channel's settings and where each comes from")
+    async def settings_show(self, interaction: discord.Interaction[Any]) -> None:
+        await self.answer(interaction, "settings")
+
+    @settings.command(name="threshold", description="The score (0-100) from which a match is posted here")
+    @app_commands.describe(score="A whole number from the suggest threshold (30 by default) to 100")
+    async def settings_threshold(self, interaction: discord.Interaction[Any], score: int) -> None:
+        await self.change_setting(interaction, f"threshold {score}")
+
+    @settings.command(name="mute", description="Stop posting a narrative in this channel")
+    @app_commands.rename(narrative_id="id")
+    @app_commands.describe(narrative_id="The narrative's id (start typing to search)")
+    async def settings_mute(self, interaction: discord.Interaction[Any], narrative_id: str) -> None:
+        await self.change_setting(interaction, f"mute {narrative_id}")
+
+    @settings_mute.autocomplete("narrative_id")
+    async def _mute_ids(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+        return id_choices(self.core, current)
+
+    @settings.command(name="unmute", description="Post a muted narrative in this channel again")
+    @app_commands.rename(narrative_id="id")
+    @app_commands.describe(narrative_id="A narrative muted here")
+    async def settings_unmute(self, interaction: discord.Interaction[Any], narrative_id: str) -> None:
+        await self.change_setting(interaction, f"unmute {narrative_id}")
+
+    @settings_unmute.autocomplete("narrative_id")
+    async def _muted_ids(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+        muted = self.core.channels.policy(PLATFORM, str(interaction.channel_id or "")).muted
+        ids = sorted(i for i in muted if current.lower() in i and len(i) <= 100)
+        return [app_commands.Choice(name=i, value=i) for i in ids[:25]]
+
+    @settings.command(name="links", description="Whether links pasted here are read and answered")
+    async def settings_links(self, interaction: discord.Interaction[Any], state: Literal["on", "off"]) -> None:
+        await self.change_setting(interaction, f"links {state}")
+
+    @settings.command(name="thread", description="Whether feed alerts here put their card in a thread")
+    async def settings_thread(self, interaction: discord.Interaction[Any], state: Literal["on", "off"]) -> None:
+        await self.change_setting(interaction, f"thread {state}")
+
+    @settings.command(name="language", description="The language of replies here (auto: the text's own)")
+    async def settings_language(
+        self, interaction: discord.Interaction[Any], language: Literal["en", "uk", "ru", "auto"]
+    ) -> None:
+        await self.change_setting(interaction, f"language {language}")
+
+    @settings.command(name="digest", description="Whether this channel gets the weekly digest")
+    async def settings_digest(self, interaction: discord.Interaction[Any], state: Literal["on", "off"]) -> None:
+        await self.change_setting(interaction, f"digest {state}")
+
+    @settings.command(name="reset", description="Put one setting, or all, back to the default")
+    @app_commands.describe(setting="The setting to reset (leave empty for all)")
+    async def settings_reset(
+        self,
+        interaction: discord.Interaction[Any],
+        setting: Literal["threshold", "muted", "links", "thread", "language", "digest"] | None = None,
+    ) -> None:
+        await self.change_setting(interaction, f"reset {setting}" if setting else "reset")
+
 
 # -- feed alerts ------------------------------------------------------------------------------------------------
 
 
 class DiscordAlertSender:
-    """The feed poller's AlertSender for Discord: the same card as a chat reply, in the subscribed channel."""
+    """The feed poller's AlertSender for Discord: the same card as a chat reply, in the subscribed channel.
+
+    A channel whose `thread` setting is on gets one line per alert and the card in a thread started from it; each
+    post has its own nonce, so a retry within Discord's nonce window creates neither twice.
+    """
 
     platform = PLATFORM
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, policy: Callable[[str, str], ChannelPolicy] | None = None) -> None:
         self.client = client
+        self.policy = policy
 
     async def _channel(self, channel_id: str) -> discord.abc.Messageable:
         channel = self.client.get_channel(int(channel_id))
@@ -338,12 +419,25 @@ class DiscordAlertSender:
     async def send_alert(self, alert: FeedAlert) -> None:
         channel = await self._channel(alert.channel_id)
         view = feedback_view([alert.verdict])
+        nonce = delivery_nonce(alert.delivery_key)
+        if self.policy is not None and self.policy(PLATFORM, alert.channel_id).thread:
+            parent = await channel.send(
+                content=clip(thread_parent_text(alert.verdict), CONTENT_MAX), allowed_mentions=NO_PINGS, nonce=nonce
+            )
+            channel = await self._thread_from(parent, alert.verdict.top.title)
+            nonce = delivery_nonce(f"{alert.delivery_key}:card")
         await channel.send(
-            embeds=verdict_embeds([alert.verdict]),
-            allowed_mentions=NO_PINGS,
-            nonce=delivery_nonce(alert.delivery_key),
-            **_view_kwargs(view),
+            embeds=verdict_embeds([alert.verdict]), allowed_mentions=NO_PINGS, nonce=nonce, **_view_kwargs(view)
         )
+
+    async def _thread_from(self, parent: discord.Message, title: str) -> discord.abc.Messageable:
+        try:
+            return await parent.create_thread(name=clip(title, THREAD_NAME_MAX))
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_ALREADY_CREATED:
+                raise
+            # A retry after the thread was made but the card not sent: a message's thread has the message's id.
+            return await self._channel(str(parent.id))
 
     async def send_notice(self, notice: FeedNotice) -> None:
         channel = await self._channel(notice.channel_id)
@@ -365,8 +459,9 @@ class NarrativeClient(discord.Client):
         self.app = app
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(NarrativeCommands(app.core))
+        self.tree.add_command(app_commands.ContextMenu(name=CHECK_MENU, callback=self.check_message_menu))
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
-        self.alert_sender = DiscordAlertSender(self)
+        self.alert_sender = DiscordAlertSender(self, app.core.channels.policy)
         self.gateway_url: yarl.URL | None = None
         self.poller_task: asyncio.Task[None] | None = None
 
@@ -444,6 +539,23 @@ class NarrativeClient(discord.Client):
         if nonce is not None:
             kwargs["nonce"] = nonce
         return await message.channel.send(content=content, reference=reference, allowed_mentions=NO_PINGS, **kwargs)
+
+    async def check_message_menu(self, interaction: discord.Interaction[Any], message: discord.Message) -> None:
+        """Apps › Check for narratives: the message's text and links checked, the answer for the asker alone."""
+        text = message_text_to_check(message)
+        if not text:
+            await interaction.response.send_message("That message has no text I can check.", ephemeral=True)
+            return
+        # Reading its links can take longer than the 3 s Discord gives an interaction.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        channel = str(interaction.channel_id or "")
+        response = await self.app.core.check_answer(
+            text, channel_language=self.app.core.channel_language("discord", channel) if channel else None
+        )
+        content, embeds = response_message(response)
+        kwargs: dict[str, Any] = {"content": content or None, "embeds": embeds, "allowed_mentions": NO_PINGS}
+        kwargs.update(_view_kwargs(feedback_view(response.verdicts)))
+        await interaction.followup.send(**kwargs, ephemeral=True)
 
     async def _on_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError

@@ -25,7 +25,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_delivery import LOOKBACK_MESSAGES, delivery_metadata, find_delivered, oldest_for
 from bot.config import ConfigError, Settings
+from bot.feed_store import verdict_from_json
 from bot.models import CommandRequest, CommandResponse, FeedAlert, FeedNotice, IncomingMessage
+from bot.permissions import SlackPermissions, changes_channel
 from bot.render.slack_blocks import (
     ACTION_CORRECT,
     ACTION_WRONG,
@@ -37,9 +39,12 @@ from bot.render.slack_blocks import (
     render_outcome,
     render_response,
 )
+from bot.render.slack_home import RecentAlert, home_view
+from bot.render.thread_parent import thread_parent_text
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.channel_settings import ChannelPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +52,9 @@ PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 COMMAND = "/narrative"
 DEFAULT_API_URL = "https://slack.com/api/"
+# The message shortcut's callback id, as slack-manifest.yaml declares it.
+CHECK_SHORTCUT = "check_for_narratives"
+HOME_RECENT_ALERTS = 5
 # Commands whose work may take longer than Slack's 3 s acknowledgement window (reading a URL).
 SLOW_SUBCOMMANDS = frozenset({"check"})
 # Plain messages and the few subtypes that are still someone posting text; edits, joins, deletions and bot
@@ -324,8 +332,18 @@ class SlackPoster:
             logger.info("%s is already in %s (ts %s): not posting it again", key, channel, found)
         return found
 
-    async def ephemeral(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> None:
+    async def ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
         kwargs: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+        if blocks:
+            kwargs["blocks"] = blocks
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
         await self._call(channel, "chat.postEphemeral", lambda: self.client.chat_postEphemeral(**kwargs))
@@ -337,18 +355,37 @@ class SlackPoster:
 
 
 class SlackAlertSender:
-    """The feed poller's way into Slack (bot.ports.AlertSender): the chat card plus the feed and item link."""
+    """The feed poller's way into Slack (bot.ports.AlertSender): the chat card plus the feed and item link.
+
+    A channel whose `thread` setting is on gets one line per alert, with the card in that line's thread; both
+    posts carry their own delivery key, so a retry finds whichever of the two already went out.
+    """
 
     platform = PLATFORM
 
-    def __init__(self, poster: SlackPoster) -> None:
+    def __init__(self, poster: SlackPoster, policy: Callable[[str, str], ChannelPolicy] | None = None) -> None:
         self.poster = poster
+        self.policy = policy
 
     async def send_alert(self, alert: FeedAlert) -> None:
+        card = render_alert(alert.verdict, f"alert:{alert.alert_id}")
+        threaded = self.policy is not None and self.policy(PLATFORM, alert.channel_id).thread
+        if not threaded:
+            await self.poster.post(
+                alert.channel_id, card, key=alert.delivery_key, maybe_posted_since=alert.attempted_at
+            )
+            return
+        parent = await self.poster.post(
+            alert.channel_id,
+            notice_message(thread_parent_text(alert.verdict)),
+            key=alert.delivery_key,
+            maybe_posted_since=alert.attempted_at,
+        )
         await self.poster.post(
             alert.channel_id,
-            render_alert(alert.verdict, f"alert:{alert.alert_id}"),
-            key=alert.delivery_key,
+            card,
+            thread_ts=parent,
+            key=f"{alert.delivery_key}:card",
             maybe_posted_since=alert.attempted_at,
         )
 
@@ -434,6 +471,7 @@ class SlackHandlers:
         self.store = app.store
         self.settings = app.settings
         self.poster = poster
+        self.permissions = SlackPermissions(poster.client, app.settings.slack_admin_group)
 
     # -- messages --------------------------------------------------------------------------------------------
 
@@ -532,6 +570,11 @@ class SlackHandlers:
         await ack(**_command_payload(response, command))
 
     async def _answer(self, request: CommandRequest) -> CommandResponse:
+        if changes_channel(request.text):
+            decision = await self.permissions.may_change(request.user_id)
+            if not decision.allowed:
+                logger.info("refused /narrative %s to %s", _subcommand(request.text), request.user_id or "?")
+                return CommandResponse(decision.refusal, error=True)
         try:
             return await self.core.handle_command(request)
         except Exception:
@@ -574,6 +617,59 @@ class SlackHandlers:
             # Not in that channel (a card from a command answer): the click's response URL still reaches the user.
             logger.info("chat.postEphemeral failed (%s); answering through the response URL", _slack_error(exc))
             await respond(text=thanks, response_type="ephemeral", replace_original=False)
+
+
+    # -- the message shortcut and the Home tab ---------------------------------------------------------------
+
+    async def on_check_shortcut(self, body: Mapping[str, Any], respond: AsyncRespond) -> None:
+        """"Check for narratives" on a message: its text and links checked, the answer for the clicker alone."""
+        user = str((body.get("user") or {}).get("id", ""))
+        channel = str((body.get("channel") or {}).get("id", ""))
+        message = body.get("message") or {}
+        text = slack_text_to_plain(str(message.get("text") or ""))
+        if not text:
+            response = CommandResponse("That message has no text I can check.", error=True)
+        else:
+            try:
+                response = await self.core.check_answer(
+                    text, channel_language=self.core.channel_language("slack", channel) if channel else None
+                )
+            except Exception:
+                logger.exception("checking a message from the shortcut failed")
+                response = CommandResponse("Something went wrong; it has been logged.", error=True)
+        answer = render_response(response, f"shortcut:{message.get('ts', '')}")
+        thread_ts = message.get("thread_ts") if isinstance(message.get("thread_ts"), str) else None
+        try:
+            await self.poster.ephemeral(channel, user, answer.text, thread_ts=thread_ts, blocks=answer.blocks)
+        except SlackApiError as exc:
+            # Not a member of that channel (or a DM): the shortcut's response URL reaches the user all the same.
+            logger.info("chat.postEphemeral failed (%s); answering through the response URL", _slack_error(exc))
+            await respond(text=answer.text, blocks=answer.blocks, response_type="ephemeral", replace_original=False)
+
+    def home_view(self) -> dict[str, Any]:
+        channels = self.core.channels
+        configured = [(cid, channels.policy(PLATFORM, cid)) for cid in channels.configured_channels(PLATFORM)]
+        rows = self.store.query(
+            """SELECT channel_id, payload FROM feed_alerts WHERE platform = ? AND kind = 'alert' AND status = 'posted'
+               ORDER BY posted_at DESC LIMIT ?""",
+            (PLATFORM, HOME_RECENT_ALERTS),
+        )
+        recent = []
+        for row in rows:
+            try:
+                recent.append(RecentAlert(row[0], verdict_from_json(row[1])))
+            except (ValueError, TypeError, KeyError):
+                continue  # a row an older version wrote differently: left out of the list, not a broken tab
+        return home_view(channels.defaults(), configured, recent)
+
+    async def on_home_opened(self, event: Mapping[str, Any]) -> None:
+        user = event.get("user")
+        if event.get("tab", "home") != "home" or not isinstance(user, str):
+            return
+        try:
+            await self.poster.client.views_publish(user_id=user, view=self.home_view())
+        except SlackApiError as exc:
+            logger.warning("could not publish the Home tab for %s: %s", user, _slack_error(exc))
 
 
 class _QuietTokenWarning(logging.Filter):
@@ -634,6 +730,17 @@ def build_slack_app(
 
     bolt.action(ACTION_CORRECT)(feedback)
     bolt.action(ACTION_WRONG)(feedback)
+
+    async def check_shortcut(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()  # at once: reading the message's links may take longer than Slack's 3 s
+        await handlers.on_check_shortcut(body, respond)
+
+    bolt.shortcut(CHECK_SHORTCUT)(check_shortcut)
+
+    @bolt.event("app_home_opened")
+    async def home_opened(event: dict[str, Any]) -> None:
+        await handlers.on_home_opened(event)
+
     return bolt
 
 
@@ -669,7 +776,8 @@ def _start_background(app: App, poster: SlackPoster) -> list[asyncio.Task[None]]
     tasks = [asyncio.create_task(_prune_forever(app), name="slack-prune")]
     poller = getattr(app, "feed_poller", None)
     if poller is not None:
-        tasks.append(asyncio.create_task(poller.run(SlackAlertSender(poster)), name="slack-feed-poller"))
+        sender = SlackAlertSender(poster, app.core.channels.policy)
+        tasks.append(asyncio.create_task(poller.run(sender), name="slack-feed-poller"))
     return tasks
 
 

@@ -153,6 +153,8 @@ class FakeDiscord:
     nonces: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     # How many of the next message creations lose their answer: created, then the connection drops unanswered.
     drop_answers: int = 0
+    # Threads started from messages, by id (a message's thread has the message's id).
+    threads: dict[str, dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(800000000000000000))
     _runner: web.AppRunner | None = None
     posted: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -257,6 +259,39 @@ class FakeDiscord:
             request.transport.close()  # the message exists; its answer never reaches the bot
         return _json(message)
 
+    async def create_thread(self, request: web.Request) -> web.Response:
+        """A thread started from a message: it takes the message's id; a second one for it is refused."""
+        body = await self._record(request) or {}
+        message_id = request.match_info["message_id"]
+        if message_id in self.threads:
+            return _json({"message": "A thread has already been created for this message", "code": 160004}, 400)
+        thread = {
+            "id": message_id,
+            "type": 11,
+            "guild_id": GUILD_ID,
+            "parent_id": request.match_info["channel_id"],
+            "name": body.get("name", ""),
+            "owner_id": BOT_ID,
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "last_message_id": None,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": "2024-01-01T00:00:00+00:00",
+                "locked": False,
+            },
+        }
+        self.threads[message_id] = thread
+        return _json(thread)
+
+    async def get_channel(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        thread = self.threads.get(request.match_info["channel_id"])
+        return _json(thread) if thread is not None else _json({"message": "Unknown Channel", "code": 10003}, 404)
+
     async def interaction_callback(self, request: web.Request) -> web.Response:
         body = await self._record(request) or {}
         interaction = {"id": request.match_info["interaction_id"], "type": body.get("type", 4)}
@@ -331,6 +366,8 @@ class FakeDiscord:
         app.router.add_put(f"{api}/applications/{{app_id}}/commands", self.sync_commands)
         app.router.add_put(f"{api}/applications/{{app_id}}/guilds/{{guild_id}}/commands", self.sync_commands)
         app.router.add_post(f"{api}/channels/{{channel_id}}/messages", self.create_message)
+        app.router.add_post(f"{api}/channels/{{channel_id}}/messages/{{message_id}}/threads", self.create_thread)
+        app.router.add_get(f"{api}/channels/{{channel_id}}", self.get_channel)
         app.router.add_post(f"{api}/interactions/{{interaction_id}}/{{token}}/callback", self.interaction_callback)
         app.router.add_post(f"{api}/webhooks/{{app_id}}/{{token}}", self.followup)
         app.router.add_get("/gateway", self.gateway)

@@ -61,6 +61,12 @@ class FakeSlackApi:
     # or Slack answers HTTP 500 (its outcome unknown to the caller, although the message is there).
     dropped_answers: int = 0
     server_errors_after_posting: int = 0
+    # users.info answers from here (user id -> fields such as is_admin, is_owner); anyone else is a plain member.
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # usergroups.users.list answers from here (group id -> member ids); another group is `no_such_subteam`.
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    # views.publish: the latest Home tab view per user.
+    home_views: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -153,6 +159,23 @@ class FakeSlackApi:
             return web.json_response(self._replies(params))
         if method == "chat.postEphemeral":
             return web.json_response({"ok": True, "message_ts": f"{int(time.time())}.999999"})
+        if method == "users.info":
+            user_id = str(params.get("user", ""))
+            fields = {"is_admin": False, "is_owner": False, "is_primary_owner": False, **self.users.get(user_id, {})}
+            return web.json_response({"ok": True, "user": {"id": user_id, "team_id": TEAM_ID, **fields}})
+        if method == "usergroups.users.list":
+            group = str(params.get("usergroup", ""))
+            if group not in self.usergroups:
+                return web.json_response({"ok": False, "error": "no_such_subteam"})
+            return web.json_response({"ok": True, "users": self.usergroups[group]})
+        if method == "views.publish":
+            view = params.get("view")
+            if isinstance(view, str):
+                view = json.loads(view)
+            if not isinstance(view, dict) or view.get("type") != "home":
+                return web.json_response({"ok": False, "error": "invalid_arguments"})
+            self.home_views[str(params.get("user_id", ""))] = view
+            return web.json_response({"ok": True, "view": {"id": "V0001", **view}})
         return web.json_response({"ok": True})
 
     def store_message(self, params: dict[str, Any], *, ts: str | None = None) -> dict[str, Any]:
@@ -416,3 +439,50 @@ def button_click(
         ],
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def message_shortcut(
+    text: str,
+    response_url: str,
+    *,
+    callback_id: str = "check_for_narratives",
+    channel: str = "C0001",
+    user: str = "U0002",
+    ts: str = "1712345678.000900",
+    thread_ts: str | None = None,
+) -> str:
+    """A message_action payload: someone chose a message shortcut on a message (form-encoded `payload=`)."""
+    message: dict[str, Any] = {"type": "message", "user": "U0001", "ts": ts, "text": text}
+    if thread_ts is not None:
+        message["thread_ts"] = thread_ts
+    payload = {
+        "type": "message_action",
+        "token": "legacy",
+        "action_ts": str(time.time()),
+        "team": {"id": TEAM_ID, "domain": "test"},
+        "user": {"id": user, "username": "editor", "team_id": TEAM_ID},
+        "channel": {"id": channel, "name": "newsroom"},
+        "callback_id": callback_id,
+        "trigger_id": "1.2.5",
+        "message_ts": ts,
+        "message": message,
+        "response_url": response_url,
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def home_opened_event(user: str = "U0002", *, tab: str = "home", event_id: str = "EvHome1") -> str:
+    """An Events API `app_home_opened` envelope (JSON)."""
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0001",
+            "event": {"type": "app_home_opened", "user": user, "channel": "D0001", "tab": tab,
+                      "event_ts": str(time.time())},
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        }
+    )

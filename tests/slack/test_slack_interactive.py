@@ -96,6 +96,7 @@ FEED = (
 
 
 async def test_feeds_add_list_remove(rig: SlackRig) -> None:
+    rig.api.users["U0001"] = {"is_admin": True}  # feeds post on their own: only admins may add them
     rig.pages.pages["/feed.xml"] = FEED
     url = rig.pages.url("/feed.xml")
     # Adding tries the feed first, which may take longer than Slack's 3 s: acked at once, answered after.
@@ -110,6 +111,7 @@ async def test_feeds_add_list_remove(rig: SlackRig) -> None:
 
 
 async def test_feeds_add_refuses_a_feed_it_cannot_read(rig: SlackRig) -> None:
+    rig.api.users["U0001"] = {"is_owner": True}
     await command(rig, f"feeds add {rig.pages.url('/gone.xml')}")
     (refused,) = await rig.api.wait_for("response_url")
     assert refused.params["text"].startswith(f"I can't watch {rig.pages.url('/gone.xml')}: the site answered HTTP 404")

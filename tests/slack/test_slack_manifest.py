@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from bot.adapters.slack import COMMAND
+from bot.adapters.slack import CHECK_SHORTCUT, COMMAND
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yaml"
 
@@ -21,10 +21,17 @@ def _manifest() -> dict[str, Any]:
 def test_scopes_events_command_and_socket_mode() -> None:
     manifest = _manifest()
     assert manifest["oauth_config"]["scopes"] == {
-        "bot": ["channels:history", "groups:history", "chat:write", "commands", "reactions:write"]
+        "bot": [
+            "channels:history", "groups:history", "chat:write", "commands", "reactions:write", "users:read",
+            "usergroups:read",
+        ]
     }
     settings = manifest["settings"]
-    assert settings["event_subscriptions"]["bot_events"] == ["message.channels", "message.groups"]
+    assert settings["event_subscriptions"]["bot_events"] == ["message.channels", "message.groups", "app_home_opened"]
+    (shortcut,) = manifest["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", CHECK_SHORTCUT)
+    assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 80  # Slack's limits
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     (command,) = manifest["features"]["slash_commands"]

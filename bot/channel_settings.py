@@ -1,0 +1,325 @@
+"""Per-channel settings: what a channel changed from the defaults, the policy they add up to, and the command.
+
+A channel stores only what it changed (one row per setting in `channel_settings`); everything else comes from the
+environment (bot/config.py), so changing a default there still reaches every channel that never chose otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.config import Settings
+from bot.models import Verdict
+from bot.store import Store
+from matchers import Thresholds
+
+Language = Literal["en", "uk", "ru"]
+LANGUAGES: tuple[str, ...] = ("en", "uk", "ru", "auto")
+SETTING_NAMES: tuple[str, ...] = ("threshold", "muted", "links", "thread", "language", "digest")
+# A cut-off above 100 would silence a channel for good (mute it instead); one below the suggest threshold would
+# post what `check` itself calls only "possible".
+THRESHOLD_MAX = 100
+ON_OFF = {"on": True, "off": False, "yes": True, "no": False, "true": True, "false": False}
+
+USAGE = (
+    "Usage: `/narrative settings` (show), `settings threshold 30–100`, `settings mute ID`, `settings unmute ID`, "
+    "`settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
+    "`settings digest on|off`, `settings reset [NAME]`."
+)
+
+
+class SettingError(ValueError):
+    """A setting command that cannot be applied; the message says why and what would be accepted."""
+
+
+@dataclass(frozen=True)
+class ChannelPolicy:
+    """The settings in effect in one channel, defaults included."""
+
+    threshold: float
+    muted: frozenset[str]
+    links: bool
+    thread: bool
+    language: Language | None  # None: answer in the language of the text
+    digest: bool
+    # True when the channel chose its own cut-off. Without one a finding alerts exactly when the matcher said so
+    # (its float score against the process threshold), as it always did; with one, its rounded score decides.
+    own_threshold: bool = False
+
+    def alerts(self, score: int, level: str) -> bool:
+        return score >= self.threshold if self.own_threshold else level == "alert"
+
+    def apply(self, verdict: Verdict | None) -> Verdict | None:
+        """The verdict as this channel sees it: muted narratives and findings under its cut-off left out."""
+        if verdict is None:
+            return None
+        kept = tuple(
+            dataclasses.replace(f, level="alert")
+            for f in verdict.findings
+            if f.narrative_id not in self.muted and self.alerts(f.score, f.level)
+        )
+        return dataclasses.replace(verdict, findings=kept) if kept else None
+
+
+@dataclass(frozen=True)
+class StoredSetting:
+    name: str
+    value: str
+    updated_at: float
+    updated_by: str
+
+
+def _language(value: str) -> Language | None:
+    for lang in ("en", "uk", "ru"):
+        if value == lang:
+            return lang
+    return None  # auto
+
+
+def _on_off(word: str, name: str) -> str:
+    value = ON_OFF.get(word.lower())
+    if value is None:
+        raise SettingError(f"`{name}` takes `on` or `off`, not `{word}`.")
+    return "on" if value else "off"
+
+
+class ChannelSettings:
+    """Reads and writes channel settings in the state, and tells each channel's policy."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        known_ids: Callable[[], Collection[str]],
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.known_ids = known_ids
+        self.clock = clock
+
+    # -- defaults ---------------------------------------------------------------------------------------------
+
+    @property
+    def default_threshold(self) -> float:
+        configured = self.settings.alert_threshold
+        return configured if configured is not None else Thresholds().alert
+
+    @property
+    def min_threshold(self) -> int:
+        configured = self.settings.suggest_threshold
+        return math.ceil(configured if configured is not None else Thresholds().suggest)
+
+    def defaults(self) -> ChannelPolicy:
+        language = self.settings.reply_language
+        return ChannelPolicy(
+            threshold=self.default_threshold,
+            muted=frozenset(),
+            links=self.settings.link_replies,
+            thread=self.settings.feed_threads,
+            language=_language(language),
+            digest=self.settings.digest,
+        )
+
+    # -- the state --------------------------------------------------------------------------------------------
+
+    def stored(self, platform: str, channel_id: str) -> dict[str, StoredSetting]:
+        rows = self.store.query(
+            "SELECT name, value, updated_at, updated_by FROM channel_settings WHERE platform = ? AND channel_id = ?",
+            (platform, channel_id),
+        )
+        return {row[0]: StoredSetting(row[0], row[1], row[2], row[3]) for row in rows}
+
+    def _write(self, platform: str, channel_id: str, name: str, value: str, user_id: str) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                """INSERT INTO channel_settings (platform, channel_id, name, value, updated_at, updated_by)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (platform, channel_id, name)
+                   DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
+                                 updated_by = excluded.updated_by""",
+                (platform, channel_id, name, value, self.clock(), user_id),
+            )
+
+    def _delete(self, platform: str, channel_id: str, name: str | None = None) -> int:
+        with self.store.transaction() as db:
+            if name is None:
+                cur = db.execute(
+                    "DELETE FROM channel_settings WHERE platform = ? AND channel_id = ?", (platform, channel_id)
+                )
+            else:
+                cur = db.execute(
+                    "DELETE FROM channel_settings WHERE platform = ? AND channel_id = ? AND name = ?",
+                    (platform, channel_id, name),
+                )
+            return cur.rowcount
+
+    def configured_channels(self, platform: str) -> list[str]:
+        """Channels of a platform that changed at least one setting, in the order they first did."""
+        rows = self.store.query(
+            "SELECT channel_id FROM channel_settings WHERE platform = ? GROUP BY channel_id ORDER BY MIN(updated_at)",
+            (platform,),
+        )
+        return [row[0] for row in rows]
+
+    def digest_channels(self, platform: str | None = None) -> list[tuple[str, str]]:
+        """(platform, channel) pairs whose digest is on: those that turned it on, plus, when the default is on,
+        every channel with settings or feeds that did not turn it off."""
+        rows = self.store.query("SELECT platform, channel_id, value FROM channel_settings WHERE name = 'digest'")
+        chosen = {(r[0], r[1]): r[2] == "on" for r in rows}
+        if self.settings.digest:
+            for sub in self.store.subscriptions(platform):
+                chosen.setdefault((sub.platform, sub.channel_id), True)
+            for row in self.store.query("SELECT DISTINCT platform, channel_id FROM channel_settings"):
+                chosen.setdefault((row[0], row[1]), True)
+        return sorted(k for k, on in chosen.items() if on and (platform is None or k[0] == platform))
+
+    # -- the policy -------------------------------------------------------------------------------------------
+
+    def policy(self, platform: str, channel_id: str) -> ChannelPolicy:
+        policy = self.defaults()
+        for name, item in self.stored(platform, channel_id).items():
+            value = item.value
+            # A row written by a newer version, or by hand, that this one cannot read keeps the default.
+            if name == "threshold":
+                try:
+                    policy = dataclasses.replace(policy, threshold=float(value), own_threshold=True)
+                except ValueError:
+                    continue
+            elif name == "muted":
+                policy = dataclasses.replace(policy, muted=frozenset(v for v in value.split(",") if v))
+            elif name == "links" and value in ("on", "off"):
+                policy = dataclasses.replace(policy, links=value == "on")
+            elif name == "thread" and value in ("on", "off"):
+                policy = dataclasses.replace(policy, thread=value == "on")
+            elif name == "digest" and value in ("on", "off"):
+                policy = dataclasses.replace(policy, digest=value == "on")
+            elif name == "language" and value in LANGUAGES:
+                policy = dataclasses.replace(policy, language=_language(value))
+        return policy
+
+    def reply_language(self, platform: str, channel_id: str) -> Language | None:
+        """The language a channel wants its replies in; None to follow the language of the text answered."""
+        return self.policy(platform, channel_id).language
+
+    # -- the command ------------------------------------------------------------------------------------------
+
+    def change(self, platform: str, channel_id: str, args: Sequence[str], user_id: str) -> str:
+        """Apply `settings NAME VALUE…`; the confirmation. Raises SettingError, and changes nothing, when the
+        command cannot be applied."""
+        name, *values = [a for a in args if a]
+        name = name.lower()
+        if name == "reset":
+            return self._reset(platform, channel_id, values)
+        if name in ("mute", "unmute"):
+            return self._mute(platform, channel_id, name == "mute", values, user_id)
+        if len(values) != 1:
+            raise SettingError(USAGE)
+        value = values[0]
+        if name == "threshold":
+            low = self.min_threshold
+            try:
+                number = int(value)
+            except ValueError:
+                raise SettingError(f"The threshold is a whole number from {low} to {THRESHOLD_MAX}.") from None
+            if not low <= number <= THRESHOLD_MAX:
+                raise SettingError(
+                    f"The threshold must be from {low} (the suggest threshold) to {THRESHOLD_MAX}, not {number}."
+                )
+            self._write(platform, channel_id, "threshold", str(number), user_id)
+            return f"Alert threshold here is now {number}: matches scoring below it are not posted."
+        if name in ("links", "thread", "digest"):
+            word = _on_off(value, name)
+            self._write(platform, channel_id, name, word, user_id)
+            return {
+                ("links", "on"): "Pasted links are read and answered here.",
+                ("links", "off"): "Pasted links are no longer read here (messages that state a claim still are).",
+                ("thread", "on"): "Feed alerts here now come as one line, with the card in its thread.",
+                ("thread", "off"): "Feed alerts here now come as full cards in the channel.",
+                ("digest", "on"): "The weekly digest is on for this channel.",
+                ("digest", "off"): "The weekly digest is off for this channel.",
+            }[(name, word)]
+        if name == "language":
+            lang = value.lower()
+            if lang not in LANGUAGES:
+                raise SettingError(f"The language is one of {', '.join(LANGUAGES)}, not `{value}`.")
+            self._write(platform, channel_id, "language", lang, user_id)
+            if lang == "auto":
+                return "Replies here now follow the language of the text they answer."
+            return f"Replies here are now in {lang}."
+        raise SettingError(f"Unknown setting `{name}`. {USAGE}")
+
+    def _mute(self, platform: str, channel_id: str, mute: bool, ids: Sequence[str], user_id: str) -> str:
+        verb = "mute" if mute else "unmute"
+        if not ids:
+            raise SettingError(f"Usage: `/narrative settings {verb} ID` (see `/narrative list`).")
+        wanted = [i.strip().lower() for i in ids]
+        current = set(self.policy(platform, channel_id).muted)
+        if mute:
+            known = set(self.known_ids())
+            unknown = [i for i in wanted if i not in known]
+            if unknown:
+                raise SettingError(
+                    f"No narrative {', '.join(f'`{i}`' for i in unknown)} in the library; nothing was muted. "
+                    "See `/narrative list`."
+                )
+            current.update(wanted)
+        else:
+            missing = [i for i in wanted if i not in current]
+            if missing:
+                raise SettingError(f"{', '.join(f'`{i}`' for i in missing)} is not muted here; nothing was changed.")
+            current.difference_update(wanted)
+        if current:
+            self._write(platform, channel_id, "muted", ",".join(sorted(current)), user_id)
+        else:
+            self._delete(platform, channel_id, "muted")
+        names = ", ".join(f"`{i}`" for i in wanted)
+        return f"Muted {names} here." if mute else f"{names} will be posted here again."
+
+    def _reset(self, platform: str, channel_id: str, names: Sequence[str]) -> str:
+        if not names:
+            removed = self._delete(platform, channel_id)
+            return "Every setting here is back to its default." if removed else "This channel uses the defaults."
+        unknown = [n for n in names if n.lower() not in SETTING_NAMES]
+        if unknown:
+            raise SettingError(f"Unknown setting `{unknown[0]}`: one of {', '.join(SETTING_NAMES)}.")
+        for name in names:
+            self._delete(platform, channel_id, name.lower())
+        return f"{', '.join(f'`{n.lower()}`' for n in names)} back to the default here."
+
+    def describe(self, platform: str, channel_id: str) -> str:
+        """Every setting in effect and where it comes from, for `settings` with no arguments."""
+        policy = self.policy(platform, channel_id)
+        stored = self.stored(platform, channel_id)
+        known = set(self.known_ids())
+
+        def origin(name: str, env: str) -> str:
+            item = stored.get(name)
+            if item is None:
+                return f"default ({env})" if env else "default"
+            who = f" by {item.updated_by}" if item.updated_by else ""
+            return f"set here{who} on {time.strftime('%Y-%m-%d', time.gmtime(item.updated_at))}"
+
+        def on_off(value: bool) -> str:
+            return "on" if value else "off"
+
+        gone = " (no longer in the library)"
+        muted = ", ".join(f"`{m}`" + ("" if m in known else gone) for m in sorted(policy.muted))
+        threshold = f"{policy.threshold:g}"
+        lines = [
+            "Settings for this channel:",
+            f"• threshold: {threshold} — {origin('threshold', 'NARRATIVE_BOT_ALERT_THRESHOLD')}",
+            f"• muted: {muted or 'none'} — {origin('muted', '')}",
+            f"• links: {on_off(policy.links)} — {origin('links', 'NARRATIVE_BOT_LINK_REPLIES')}",
+            f"• thread: {on_off(policy.thread)} — {origin('thread', 'NARRATIVE_BOT_FEED_THREADS')}",
+            f"• language: {policy.language or 'auto'} — {origin('language', 'NARRATIVE_BOT_REPLY_LANGUAGE')}",
+            f"• digest: {on_off(policy.digest)} — {origin('digest', 'NARRATIVE_BOT_DIGEST')}",
+            "Change one with `/narrative settings NAME VALUE`; `/narrative settings reset` restores the defaults.",
+        ]
+        return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""Who may change what the bot does in a channel (its settings and feeds); reading stays open to everyone.
+
+Discord asks the member's Manage Channels permission, which comes with the interaction. Slack has no such
+permission per channel: there workspace admins and owners may, and the members of one user group
+(NARRATIVE_BOT_SLACK_ADMIN_GROUP) when it is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+logger = logging.getLogger(__name__)
+
+# Settings changes and feed subscriptions post into (or silence) a channel for everybody in it.
+DISCORD_REFUSAL = (
+    "Changing this channel's settings or feeds needs the Manage Channels permission in this channel. "
+    "`/narrative settings` shows them to everyone."
+)
+SLACK_CHECK_TIMEOUT_S = 2.0  # the whole check must fit in Slack's 3 s acknowledgement window
+CACHE_S = 60.0  # an admin made or unmade counts within a minute; a burst of commands costs one lookup
+
+
+def changes_channel(text: str) -> bool:
+    """Whether a `/narrative` command (its text after `/narrative`) changes the channel: `settings NAME …`
+    and `feeds add|remove`. `settings` alone, `settings show` and `feeds list` only read."""
+    words = text.strip().lower().split()
+    if words[:1] == ["/narrative"]:
+        words = words[1:]
+    if not words:
+        return False
+    if words[0] == "settings":
+        return len(words) > 1 and words[1] not in ("show", "list")
+    return words[0] == "feeds" and len(words) > 1 and words[1] in ("add", "remove")
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    refusal: str = ""
+
+
+def slack_refusal(group: str) -> str:
+    who = "workspace admins and owners"
+    if group:
+        who += f" and members of the user group <!subteam^{group}>"
+    return (
+        f"Only {who} can change this channel's settings or feeds. "
+        "`/narrative settings` and `/narrative feeds list` show them to everyone."
+    )
+
+
+class SlackPermissions:
+    """Asks Slack whether a user may change settings and feeds: users.info (is_admin, is_owner), then, when a
+    group is configured, usergroups.users.list. Answers are kept a minute per user."""
+
+    def __init__(
+        self, client: AsyncWebClient, admin_group: str = "", *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.client = client
+        self.admin_group = admin_group
+        self.clock = clock
+        self._cache: dict[str, tuple[float, bool]] = {}
+
+    async def may_change(self, user_id: str) -> Decision:
+        if not user_id:
+            return Decision(False, slack_refusal(self.admin_group))
+        cached = self._cache.get(user_id)
+        if cached is not None and self.clock() - cached[0] < CACHE_S:
+            allowed = cached[1]
+        else:
+            try:
+                allowed = await asyncio.wait_for(self._ask(user_id), SLACK_CHECK_TIMEOUT_S)
+            except (SlackApiError, TimeoutError, OSError) as exc:
+                # Refuse rather than allow: a change nobody may make is better than one anybody may.
+                logger.warning("could not check whether %s may change settings: %s", user_id, _describe(exc))
+                return Decision(
+                    False,
+                    "I could not check your permissions with Slack just now, so nothing was changed; please try "
+                    "again. (The bot needs the `users:read` and `usergroups:read` scopes.)",
+                )
+            self._cache[user_id] = (self.clock(), allowed)
+        return Decision(True) if allowed else Decision(False, slack_refusal(self.admin_group))
+
+    async def _ask(self, user_id: str) -> bool:
+        info = await self.client.users_info(user=user_id)
+        user: Mapping[str, Any] = info.get("user") or {}
+        if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
+            return True
+        if not self.admin_group:
+            return False
+        members = await self.client.usergroups_users_list(usergroup=self.admin_group)
+        return user_id in (members.get("users") or ())
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        data = getattr(exc.response, "data", None)
+        if isinstance(data, Mapping):
+            return str(data.get("error", "error"))
+    return type(exc).__name__
