@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import shlex
@@ -14,7 +15,10 @@ from typing import Protocol
 from rapidfuzz import fuzz, process
 
 from bot.config import Settings
+from bot.digest import DigestSettings
 from bot.headline import with_headline
+from bot.history import REASONS, AlertHistory, excerpt_of
+from bot.history_commands import HistoryCommands
 from bot.library_holder import LibraryHolder
 from bot.links import canonical_feed_url, find_links
 from bot.models import (
@@ -79,6 +83,9 @@ HELP_TEXT = """\
 • `/narrative show ID` — a narrative with its debunk and sources
 • `/narrative list` — every narrative in the library
 • `/narrative feeds add URL` | `feeds remove URL` | `feeds list` — watch RSS/Atom feeds or Telegram channels here
+• `/narrative recent [N]` — this channel's latest alerts, with the feedback they got
+• `/narrative feedback [disputed|confirmed]` — the matches people marked right or wrong here
+• `/narrative digest on|off` — a weekly summary with a chart, posted here
 • `/narrative help` — this text"""
 
 
@@ -129,6 +136,9 @@ class Core:
         self.reader = reader
         # Without one (a core built for matching only) feeds are subscribed untried, as before.
         self.feed_checker = feed_checker
+        self.history = AlertHistory(store)
+        self.digests = DigestSettings(store)
+        self.history_commands = HistoryCommands(self.history, self.digests)
 
     # -- matching -------------------------------------------------------------------------------------------
 
@@ -157,7 +167,10 @@ class Core:
     ) -> Verdict | None:
         """`assess` without the event loop: pure CPU work, for worker threads that match many texts in a row."""
         matches = self.library.matcher.match(text)
-        return self.verdict_from_matches(matches, article=article, feed=feed, include_suggestions=include_suggestions)
+        verdict = self.verdict_from_matches(
+            matches, article=article, feed=feed, include_suggestions=include_suggestions
+        )
+        return None if verdict is None else dataclasses.replace(verdict, excerpt=excerpt_of(text))
 
     def verdict_from_matches(
         self,
@@ -246,6 +259,12 @@ class Core:
         title = narrative.title if narrative else narrative_id
         return f"Thanks — recorded that “{title}” was {'right' if value == 'correct' else 'wrong'} here."
 
+    def record_reason(self, platform: str, message_ref: str, narrative_id: str, user_id: str, reason: str) -> str:
+        """The optional reason after a ❌; what to tell the person who gave it."""
+        if reason not in REASONS or not self.history.set_reason(platform, message_ref, narrative_id, user_id, reason):
+            return "That reason could not be recorded (the ❌ it belongs to was changed or not found)."
+        return f"Thanks — noted: {REASONS[reason].lower()}. Editors see it in `narrative-bot feedback list`."
+
     # -- the /narrative command -----------------------------------------------------------------------------
 
     async def handle_command(self, request: CommandRequest) -> CommandResponse:
@@ -267,6 +286,8 @@ class Core:
             return await self._check(rest)
         if sub == "feeds":
             return await self._feeds(request, rest)
+        if sub in ("recent", "feedback", "digest"):
+            return self.history_commands.handle(request, sub, rest)
         return CommandResponse(f"Unknown subcommand `{sub}`.\n\n{HELP_TEXT}", error=True)
 
     def _list(self) -> CommandResponse:

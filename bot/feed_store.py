@@ -101,7 +101,7 @@ def verdict_from_json(payload: str) -> Verdict:
     )
     article = ArticleRef(**data["article"]) if data.get("article") else None
     feed = FeedRef(**data["feed"]) if data.get("feed") else None
-    return Verdict(findings=findings, article=article, feed=feed)
+    return Verdict(findings=findings, article=article, feed=feed, excerpt=str(data.get("excerpt") or ""))
 
 
 class FeedStore:

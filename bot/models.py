@@ -57,6 +57,7 @@ class Verdict:
     findings: tuple[Finding, ...]
     article: ArticleRef | None = None
     feed: FeedRef | None = None
+    excerpt: str = ""  # the start of the text matched, kept in the alert history for review and evaluation
 
     @property
     def top(self) -> Finding:

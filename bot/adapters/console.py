@@ -15,6 +15,7 @@ import uuid
 from collections import deque
 from typing import TYPE_CHECKING, TextIO
 
+from bot.history import PostedCard
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage
 from bot.render.text import render_outcome, render_response, render_verdict
 
@@ -57,6 +58,8 @@ class ConsoleSession:
             outcome = await self.core.handle_message(message)
             if outcome.should_reply:
                 replies.append(render_outcome(outcome))
+            if outcome.verdicts:
+                self.core.history.record_safely(PostedCard(PLATFORM, CHANNEL, message_id, outcome.verdicts, "message"))
         self.outbox.extend(replies)
         return replies
 
@@ -72,6 +75,8 @@ class ConsoleSession:
 
     async def send_alert(self, alert: FeedAlert) -> None:
         self.outbox.append(render_verdict(alert.verdict))
+        card = PostedCard(PLATFORM, alert.channel_id, alert.delivery_key, (alert.verdict,), "feed")
+        self.core.history.record_safely(card)
 
     async def send_notice(self, notice: FeedNotice) -> None:
         self.outbox.append(f"ℹ {notice.text}")

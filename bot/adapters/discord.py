@@ -8,7 +8,7 @@ import hashlib
 import logging
 import re
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -18,6 +18,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 from bot.config import ConfigError
+from bot.history import AlertHistory, Origin, PostedCard
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage, MessageOutcome, Verdict
 from bot.render.common import clip
 from bot.render.discord_embed import CONTENT_MAX, problems_text, response_message, verdict_embeds
@@ -297,13 +298,32 @@ class NarrativeCommands(app_commands.Group):
 # -- feed alerts ------------------------------------------------------------------------------------------------
 
 
+def record_posted(history: AlertHistory, sent: discord.Message, verdicts: Sequence[Verdict], *, origin: Origin) -> None:
+    """Keep a posted card in the alert history. Its feedback buttons are answered with the card's own message id
+    (interaction.message), so that id is the ref the history keeps."""
+    guild = getattr(sent, "guild", None)
+    history.record_safely(
+        PostedCard(
+            PLATFORM,
+            str(sent.channel.id),
+            str(sent.id),
+            tuple(verdicts),
+            origin,
+            workspace_id=str(guild.id) if guild is not None else None,
+            message_id=str(sent.id),
+            permalink=sent.jump_url,
+        )
+    )
+
+
 class DiscordAlertSender:
     """The feed poller's AlertSender for Discord: the same card as a chat reply, in the subscribed channel."""
 
     platform = PLATFORM
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, history: AlertHistory | None = None) -> None:
         self.client = client
+        self.history = history
 
     async def _channel(self, channel_id: str) -> discord.abc.Messageable:
         channel = self.client.get_channel(int(channel_id))
@@ -316,12 +336,14 @@ class DiscordAlertSender:
     async def send_alert(self, alert: FeedAlert) -> None:
         channel = await self._channel(alert.channel_id)
         view = feedback_view([alert.verdict])
-        await channel.send(
+        sent = await channel.send(
             embeds=verdict_embeds([alert.verdict]),
             allowed_mentions=NO_PINGS,
             nonce=delivery_nonce(alert.delivery_key),
             **_view_kwargs(view),
         )
+        if self.history is not None:
+            record_posted(self.history, sent, (alert.verdict,), origin="feed")
 
     async def send_notice(self, notice: FeedNotice) -> None:
         channel = await self._channel(notice.channel_id)
@@ -344,7 +366,7 @@ class NarrativeClient(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(NarrativeCommands(app.core))
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
-        self.alert_sender = DiscordAlertSender(self)
+        self.alert_sender = DiscordAlertSender(self, app.core.history)
         self.gateway_url: yarl.URL | None = None
         self.poller_task: asyncio.Task[None] | None = None
 
@@ -405,10 +427,13 @@ class NarrativeClient(discord.Client):
         if outcome.duplicate or not outcome.should_reply:
             return
         try:
-            await self.reply(message, outcome, nonce=delivery_nonce(incoming.reply_key))
+            sent = await self.reply(message, outcome, nonce=delivery_nonce(incoming.reply_key))
         except discord.HTTPException:
             logger.exception("could not reply to message %s in channel %s", message.id, message.channel.id)
             self.app.core.reply_failed(incoming)
+            return
+        if outcome.verdicts:
+            record_posted(self.app.core.history, sent, outcome.verdicts, origin="message")
 
     async def reply(
         self, message: discord.Message, outcome: MessageOutcome, *, nonce: str | None = None

@@ -8,7 +8,7 @@ import logging
 import re
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -25,7 +25,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_delivery import LOOKBACK_MESSAGES, delivery_metadata, find_delivered, oldest_for
 from bot.config import ConfigError, Settings
-from bot.models import CommandRequest, CommandResponse, FeedAlert, FeedNotice, IncomingMessage
+from bot.history import AlertHistory, Origin, PostedCard
+from bot.models import CommandRequest, CommandResponse, FeedAlert, FeedNotice, IncomingMessage, Verdict
 from bot.render.slack_blocks import (
     ACTION_CORRECT,
     ACTION_WRONG,
@@ -336,21 +337,58 @@ class SlackPoster:
         )
 
 
+def _team_id(body: Mapping[str, Any]) -> str | None:
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    return str(team) if team else None
+
+
+async def record_posted(
+    history: AlertHistory,
+    poster: SlackPoster,
+    channel: str,
+    message_ref: str,
+    verdicts: Sequence[Verdict],
+    *,
+    origin: Origin,
+    posted_ts: str,
+    workspace_id: str | None = None,
+) -> None:
+    """Keep a posted card in the alert history, with its permalink when Slack gives one (best effort: the card
+    is posted already, so nothing here may fail the delivery)."""
+    permalink: str | None = None
+    if posted_ts:
+        try:
+            answer = await poster.client.chat_getPermalink(channel=channel, message_ts=posted_ts)
+            found = answer.get("permalink")
+            permalink = found if isinstance(found, str) and found else None
+        except Exception as exc:  # a missing permalink costs a link in `recent`, nothing more
+            logger.info("no permalink for %s in %s: %r", posted_ts, channel, exc)
+    history.record_safely(
+        PostedCard(PLATFORM, channel, message_ref, tuple(verdicts), origin, workspace_id, posted_ts or None, permalink)
+    )
+
+
 class SlackAlertSender:
     """The feed poller's way into Slack (bot.ports.AlertSender): the chat card plus the feed and item link."""
 
     platform = PLATFORM
 
-    def __init__(self, poster: SlackPoster) -> None:
+    def __init__(self, poster: SlackPoster, history: AlertHistory | None = None) -> None:
         self.poster = poster
+        self.history = history
 
     async def send_alert(self, alert: FeedAlert) -> None:
-        await self.poster.post(
+        ref = f"alert:{alert.alert_id}"
+        posted_ts = await self.poster.post(
             alert.channel_id,
-            render_alert(alert.verdict, f"alert:{alert.alert_id}"),
+            render_alert(alert.verdict, ref),
             key=alert.delivery_key,
             maybe_posted_since=alert.attempted_at,
         )
+        if self.history is not None:
+            await record_posted(
+                self.history, self.poster, alert.channel_id, ref, (alert.verdict,), origin="feed", posted_ts=posted_ts
+            )
 
     async def send_notice(self, notice: FeedNotice) -> None:
         await self.poster.post(
@@ -485,7 +523,7 @@ class SlackHandlers:
         # then look in the thread first. The reply cannot be older than the message it answers.
         since = _ts_seconds(message.message_id) if retry_num is not None else None
         try:
-            await self.poster.post(
+            posted_ts = await self.poster.post(
                 message.channel_id,
                 reply,
                 thread_ts=message.thread_id or message.message_id,
@@ -498,6 +536,13 @@ class SlackHandlers:
             self.core.reply_failed(message)
             if isinstance(event_id, str):
                 self.store.release_event(PLATFORM, event_id)
+            return
+        if outcome.verdicts:
+            # The feedback buttons of a reply name the message it answers (its ts), so the history does too.
+            await record_posted(
+                self.core.history, self.poster, message.channel_id, message.message_id, outcome.verdicts,
+                origin="message", posted_ts=posted_ts, workspace_id=_team_id(body),
+            )
 
     async def _maybe_react(self, message: IncomingMessage) -> None:
         from bot.links import find_links
@@ -669,7 +714,8 @@ def _start_background(app: App, poster: SlackPoster) -> list[asyncio.Task[None]]
     tasks = [asyncio.create_task(_prune_forever(app), name="slack-prune")]
     poller = getattr(app, "feed_poller", None)
     if poller is not None:
-        tasks.append(asyncio.create_task(poller.run(SlackAlertSender(poster)), name="slack-feed-poller"))
+        sender = SlackAlertSender(poster, app.core.history)
+        tasks.append(asyncio.create_task(poller.run(sender), name="slack-feed-poller"))
     return tasks
 
 

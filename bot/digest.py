@@ -1,0 +1,142 @@
+"""The weekly digest: which channels asked for it, when it is due, and what it says."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.history import AlertHistory
+from bot.store import Store
+
+logger = logging.getLogger(__name__)
+
+WEEK_S = 7 * 86400
+CHART_NAME = "narratives-by-week.png"
+DIGEST_WEEKS = 8  # weeks the digest chart shows
+
+
+def iso_week(when: float) -> str:
+    """The ISO week a time falls in, as `2026-W49` (UTC): a digest is posted once per such week."""
+    year, week, _ = dt.datetime.fromtimestamp(when, dt.UTC).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass(frozen=True)
+class DigestChannel:
+    platform: str
+    channel_id: str
+    last_week: str | None
+
+
+class DigestSettings:
+    """The digest flag per channel, in its own table, and the week each channel last received one."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def set(self, platform: str, channel_id: str, enabled: bool) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                """INSERT INTO digest_channels (platform, channel_id, enabled, updated_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (platform, channel_id) DO UPDATE SET enabled = excluded.enabled,
+                       updated_at = excluded.updated_at""",
+                (platform, channel_id, int(enabled), self.store.clock()),
+            )
+
+    def enabled(self, platform: str, channel_id: str) -> bool:
+        rows = self.store.query(
+            "SELECT enabled FROM digest_channels WHERE platform = ? AND channel_id = ?", (platform, channel_id)
+        )
+        return bool(rows and rows[0]["enabled"])
+
+    def due(self, platform: str, now: float) -> list[DigestChannel]:
+        """The platform's channels with the digest on that have not had this week's."""
+        week = iso_week(now)
+        rows = self.store.query(
+            """SELECT platform, channel_id, last_week FROM digest_channels
+               WHERE platform = ? AND enabled = 1 AND (last_week IS NULL OR last_week <> ?) ORDER BY channel_id""",
+            (platform, week),
+        )
+        return [DigestChannel(r["platform"], r["channel_id"], r["last_week"]) for r in rows]
+
+    def mark_sent(self, platform: str, channel_id: str, week: str) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE digest_channels SET last_week = ?, updated_at = ? WHERE platform = ? AND channel_id = ?",
+                (week, self.store.clock(), platform, channel_id),
+            )
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A channel's weekly summary: a few lines and the chart of narratives by week (PNG bytes)."""
+
+    platform: str
+    channel_id: str
+    week: str
+    text: str
+    chart_png: bytes
+    chart_name: str = CHART_NAME
+
+
+class DigestSender(Protocol):
+    """Posts a digest with its chart through the platform's file upload; raises on failure (retried next tick)."""
+
+    platform: str
+
+    async def send_digest(self, digest: Digest) -> None: ...
+
+
+def digest_text(history: AlertHistory, platform: str, channel_id: str, now: float) -> str:
+    """The week in a few lines: how many alerts, the narratives seen most, what feedback said."""
+    alerts = [a for a in history.alerts(since=now - WEEK_S, channel=f"{platform}:{channel_id}")]
+    if not alerts:
+        return "Weekly narrative digest: no known narrative was flagged in this channel in the last 7 days."
+    by_narrative: dict[str, list[int]] = {}
+    titles: dict[str, str] = {}
+    for alert in alerts:
+        by_narrative.setdefault(alert.narrative_id, []).append(alert.score)
+        titles[alert.narrative_id] = alert.title or alert.narrative_id
+    ranked = sorted(by_narrative.items(), key=lambda item: (-len(item[1]), item[0]))
+    lines = [f"Weekly narrative digest: {len(alerts)} alert{'s' if len(alerts) != 1 else ''} in the last 7 days."]
+    for narrative_id, scores in ranked[:5]:
+        lines.append(f"• {titles[narrative_id]} (`{narrative_id}`): {len(scores)}, best score {max(scores)}/100")
+    right = sum(a.correct for a in alerts)
+    wrong = sum(a.wrong for a in alerts)
+    if right or wrong:
+        lines.append(f"Feedback: {right} marked right, {wrong} marked wrong.")
+    lines.append("The chart shows narratives by week; `/narrative recent` lists the latest alerts.")
+    return "\n".join(lines)
+
+
+def build_digest(history: AlertHistory, platform: str, channel_id: str, now: float) -> Digest:
+    from bot.chart import weekly_chart_png, weekly_counts
+
+    alerts = history.alerts(since=now - DIGEST_WEEKS * WEEK_S, channel=f"{platform}:{channel_id}")
+    png = weekly_chart_png(weekly_counts(alerts, now=now, weeks=DIGEST_WEEKS))
+    return Digest(platform, channel_id, iso_week(now), digest_text(history, platform, channel_id, now), png)
+
+
+async def send_due_digests(
+    history: AlertHistory, settings: DigestSettings, sender: DigestSender, clock: Callable[[], float]
+) -> int:
+    """Post this week's digest to each channel that asked and has not had it; how many were posted.
+
+    The week is written only after the platform confirmed the post, so a failed upload is tried again on the next
+    tick and a restart never skips a week; a repeat is possible only if the process dies between the two.
+    """
+    now = clock()
+    posted = 0
+    for channel in settings.due(sender.platform, now):
+        digest = build_digest(history, channel.platform, channel.channel_id, now)
+        try:
+            await sender.send_digest(digest)
+        except Exception:
+            logger.exception("could not post the weekly digest to %s/%s", channel.platform, channel.channel_id)
+            continue
+        settings.mark_sent(channel.platform, channel.channel_id, digest.week)
+        posted += 1
+    return posted
