@@ -27,12 +27,13 @@ CHAT_TEXT_SITE = "(chat text)"
 
 
 def excerpt_of(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """The start of a text, cut at a word, for review later; whitespace runs folded to one space."""
-    flat = " ".join(text.split())
+    """The start of a text, cut at a word, for review and evaluation later. Spaces are folded but line breaks
+    kept: they end sentences for the matcher, so the excerpt matches as the text did."""
+    flat = "\n".join(line for line in (" ".join(raw.split()) for raw in text.splitlines()) if line)
     if len(flat) <= limit:
         return flat
     cut = flat[:limit]
-    space = cut.rfind(" ")
+    space = max(cut.rfind(" "), cut.rfind("\n"))
     return (cut[:space] if space > limit // 2 else cut) + "…"
 
 

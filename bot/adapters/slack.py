@@ -38,6 +38,7 @@ from bot.render.slack_blocks import (
     render_outcome,
     render_response,
 )
+from bot.render.slack_reasons import ACTION_REASON, parse_reason_value, reason_prompt
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -325,10 +326,20 @@ class SlackPoster:
             logger.info("%s is already in %s (ts %s): not posting it again", key, channel, found)
         return found
 
-    async def ephemeral(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> None:
+    async def ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
         kwargs: dict[str, Any] = {"channel": channel, "user": user, "text": text}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
+        if blocks:
+            kwargs["blocks"] = blocks
         await self._call(channel, "chat.postEphemeral", lambda: self.client.chat_postEphemeral(**kwargs))
 
     async def react(self, channel: str, ts: str, name: str) -> None:
@@ -611,14 +622,30 @@ class SlackHandlers:
             return
         narrative_id, message_ref = parsed
         thanks = self.core.record_feedback(PLATFORM, channel, message_ref, narrative_id, user, value)
+        # A ❌ is followed by the optional question why, as buttons in the same private answer.
+        answer = reason_prompt(thanks, narrative_id, message_ref) if value == "wrong" else None
         message = body.get("message") or {}
         thread_ts = container.get("thread_ts") or message.get("thread_ts")
         try:
-            await self.poster.ephemeral(channel, user, thanks, thread_ts=thread_ts)
+            await self.poster.ephemeral(
+                channel, user, thanks, thread_ts=thread_ts, blocks=answer.blocks if answer else None
+            )
         except SlackApiError as exc:
             # Not in that channel (a card from a command answer): the click's response URL still reaches the user.
             logger.info("chat.postEphemeral failed (%s); answering through the response URL", _slack_error(exc))
-            await respond(text=thanks, response_type="ephemeral", replace_original=False)
+            extra: dict[str, Any] = {"blocks": answer.blocks} if answer else {}
+            await respond(text=thanks, response_type="ephemeral", replace_original=False, **extra)
+
+    async def on_reason(self, body: Mapping[str, Any], action: Mapping[str, Any], respond: AsyncRespond) -> None:
+        """A reason picked after a ❌: stored with that ❌, and the question replaced by the thanks."""
+        parsed = parse_reason_value(str(action.get("value", "")))
+        user = str((body.get("user") or {}).get("id", ""))
+        if parsed is None or not user:
+            logger.warning("ignoring a malformed feedback reason")
+            return
+        reason, narrative_id, message_ref = parsed
+        thanks = self.core.record_reason(PLATFORM, message_ref, narrative_id, user, reason)
+        await respond(text=thanks, response_type="ephemeral", replace_original=True)
 
 
 class _QuietTokenWarning(logging.Filter):
@@ -679,6 +706,12 @@ def build_slack_app(
 
     bolt.action(ACTION_CORRECT)(feedback)
     bolt.action(ACTION_WRONG)(feedback)
+
+    async def reason(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        await handlers.on_reason(body, action, respond)
+
+    bolt.action(re.compile(f"^{ACTION_REASON}_"))(reason)
     return bolt
 
 
