@@ -136,7 +136,11 @@ class AlertHistory:
             for verdict in card.verdicts:
                 article = verdict.article
                 source_url = article.url if article else None
-                site = (article.site if article and article.site else site_of(source_url)) or CHAT_TEXT_SITE
+                site = (
+                    (article.site if article and article.site else site_of(source_url))
+                    or (site_of(verdict.feed.url) if verdict.feed else None)
+                    or CHAT_TEXT_SITE
+                )
                 for finding in verdict.alerts:
                     cur = db.execute(
                         """INSERT INTO alert_history (platform, workspace_id, channel_id, message_ref, message_id,
