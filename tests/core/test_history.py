@@ -37,7 +37,7 @@ async def test_quiet_text_leaves_no_history(session: ConsoleSession, app: App) -
 async def test_recent_lists_newest_first_with_feedback_and_limits(session: ConsoleSession, app: App) -> None:
     await session.push(PANIC)
     await session.push(TROOPS)
-    panic, troops = sorted(app.core.history.recent("console", "console"), key=lambda r: r.id)
+    panic, _troops = sorted(app.core.history.recent("console", "console"), key=lambda r: r.id)
     app.core.record_feedback("console", "console", panic.message_ref, "west-in-panic", "u1", "correct")
     app.core.record_feedback("console", "console", panic.message_ref, "west-in-panic", "u2", "wrong")
     assert "noted" in app.core.record_reason("console", panic.message_ref, "west-in-panic", "u2", "not-propaganda")
