@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -14,6 +17,7 @@ from bot.store import Store
 logger = logging.getLogger(__name__)
 
 WEEK_S = 7 * 86400
+DIGEST_TICK_S = 600.0  # how often the run loop looks for digests due; a new week's digest goes out within that
 CHART_NAME = "narratives-by-week.png"
 DIGEST_WEEKS = 8  # weeks the digest chart shows
 
@@ -131,7 +135,8 @@ async def send_due_digests(
     now = clock()
     posted = 0
     for channel in settings.due(sender.platform, now):
-        digest = build_digest(history, channel.platform, channel.channel_id, now)
+        # Drawing the chart takes a few hundred milliseconds of CPU: off the event loop, like matching.
+        digest = await asyncio.to_thread(build_digest, history, channel.platform, channel.channel_id, now)
         try:
             await sender.send_digest(digest)
         except Exception:
@@ -140,3 +145,23 @@ async def send_due_digests(
         settings.mark_sent(channel.platform, channel.channel_id, digest.week)
         posted += 1
     return posted
+
+
+async def run_digests(
+    history: AlertHistory,
+    settings: DigestSettings,
+    sender: DigestSender,
+    *,
+    clock: Callable[[], float] = time.time,
+    stop: asyncio.Event | None = None,
+    tick_s: float = DIGEST_TICK_S,
+) -> None:
+    """The bot's digest loop: every `tick_s`, post the digests due, until `stop` is set; never raises."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        try:
+            await send_due_digests(history, settings, sender, clock)
+        except Exception:
+            logger.exception("weekly digest round failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), tick_s)

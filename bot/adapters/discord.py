@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import logging
 import re
 import signal
@@ -18,7 +19,8 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 from bot.config import ConfigError
-from bot.history import AlertHistory, Origin, PostedCard
+from bot.digest import Digest, run_digests
+from bot.history import REASONS, AlertHistory, Origin, PostedCard
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage, MessageOutcome, Verdict
 from bot.render.common import clip
 from bot.render.discord_embed import CONTENT_MAX, problems_text, response_message, verdict_embeds
@@ -36,6 +38,7 @@ DISCORD_API_BASE = discord.http.Route.BASE
 NO_PINGS = discord.AllowedMentions.none()
 _URL = re.compile(r"https?://", re.IGNORECASE)
 FEEDBACK_PREFIX = "nb:fb"
+REASON_PREFIX = "nb:why"
 CUSTOM_ID_MAX = 100
 
 
@@ -154,7 +157,64 @@ class FeedbackButton(
             str(interaction.user.id),
             self.value,
         )
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        # A ❌ is followed by the optional question why, as buttons under the same private answer.
+        view = reason_view(self.narrative_id, message_ref) if self.value == "wrong" else None
+        if view is not None:
+            text += "\nWhy was it wrong? (optional)"
+        await interaction.response.send_message(
+            text, ephemeral=True, allowed_mentions=NO_PINGS, **_view_kwargs(view)
+        )
+
+
+class ReasonButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"nb:why:(?P<reason>[a-z-]+):(?P<nid>[a-z0-9-]+):(?P<ref>[0-9]+)",
+):
+    """One reason after a ❌; its custom id names the reason, the narrative and the card, so it works after a
+    restart too."""
+
+    def __init__(self, reason: str, narrative_id: str, message_ref: str) -> None:
+        self.reason = reason
+        self.narrative_id = narrative_id
+        self.message_ref = message_ref
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.secondary,
+                label=REASONS.get(reason, reason),
+                custom_id=f"{REASON_PREFIX}:{reason}:{narrative_id}:{message_ref}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ReasonButton:
+        return cls(match["reason"], match["nid"], match["ref"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        client = interaction.client
+        if not isinstance(client, NarrativeClient):
+            return
+        text = client.app.core.record_reason(
+            PLATFORM, self.message_ref, self.narrative_id, str(interaction.user.id), self.reason
+        )
+        # The question is answered: replace it (and its buttons) with the thanks.
+        await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_PINGS)
+
+
+def reason_view(narrative_id: str, message_ref: str) -> discord.ui.View | None:
+    """The four reasons as buttons, or None when a custom id would not fit Discord's 100 characters."""
+    ids = [f"{REASON_PREFIX}:{reason}:{narrative_id}:{message_ref}" for reason in REASONS]
+    if not message_ref.isdigit() or any(len(i) > CUSTOM_ID_MAX for i in ids):
+        return None
+    view = discord.ui.View(timeout=None)
+    for reason in REASONS:
+        view.add_item(ReasonButton(reason, narrative_id, message_ref))
+    return view
 
 
 def feedback_view(verdicts: tuple[Verdict, ...] | list[Verdict]) -> discord.ui.View | None:
@@ -229,13 +289,15 @@ class NarrativeCommands(app_commands.Group):
         else:
             await interaction.response.send_message(**kwargs, ephemeral=response.ephemeral)
 
-    async def refuse_unless_editor(self, interaction: discord.Interaction[Any]) -> bool:
+    async def refuse_unless_editor(
+        self, interaction: discord.Interaction[Any], what: str = "Adding or removing feeds"
+    ) -> bool:
         """Feeds post into a channel on their own, so only people who may manage the channel change them
         (a Discord server is usually more open than a newsroom's Slack)."""
         if interaction.permissions.manage_channels:
             return False
         await interaction.response.send_message(
-            "Adding or removing feeds needs the Manage Channels permission in this channel.", ephemeral=True
+            f"{what} needs the Manage Channels permission in this channel.", ephemeral=True
         )
         return True
 
@@ -268,6 +330,28 @@ class NarrativeCommands(app_commands.Group):
         command = f"check --public {text}" if public else f"check {text}"
         # Reading a page can take longer than the 3 s Discord gives an interaction: acknowledge first.
         await self.answer(interaction, command, defer=bool(_URL.search(text)), ephemeral=not public)
+
+    @app_commands.command(name="recent", description="This channel's latest alerts, with their feedback")
+    @app_commands.describe(count="How many (default 10, at most 25)")
+    async def recent(self, interaction: discord.Interaction[Any], count: app_commands.Range[int, 1, 25] = 10) -> None:
+        await self.answer(interaction, f"recent {count}")
+
+    @app_commands.command(name="feedback", description="Matches people marked right or wrong in this channel")
+    @app_commands.describe(which="Only disputed or only confirmed matches (default: both)")
+    @app_commands.choices(
+        which=[app_commands.Choice(name=n, value=n) for n in ("disputed", "confirmed")]
+    )
+    async def feedback(self, interaction: discord.Interaction[Any], which: str | None = None) -> None:
+        await self.answer(interaction, f"feedback {which or ''}".strip())
+
+    @app_commands.command(name="digest", description="A weekly summary with a chart, posted in this channel")
+    @app_commands.describe(state="on, off, or status (default)")
+    @app_commands.choices(state=[app_commands.Choice(name=n, value=n) for n in ("on", "off", "status")])
+    async def digest(self, interaction: discord.Interaction[Any], state: str = "status") -> None:
+        # The digest posts into the channel on its own, like a feed: the same permission turns it on or off.
+        if state != "status" and await self.refuse_unless_editor(interaction, "Turning the weekly digest on or off"):
+            return
+        await self.answer(interaction, f"digest {state}")
 
     @feeds.command(name="add", description="Watch a feed (RSS/Atom URL or @telegram_channel) in this channel")
     @app_commands.describe(url="Feed URL, t.me link or @channel")
@@ -345,6 +429,16 @@ class DiscordAlertSender:
         if self.history is not None:
             record_posted(self.history, sent, (alert.verdict,), origin="feed")
 
+    async def send_digest(self, digest: Digest) -> None:
+        """The weekly digest: its text and the chart as a file attachment, in one message."""
+        channel = await self._channel(digest.channel_id)
+        chart = discord.File(io.BytesIO(digest.chart_png), filename=digest.chart_name,
+                             description="Known narratives flagged per week")
+        await channel.send(
+            content=clip(digest.text, CONTENT_MAX), file=chart, allowed_mentions=NO_PINGS,
+            nonce=delivery_nonce(f"digest:{digest.channel_id}:{digest.week}"),
+        )
+
     async def send_notice(self, notice: FeedNotice) -> None:
         channel = await self._channel(notice.channel_id)
         key = notice.delivery_key
@@ -369,6 +463,7 @@ class NarrativeClient(discord.Client):
         self.alert_sender = DiscordAlertSender(self, app.core.history)
         self.gateway_url: yarl.URL | None = None
         self.poller_task: asyncio.Task[None] | None = None
+        self.digest_task: asyncio.Task[None] | None = None
 
     async def login(self, token: str) -> None:
         # Before login: discord.py's first REST call (GET /users/@me) must already go to the configured base.
@@ -376,7 +471,7 @@ class NarrativeClient(discord.Client):
         await super().login(token)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(FeedbackButton)
+        self.add_dynamic_items(FeedbackButton, ReasonButton)
         await self._resolve_gateway()
         await self.sync_commands()
 
@@ -410,6 +505,7 @@ class NarrativeClient(discord.Client):
     async def on_ready(self) -> None:
         logger.info("connected to Discord as %s (%s)", self.user, self.user.id if self.user else "?")
         self.start_feed_polling()
+        self.start_digests()
 
     def start_feed_polling(self) -> None:
         """Start the feed poller once (on_ready fires again after every reconnect)."""
@@ -418,6 +514,15 @@ class NarrativeClient(discord.Client):
             return
         self.poller_task = asyncio.create_task(poller.run(self.alert_sender), name="feed-poller")
         self.poller_task.add_done_callback(_log_task_end)
+
+    def start_digests(self) -> None:
+        """Start the weekly digest loop once (on_ready fires again after every reconnect)."""
+        if self.digest_task is not None:
+            return
+        core = self.app.core
+        self.digest_task = asyncio.create_task(
+            run_digests(core.history, core.digests, self.alert_sender), name="weekly-digest"
+        )
 
     async def on_message(self, message: discord.Message) -> None:
         incoming = incoming_from_message(message, self.user)
@@ -460,6 +565,8 @@ class NarrativeClient(discord.Client):
                 await interaction.response.send_message(text, ephemeral=True)
 
     async def close(self) -> None:
+        if self.digest_task is not None:
+            self.digest_task.cancel()
         if self.poller_task is not None:
             self.poller_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

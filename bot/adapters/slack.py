@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_delivery import LOOKBACK_MESSAGES, delivery_metadata, find_delivered, oldest_for
 from bot.config import ConfigError, Settings
+from bot.digest import Digest, run_digests
 from bot.history import AlertHistory, Origin, PostedCard
 from bot.models import CommandRequest, CommandResponse, FeedAlert, FeedNotice, IncomingMessage, Verdict
 from bot.render.slack_blocks import (
@@ -401,6 +402,21 @@ class SlackAlertSender:
                 self.history, self.poster, alert.channel_id, ref, (alert.verdict,), origin="feed", posted_ts=posted_ts
             )
 
+    async def send_digest(self, digest: Digest) -> None:
+        """The weekly digest through Slack's external upload (files.getUploadURLExternal, the bytes, then
+        files.completeUploadExternal), which shares the chart in the channel with the text as its comment."""
+        # No retry loop of our own: a failed upload raises, and the digest loop tries again at its next round
+        # (the client still honours 429 Retry-After).
+        async with self.poster.pacer.slot(digest.channel_id):
+            await self.poster.client.files_upload_v2(
+                channel=digest.channel_id,
+                file=digest.chart_png,
+                filename=digest.chart_name,
+                title=f"Known narratives per week ({digest.week})",
+                alt_txt="Bar chart of known narratives flagged per week",
+                initial_comment=digest.text,
+            )
+
     async def send_notice(self, notice: FeedNotice) -> None:
         await self.poster.post(
             notice.channel_id,
@@ -749,6 +765,8 @@ def _start_background(app: App, poster: SlackPoster) -> list[asyncio.Task[None]]
     if poller is not None:
         sender = SlackAlertSender(poster, app.core.history)
         tasks.append(asyncio.create_task(poller.run(sender), name="slack-feed-poller"))
+    digests = run_digests(app.core.history, app.core.digests, SlackAlertSender(poster, app.core.history))
+    tasks.append(asyncio.create_task(digests, name="slack-weekly-digest"))
     return tasks
 
 

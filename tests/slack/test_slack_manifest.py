@@ -21,7 +21,7 @@ def _manifest() -> dict[str, Any]:
 def test_scopes_events_command_and_socket_mode() -> None:
     manifest = _manifest()
     assert manifest["oauth_config"]["scopes"] == {
-        "bot": ["channels:history", "groups:history", "chat:write", "commands", "reactions:write"]
+        "bot": ["channels:history", "groups:history", "chat:write", "commands", "reactions:write", "files:write"]
     }
     settings = manifest["settings"]
     assert settings["event_subscriptions"]["bot_events"] == ["message.channels", "message.groups"]
