@@ -13,8 +13,10 @@ import signal
 import sys
 import uuid
 from collections import deque
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.digest import Digest, run_digests
 from bot.history import PostedCard
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage
 from bot.render.text import render_outcome, render_response, render_verdict
@@ -81,6 +83,12 @@ class ConsoleSession:
     async def send_notice(self, notice: FeedNotice) -> None:
         self.outbox.append(f"ℹ {notice.text}")
 
+    async def send_digest(self, digest: Digest) -> None:
+        """A terminal shows no image: the chart is written beside the state file and its path printed."""
+        path = Path(self.core.settings.db_path).parent / f"digest-{digest.channel_id}-{digest.week}.png"
+        await asyncio.to_thread(path.write_bytes, digest.chart_png)
+        self.outbox.append(f"{digest.text}\nChart: {path}")
+
 
 NO_INPUT_NO_FEEDS = (
     "narrative-bot: standard input is closed and no feed is watched in the console, so there is nothing to do. "
@@ -94,6 +102,8 @@ async def run_console(app: App, stdin: TextIO, stdout: TextIO, stderr: TextIO | 
     session = ConsoleSession(app.core)
     print(BANNER, file=stdout, flush=True)
     poller_task = _start_feed_polling(app, session, stdout)
+    core = app.core
+    digest_task = asyncio.create_task(run_digests(core.history, core.digests, _PrintingSender(session, stdout)))
     lines = 0
     try:
         while True:
@@ -114,6 +124,9 @@ async def run_console(app: App, stdin: TextIO, stdout: TextIO, stderr: TextIO | 
             return await _without_input(app, poller_task, stderr or sys.stderr)
         return 0
     finally:
+        digest_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await digest_task
         if poller_task is not None:
             poller_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -180,6 +193,10 @@ class _PrintingSender:
 
     async def send_notice(self, notice: FeedNotice) -> None:
         await self.session.send_notice(notice)
+        _flush(self.session, self.stdout)
+
+    async def send_digest(self, digest: Digest) -> None:
+        await self.session.send_digest(digest)
         _flush(self.session, self.stdout)
 
 

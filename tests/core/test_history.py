@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from bot.adapters.console import ConsoleSession
 from bot.app import App
+from bot.digest import send_due_digests
 from bot.history import EXCERPT_CHARS, PostedCard, excerpt_of
 from bot.models import ArticleRef, Finding, Verdict
 from matchers import Library
@@ -120,3 +122,16 @@ def _verdict(narrative_id: str) -> Verdict:
     finding = Finding(narrative_id, narrative_id.title(), 70, "alert", f"evidence of {narrative_id}", "", "debunk")
     article = ArticleRef(url=f"https://news.example/{narrative_id}", site="news.example")
     return Verdict((finding,), article=article, excerpt=f"text of {narrative_id}")
+
+
+async def test_console_digest_prints_the_summary_and_writes_the_chart(session: ConsoleSession, app: App) -> None:
+    await session.push(TROOPS)
+    await session.push("/narrative digest on")
+    session.outbox.clear()
+    core = app.core
+    assert await send_due_digests(core.history, core.digests, session, time.time) == 1
+    text = session.pop()
+    assert text.startswith("Weekly narrative digest: 1 alert in the last 7 days.") and "troops-denial" in text
+    chart = Path(text.rsplit("Chart: ", 1)[1])
+    assert chart.parent == app.settings.db_path.parent and chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert await send_due_digests(core.history, core.digests, session, time.time) == 0  # once a week
