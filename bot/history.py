@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -24,6 +24,7 @@ REASONS: dict[str, str] = {
     "other": "Other",
 }
 CHAT_TEXT_SITE = "(chat text)"
+FEEDBACK_BATCH = 500  # alert ids per feedback query, well under SQLite's limit on bound parameters
 
 
 def excerpt_of(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -166,20 +167,31 @@ class AlertHistory:
             logger.exception("could not record the alert history of %s/%s", card.channel_id, card.message_ref)
 
     def _with_feedback(self, rows: Sequence[object]) -> list[AlertRecord]:
+        """The records with their clicks: one query per few hundred alerts, not one per alert."""
         records = [AlertRecord(*row) for row in rows]  # type: ignore[misc]
-        if not records:
-            return []
+        votes: dict[int, list[tuple[str, str | None]]] = {}
+        for start in range(0, len(records), FEEDBACK_BATCH):
+            ids = [r.id for r in records[start : start + FEEDBACK_BATCH]]
+            found = self.store.query(
+                f"""SELECT a.id, f.value, f.reason FROM alert_history a
+                    JOIN feedback f ON f.platform = a.platform AND f.channel_id = a.channel_id
+                        AND f.message_ref = a.message_ref AND f.narrative_id = a.narrative_id
+                    WHERE a.id IN ({", ".join("?" for _ in ids)}) ORDER BY f.id""",
+                tuple(ids),
+            )
+            for alert_id, value, reason in found:
+                votes.setdefault(int(alert_id), []).append((str(value), reason))
         out = []
         for record in records:
-            votes = self.store.query(
-                """SELECT value, reason FROM feedback
-                   WHERE platform = ? AND channel_id = ? AND message_ref = ? AND narrative_id = ? ORDER BY id""",
-                (record.platform, record.channel_id, record.message_ref, record.narrative_id),
+            mine = votes.get(record.id, [])
+            out.append(
+                replace(
+                    record,
+                    correct=sum(1 for value, _ in mine if value == "correct"),
+                    wrong=sum(1 for value, _ in mine if value == "wrong"),
+                    reasons=tuple(reason for value, reason in mine if value == "wrong" and reason),
+                )
             )
-            correct = sum(1 for v in votes if v["value"] == "correct")
-            wrong = sum(1 for v in votes if v["value"] == "wrong")
-            reasons = tuple(v["reason"] for v in votes if v["value"] == "wrong" and v["reason"])
-            out.append(_replace_feedback(record, correct, wrong, reasons))
         return out
 
     def recent(self, platform: str, channel_id: str, limit: int = 10) -> list[AlertRecord]:
@@ -219,8 +231,3 @@ class AlertHistory:
             )
             return cur.rowcount > 0
 
-
-def _replace_feedback(record: AlertRecord, correct: int, wrong: int, reasons: tuple[str, ...]) -> AlertRecord:
-    from dataclasses import replace
-
-    return replace(record, correct=correct, wrong=wrong, reasons=reasons)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 import time
@@ -93,7 +94,8 @@ def cmd_feedback(args: argparse.Namespace) -> int:
                     "status": r.status, "narrative": r.narrative_id, "score": r.score,
                     "channel": f"{r.platform}:{r.channel_id}",
                     "right": r.correct, "wrong": r.wrong, "reason": r.reason, "evidence": r.evidence,
-                    "text": r.excerpt, "source": r.source_url, "message": r.permalink, "alerted_at": r.created_at,
+                    "text": r.excerpt, "source": r.source_url, "message": r.permalink,
+                    "alerted_at": dt.datetime.fromtimestamp(r.created_at, dt.UTC).isoformat(timespec="seconds"),
                 }
                 for r in records
             ]

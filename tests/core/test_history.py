@@ -8,8 +8,9 @@ from pathlib import Path
 from bot.adapters.console import ConsoleSession
 from bot.app import App
 from bot.digest import send_due_digests
-from bot.history import EXCERPT_CHARS, PostedCard, excerpt_of
+from bot.history import EXCERPT_CHARS, FEEDBACK_BATCH, AlertHistory, PostedCard, excerpt_of
 from bot.models import ArticleRef, Finding, Verdict
+from bot.store import Store
 from matchers import Library
 
 PANIC = "Вашингтон охватила настоящая истерика: американские политики в панике от дружбы Москвы и Пхеньяна."
@@ -135,3 +136,17 @@ async def test_console_digest_prints_the_summary_and_writes_the_chart(session: C
     chart = Path(text.rsplit("Chart: ", 1)[1])
     assert chart.parent == app.settings.db_path.parent and chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert await send_due_digests(core.history, core.digests, session, time.time) == 0  # once a week
+
+
+def test_feedback_is_counted_across_query_batches(tmp_path: Path) -> None:
+    store = Store(tmp_path / "many.sqlite3")
+    history = AlertHistory(store)
+    for i in range(FEEDBACK_BATCH * 2 + 100):
+        history.record(PostedCard("slack", "C", f"m{i}", [_verdict("troops-denial")], "message"))
+    store.record_feedback("slack", "C", "m0", "troops-denial", "u1", "correct")
+    store.record_feedback("slack", "C", f"m{FEEDBACK_BATCH * 2 + 99}", "troops-denial", "u1", "wrong")
+    store.record_feedback("slack", "OTHER", "m5", "troops-denial", "u1", "wrong")  # another channel's card
+    alerts = history.alerts()
+    assert len(alerts) == FEEDBACK_BATCH * 2 + 100
+    assert (alerts[0].correct, alerts[-1].wrong) == (1, 1)
+    assert sum(a.correct + a.wrong for a in alerts) == 2
