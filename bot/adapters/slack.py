@@ -644,13 +644,15 @@ class SlackHandlers:
         thread_ts = container.get("thread_ts") or message.get("thread_ts")
         try:
             await self.poster.ephemeral(
-                channel, user, thanks, thread_ts=thread_ts, blocks=answer.blocks if answer else None
+                channel, user, answer.text if answer else thanks, thread_ts=thread_ts,
+                blocks=answer.blocks if answer else None,
             )
         except SlackApiError as exc:
             # Not in that channel (a card from a command answer): the click's response URL still reaches the user.
             logger.info("chat.postEphemeral failed (%s); answering through the response URL", _slack_error(exc))
             extra: dict[str, Any] = {"blocks": answer.blocks} if answer else {}
-            await respond(text=thanks, response_type="ephemeral", replace_original=False, **extra)
+            text = answer.text if answer else thanks
+            await respond(text=text, response_type="ephemeral", replace_original=False, **extra)
 
     async def on_reason(self, body: Mapping[str, Any], action: Mapping[str, Any], respond: AsyncRespond) -> None:
         """A reason picked after a ❌: stored with that ❌, and the question replaced by the thanks."""

@@ -79,6 +79,9 @@ async def test_a_wrong_click_asks_why_and_stores_the_reason(client: NarrativeCli
     assert "a fact-check" in picked["data"]["content"] and picked["data"]["components"] == []
     (record,) = client.app.core.history.recent("discord", CHANNEL_ID)
     assert (record.status, record.reason, record.wrong) == ("disputed", "fact-check", 1)
+    listing = await send(fake, interaction(2, command("feedback", opt("which", "disputed"))))
+    assert listing["data"]["flags"] & EPHEMERAL
+    assert "Disputed (1):" in listing["data"]["content"] and "reason: a fact-check" in listing["data"]["content"]
     right = interaction(3, {"custom_id": "nb:fb:correct:troops-denial", "component_type": 2}, message=reply)
     thanks = await send(fake, right)
     assert "components" not in thanks["data"] or thanks["data"]["components"] == []  # a ✅ asks nothing more
