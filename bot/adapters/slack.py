@@ -381,7 +381,8 @@ async def record_posted(
 
 
 class SlackAlertSender:
-    """The feed poller's way into Slack (bot.ports.AlertSender): the chat card plus the feed and item link."""
+    """The feed poller's way into Slack (bot.ports.AlertSender): the chat card plus the feed and item link; also
+    the digest loop's (bot.digest.DigestSender)."""
 
     platform = PLATFORM
 

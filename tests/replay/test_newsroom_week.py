@@ -5,6 +5,7 @@ newsroom would run them, each checked to the exact number."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import ipaddress
 import json
 import os
@@ -106,7 +107,7 @@ def _serve(week: Week, fixture: dict[str, Any], *, with_new_items: bool) -> None
         if feed is None:
             continue  # never served: the page server answers 404
         texts = (feed["new_items"] if with_new_items else []) + feed["old_items"]
-        items = [Item(guid=f"{path}#{abs(hash(t))}", title=None, text=t) for t in texts]
+        items = [Item(guid=f"{path}#{hashlib.sha1(t.encode()).hexdigest()[:12]}", title=None, text=t) for t in texts]
         week.pages.pages[path] = rss(items, title=feed["title"])
         week.pages.types[path] = "application/rss+xml"
 
