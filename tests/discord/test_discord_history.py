@@ -114,3 +114,10 @@ async def test_the_weekly_digest_is_posted_once_a_week_with_the_chart_attached(
     off = await send(fake, interaction(2, command("digest", opt("state", "off")), permissions=EDITOR_PERMISSIONS))
     assert off["data"]["content"] == "Weekly digest off for this channel."
     assert await send_due_digests(core.history, core.digests, client.alert_sender, lambda: now + 14 * 86400) == 0
+
+
+async def test_the_digest_loop_starts_with_the_client(client: NarrativeClient) -> None:
+    assert client.digest_task is not None and not client.digest_task.done()
+    task = client.digest_task
+    client.start_digests()  # on_ready again after a reconnect: still one loop
+    assert client.digest_task is task

@@ -13,7 +13,7 @@ from PIL import Image
 from slack_bolt.async_app import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack import ChannelPacer, SlackAlertSender, SlackPoster
+from bot.adapters.slack import ChannelPacer, SlackAlertSender, SlackPoster, _start_background
 from bot.app import build_app
 from bot.digest import iso_week, run_digests, send_due_digests
 from tests.slack.conftest import SlackRig, narrative, rig_settings
@@ -87,3 +87,20 @@ async def test_a_failed_upload_is_tried_again_at_the_next_round(rig: SlackRig, a
     del api.errors["files.completeUploadExternal"]
     assert await send_due_digests(core.history, core.digests, sender, time.time) == 1
     assert core.digests.due("slack", time.time()) == []
+
+
+async def test_the_run_loop_starts_the_digest_and_posts_what_is_due(rig: SlackRig, api: FakeSlackApi) -> None:
+    rig.app.core.digests.set("slack", "C0001", True)
+    tasks = _start_background(rig.app, SlackPoster(rig.client, ChannelPacer(0.0)))
+    try:
+        assert "slack-weekly-digest" in {t.get_name() for t in tasks}
+        await api.wait_for("files.completeUploadExternal")  # the first round runs at start
+        for _ in range(100):  # the week is written once Slack's answer is in
+            if not rig.app.core.digests.due("slack", time.time()):
+                break
+            await asyncio.sleep(0.02)
+        assert rig.app.core.digests.due("slack", time.time()) == []
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
