@@ -1,4 +1,4 @@
-"""The `narrative-bot` command line: run, check, eval, library and feeds."""
+"""The `narrative-bot` command line: run, check, eval, library, feeds, report and feedback."""
 
 from __future__ import annotations
 
@@ -262,8 +262,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from matchers import Matcher, load_library
     from matchers.evaluation import CaseError, evaluate, format_comparison, format_report, load_cases
 
+    path = Path(args.file)
     try:
-        cases = load_cases(Path(args.file))
+        if path.suffix.lower() in (".yaml", ".yml"):
+            # A feedback export (`narrative-bot feedback export`): the newsroom's own reviewed alerts.
+            from bot.feedback_export import cases_from_export
+
+            cases, unscored = cases_from_export(path)
+            if unscored:
+                print(
+                    f"narrative-bot eval: {unscored} wrong-narrative entr{'ies' if unscored != 1 else 'y'} without "
+                    "`true_narrative` not scored",
+                    file=sys.stderr,
+                )
+        else:
+            cases = load_cases(path)
     except CaseError as exc:
         print(f"narrative-bot eval: {exc}", file=sys.stderr)
         return 2
@@ -443,7 +456,9 @@ def build_parser() -> argparse.ArgumentParser:
     health = sub.add_parser("health", help="exit 0 when the library loads and the state database opens")
     health.set_defaults(func=cmd_health)
 
-    ev = sub.add_parser("eval", help="score a labelled JSONL set (precision, recall, F1, false alarms)")
+    ev = sub.add_parser(
+        "eval", help="score a labelled JSONL set or a feedback export (precision, recall, F1, false alarms)"
+    )
     ev.add_argument("file")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--library", help="library file (default: the configured one)")
@@ -466,8 +481,10 @@ def build_parser() -> argparse.ArgumentParser:
     lib.set_defaults(func=cmd_library)
 
     from bot.feeds_cli import add_feeds_parser
+    from bot.history_cli import add_history_parsers
 
     add_feeds_parser(sub)
+    add_history_parsers(sub)
     return parser
 
 

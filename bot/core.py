@@ -16,7 +16,10 @@ from rapidfuzz import fuzz, process
 
 from bot.channel_settings import ChannelPolicy, ChannelSettings, SettingError
 from bot.config import Settings
+from bot.digest import DigestSettings
 from bot.headline import with_headline
+from bot.history import REASONS, AlertHistory, excerpt_of
+from bot.history_commands import HistoryCommands
 from bot.library_holder import LibraryHolder
 from bot.links import canonical_feed_url, find_links
 from bot.models import (
@@ -85,6 +88,9 @@ HELP_TEXT = """\
 • `/narrative feeds add URL` | `feeds remove URL` | `feeds list` — watch RSS/Atom feeds or Telegram channels here
 • `/narrative settings` — this channel's settings; `settings threshold N`, `mute ID`, `unmute ID`, `links on|off`, \
 `thread on|off`, `language en|uk|ru|auto`, `digest on|off`, `reset` change them
+• `/narrative recent [N]` — this channel's latest alerts, with the feedback they got
+• `/narrative feedback [disputed|confirmed]` — the matches people marked right or wrong here
+• `/narrative digest on|off` — a weekly summary with a chart, posted here
 • `/narrative help` — this text"""
 
 
@@ -136,6 +142,9 @@ class Core:
         # Without one (a core built for matching only) feeds are subscribed untried, as before.
         self.feed_checker = feed_checker
         self.channels = ChannelSettings(store, settings, lambda: self.library.library.ids)
+        self.history = AlertHistory(store)
+        self.digests = DigestSettings(store, self.channels)
+        self.history_commands = HistoryCommands(self.history, self.digests)
 
     def reply_language(self, platform: str, channel_id: str) -> str | None:
         """The language a channel's replies should be in; None to follow the language of the text answered."""
@@ -183,13 +192,14 @@ class Core:
     ) -> Verdict | None:
         """`assess` without the event loop: pure CPU work, for worker threads that match many texts in a row."""
         matches = self.library.matcher.match(text)
-        return self.verdict_from_matches(
+        verdict = self.verdict_from_matches(
             matches,
             article=article,
             feed=feed,
             include_suggestions=include_suggestions,
             language=reply_language(text, language),
         )
+        return None if verdict is None else dataclasses.replace(verdict, excerpt=excerpt_of(text))
 
     def verdict_from_matches(
         self,
@@ -330,6 +340,12 @@ class Core:
         title = narrative.title_in(language) if narrative else narrative_id
         return word("feedback_right" if value == "correct" else "feedback_wrong", language, title=title)
 
+    def record_reason(self, platform: str, message_ref: str, narrative_id: str, user_id: str, reason: str) -> str:
+        """The optional reason after a ❌; what to tell the person who gave it."""
+        if reason not in REASONS or not self.history.set_reason(platform, message_ref, narrative_id, user_id, reason):
+            return "That reason could not be recorded (the ❌ it belongs to was changed or not found)."
+        return f"Thanks — noted: {REASONS[reason].lower()}. Editors see it in `narrative-bot feedback list`."
+
     # -- the /narrative command -----------------------------------------------------------------------------
 
     async def handle_command(
@@ -362,6 +378,8 @@ class Core:
             return await self._feeds(request, rest)
         if sub == "settings":
             return self._settings(request, rest)
+        if sub in ("recent", "feedback", "digest"):
+            return self.history_commands.handle(request, sub, rest)
         return CommandResponse(f"Unknown subcommand `{sub}`.\n\n{HELP_TEXT}", error=True)
 
     def _list(self, language: Lang) -> CommandResponse:

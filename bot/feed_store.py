@@ -104,7 +104,9 @@ def verdict_from_json(payload: str) -> Verdict:
     feed = FeedRef(**data["feed"]) if data.get("feed") else None
     # An alert stored before cards had a language was drawn in English.
     language = as_language(data.get("language")) or "en"
-    return Verdict(findings=findings, article=article, feed=feed, language=language)
+    return Verdict(
+        findings=findings, article=article, feed=feed, language=language, excerpt=str(data.get("excerpt") or "")
+    )
 
 
 class FeedStore:

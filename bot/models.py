@@ -64,6 +64,7 @@ class Verdict:
     article: ArticleRef | None = None
     feed: FeedRef | None = None
     language: Lang = "en"
+    excerpt: str = ""  # the start of the text matched, kept in the alert history for review and evaluation
 
     @property
     def top(self) -> Finding:

@@ -29,8 +29,9 @@ CACHE_S = 60.0  # an admin made or unmade counts within a minute; a burst of com
 
 
 def changes_channel(text: str) -> bool:
-    """Whether a `/narrative` command (its text after `/narrative`) changes the channel: `settings NAME …`
-    and `feeds add|remove`. `settings` alone, `settings show` and `feeds list` only read."""
+    """Whether a `/narrative` command (its text after `/narrative`) changes the channel: `settings NAME …`,
+    `feeds add|remove` and `digest on|off`. `settings` alone, `settings show`, `feeds list` and `digest` alone
+    only read."""
     words = text.strip().lower().split()
     if words[:1] == ["/narrative"]:
         words = words[1:]
@@ -38,6 +39,8 @@ def changes_channel(text: str) -> bool:
         return False
     if words[0] == "settings":
         return len(words) > 1 and words[1] not in ("show", "list")
+    if words[0] == "digest":
+        return len(words) > 1 and words[1] in ("on", "off")
     return words[0] == "feeds" and len(words) > 1 and words[1] in ("add", "remove")
 
 

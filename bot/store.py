@@ -111,6 +111,41 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (platform, channel_id, name)
     );
     """,
+    # 5: the alert history (bot/history.py): one row per narrative on every card posted, with what feedback
+    # clicks name it by (message_ref); the reason given with a ❌; the channels that asked for a weekly digest
+    """
+    CREATE TABLE alert_history (
+        id INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        workspace_id TEXT,
+        channel_id TEXT NOT NULL,
+        message_ref TEXT NOT NULL,
+        message_id TEXT,
+        permalink TEXT,
+        origin TEXT NOT NULL CHECK (origin IN ('message', 'feed')),
+        narrative_id TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        score INTEGER NOT NULL,
+        source_url TEXT,
+        site TEXT,
+        feed_url TEXT,
+        evidence TEXT NOT NULL DEFAULT '',
+        excerpt TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        UNIQUE (platform, channel_id, message_ref, narrative_id)
+    );
+    CREATE INDEX alert_history_by_channel ON alert_history (platform, channel_id, created_at);
+    CREATE INDEX alert_history_by_time ON alert_history (created_at);
+    ALTER TABLE feedback ADD COLUMN reason TEXT;
+    CREATE TABLE digest_channels (
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        last_week TEXT,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (platform, channel_id)
+    );
+    """,
 ]
 
 
@@ -244,7 +279,8 @@ class Store:
                 """INSERT INTO feedback (platform, channel_id, message_ref, narrative_id, user_id, value, created_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (platform, message_ref, narrative_id, user_id)
-                   DO UPDATE SET value = excluded.value, created_at = excluded.created_at""",
+                   DO UPDATE SET value = excluded.value, created_at = excluded.created_at,
+                       reason = CASE WHEN feedback.value = excluded.value THEN feedback.reason END""",
                 (platform, channel_id, message_ref, narrative_id, user_id, value, self.clock()),
             )
 

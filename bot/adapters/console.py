@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.console_prompt import LineReader
+from bot.digest import Digest, run_digests
+from bot.history import PostedCard
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage
 from bot.render.text import render_outcome, render_response, render_verdict
 from matchers import Lang
@@ -68,6 +70,8 @@ class ConsoleSession:
             outcome = await self.core.handle_message(message, channel_language=self.channel_language)
             if outcome.should_reply:
                 replies.append(render_outcome(outcome))
+            if outcome.verdicts:
+                self.core.history.record_safely(PostedCard(PLATFORM, CHANNEL, message_id, outcome.verdicts, "message"))
         self.outbox.extend(replies)
         return replies
 
@@ -83,9 +87,17 @@ class ConsoleSession:
 
     async def send_alert(self, alert: FeedAlert) -> None:
         self.outbox.append(render_verdict(alert.verdict))
+        card = PostedCard(PLATFORM, alert.channel_id, alert.delivery_key, (alert.verdict,), "feed")
+        self.core.history.record_safely(card)
 
     async def send_notice(self, notice: FeedNotice) -> None:
         self.outbox.append(f"ℹ {notice.text}")
+
+    async def send_digest(self, digest: Digest) -> None:
+        """A terminal shows no image: the chart is written beside the state file and its path printed."""
+        path = Path(self.core.settings.db_path).parent / f"digest-{digest.channel_id}-{digest.week}.png"
+        await asyncio.to_thread(path.write_bytes, digest.chart_png)
+        self.outbox.append(f"{digest.text}\nChart: {path}")
 
 
 NO_INPUT_NO_FEEDS = (
@@ -103,6 +115,8 @@ async def run_console(
     print(BANNER, file=stdout, flush=True)
     reader = LineReader(stdin, stdout, history_path)
     poller_task = _start_feed_polling(app, session, stdout)
+    core = app.core
+    digest_task = asyncio.create_task(run_digests(core.history, core.digests, _PrintingSender(session, stdout)))
     lines = 0
     try:
         while True:
@@ -123,6 +137,9 @@ async def run_console(
             return await _without_input(app, poller_task, stderr or sys.stderr)
         return 0
     finally:
+        digest_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await digest_task
         reader.close()
         if poller_task is not None:
             poller_task.cancel()
@@ -190,6 +207,10 @@ class _PrintingSender:
 
     async def send_notice(self, notice: FeedNotice) -> None:
         await self.session.send_notice(notice)
+        _flush(self.session, self.stdout)
+
+    async def send_digest(self, digest: Digest) -> None:
+        await self.session.send_digest(digest)
         _flush(self.session, self.stdout)
 
 

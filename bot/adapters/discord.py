@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import logging
 import re
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import aiohttp
@@ -18,6 +19,8 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 from bot.config import ConfigError
+from bot.digest import Digest, run_digests
+from bot.history import REASONS, AlertHistory, Origin, PostedCard
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage, MessageOutcome, Verdict
 from bot.permissions import DISCORD_REFUSAL
 from bot.render.common import clip
@@ -39,6 +42,7 @@ DISCORD_API_BASE = discord.http.Route.BASE
 NO_PINGS = discord.AllowedMentions.none()
 _URL = re.compile(r"https?://", re.IGNORECASE)
 FEEDBACK_PREFIX = "nb:fb"
+REASON_PREFIX = "nb:why"
 CUSTOM_ID_MAX = 100
 THREAD_NAME_MAX = 100
 CHECK_MENU = "Check for narratives"  # the message context-menu command (Apps › Check for narratives)
@@ -166,7 +170,64 @@ class FeedbackButton(
             str(interaction.user.id),
             self.value,
         )
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        # A ❌ is followed by the optional question why, as buttons under the same private answer.
+        view = reason_view(self.narrative_id, message_ref) if self.value == "wrong" else None
+        if view is not None:
+            text += "\nWhy was it wrong? (optional)"
+        await interaction.response.send_message(
+            text, ephemeral=True, allowed_mentions=NO_PINGS, **_view_kwargs(view)
+        )
+
+
+class ReasonButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"nb:why:(?P<reason>[a-z-]+):(?P<nid>[a-z0-9-]+):(?P<ref>[0-9]+)",
+):
+    """One reason after a ❌; its custom id names the reason, the narrative and the card, so it works after a
+    restart too."""
+
+    def __init__(self, reason: str, narrative_id: str, message_ref: str) -> None:
+        self.reason = reason
+        self.narrative_id = narrative_id
+        self.message_ref = message_ref
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.secondary,
+                label=REASONS.get(reason, reason),
+                custom_id=f"{REASON_PREFIX}:{reason}:{narrative_id}:{message_ref}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ReasonButton:
+        return cls(match["reason"], match["nid"], match["ref"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        client = interaction.client
+        if not isinstance(client, NarrativeClient):
+            return
+        text = client.app.core.record_reason(
+            PLATFORM, self.message_ref, self.narrative_id, str(interaction.user.id), self.reason
+        )
+        # The question is answered: replace it (and its buttons) with the thanks.
+        await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_PINGS)
+
+
+def reason_view(narrative_id: str, message_ref: str) -> discord.ui.View | None:
+    """The four reasons as buttons, or None when a custom id would not fit Discord's 100 characters."""
+    ids = [f"{REASON_PREFIX}:{reason}:{narrative_id}:{message_ref}" for reason in REASONS]
+    if not message_ref.isdigit() or any(len(i) > CUSTOM_ID_MAX for i in ids):
+        return None
+    view = discord.ui.View(timeout=None)
+    for reason in REASONS:
+        view.add_item(ReasonButton(reason, narrative_id, message_ref))
+    return view
 
 
 def feedback_view(verdicts: tuple[Verdict, ...] | list[Verdict]) -> discord.ui.View | None:
@@ -259,12 +320,18 @@ class NarrativeCommands(app_commands.Group):
         else:
             await interaction.response.send_message(**kwargs, ephemeral=response.ephemeral)
 
-    async def refuse_unless_editor(self, interaction: discord.Interaction[Any]) -> bool:
+    async def refuse_unless_editor(
+        self, interaction: discord.Interaction[Any], what: str = "Adding or removing feeds"
+    ) -> bool:
         """Feeds post into a channel on their own, so only people who may manage the channel change them
         (a Discord server is usually more open than a newsroom's Slack)."""
         if interaction.permissions.manage_channels:
             return False
-        await interaction.response.send_message(DISCORD_REFUSAL, ephemeral=True)
+        # The loop's commands name what they guard ("Turning the digest on"); the rest share the one refusal.
+        message = DISCORD_REFUSAL if what == "Adding or removing feeds" else (
+            f"{what} needs the Manage Channels permission in this channel."
+        )
+        await interaction.response.send_message(message, ephemeral=True)
         return True
 
     @app_commands.command(name="help", description="What the bot does and how to use it")
@@ -302,6 +369,28 @@ class NarrativeCommands(app_commands.Group):
         command = f"check --public {text}" if public else f"check {text}"
         # Reading a page can take longer than the 3 s Discord gives an interaction: acknowledge first.
         await self.answer(interaction, command, defer=bool(_URL.search(text)), ephemeral=not public)
+
+    @app_commands.command(name="recent", description="This channel's latest alerts, with their feedback")
+    @app_commands.describe(count="How many (default 10, at most 25)")
+    async def recent(self, interaction: discord.Interaction[Any], count: app_commands.Range[int, 1, 25] = 10) -> None:
+        await self.answer(interaction, f"recent {count}")
+
+    @app_commands.command(name="feedback", description="Matches people marked right or wrong in this channel")
+    @app_commands.describe(which="Only disputed or only confirmed matches (default: both)")
+    @app_commands.choices(
+        which=[app_commands.Choice(name=n, value=n) for n in ("disputed", "confirmed")]
+    )
+    async def feedback(self, interaction: discord.Interaction[Any], which: str | None = None) -> None:
+        await self.answer(interaction, f"feedback {which or ''}".strip())
+
+    @app_commands.command(name="digest", description="A weekly summary with a chart, posted in this channel")
+    @app_commands.describe(state="on, off, or status (default)")
+    @app_commands.choices(state=[app_commands.Choice(name=n, value=n) for n in ("on", "off", "status")])
+    async def digest(self, interaction: discord.Interaction[Any], state: str = "status") -> None:
+        # The digest posts into the channel on its own, like a feed: the same permission turns it on or off.
+        if state != "status" and await self.refuse_unless_editor(interaction, "Turning the weekly digest on or off"):
+            return
+        await self.answer(interaction, f"digest {state}")
 
     @feeds.command(name="add", description="Watch a feed (RSS/Atom URL or @telegram_channel) in this channel")
     @app_commands.describe(url="Feed URL, t.me link or @channel")
@@ -395,6 +484,24 @@ class NarrativeCommands(app_commands.Group):
 # -- feed alerts ------------------------------------------------------------------------------------------------
 
 
+def record_posted(history: AlertHistory, sent: discord.Message, verdicts: Sequence[Verdict], *, origin: Origin) -> None:
+    """Keep a posted card in the alert history. Its feedback buttons are answered with the card's own message id
+    (interaction.message), so that id is the ref the history keeps."""
+    guild = getattr(sent, "guild", None)
+    history.record_safely(
+        PostedCard(
+            PLATFORM,
+            str(sent.channel.id),
+            str(sent.id),
+            tuple(verdicts),
+            origin,
+            workspace_id=str(guild.id) if guild is not None else None,
+            message_id=str(sent.id),
+            permalink=sent.jump_url,
+        )
+    )
+
+
 class DiscordAlertSender:
     """The feed poller's AlertSender for Discord: the same card as a chat reply, in the subscribed channel.
 
@@ -404,9 +511,13 @@ class DiscordAlertSender:
 
     platform = PLATFORM
 
-    def __init__(self, client: discord.Client, policy: Callable[[str, str], ChannelPolicy] | None = None) -> None:
+    def __init__(
+        self, client: discord.Client, *, policy: Callable[[str, str], ChannelPolicy] | None = None,
+        history: AlertHistory | None = None,
+    ) -> None:
         self.client = client
         self.policy = policy
+        self.history = history
 
     async def _channel(self, channel_id: str) -> discord.abc.Messageable:
         channel = self.client.get_channel(int(channel_id))
@@ -426,8 +537,20 @@ class DiscordAlertSender:
             )
             channel = await self._thread_from(parent, alert.verdict.top.title)
             nonce = delivery_nonce(f"{alert.delivery_key}:card")
-        await channel.send(
+        sent = await channel.send(
             embeds=verdict_embeds([alert.verdict]), allowed_mentions=NO_PINGS, nonce=nonce, **_view_kwargs(view)
+        )
+        if self.history is not None:
+            record_posted(self.history, sent, (alert.verdict,), origin="feed")
+
+    async def send_digest(self, digest: Digest) -> None:
+        """The weekly digest: its text and the chart as a file attachment, in one message."""
+        channel = await self._channel(digest.channel_id)
+        chart = discord.File(io.BytesIO(digest.chart_png), filename=digest.chart_name,
+                             description="Known narratives flagged per week")
+        await channel.send(
+            content=clip(digest.text, CONTENT_MAX), file=chart, allowed_mentions=NO_PINGS,
+            nonce=delivery_nonce(f"digest:{digest.channel_id}:{digest.week}"),
         )
 
     async def _thread_from(self, parent: discord.Message, title: str) -> discord.abc.Messageable:
@@ -461,9 +584,10 @@ class NarrativeClient(discord.Client):
         self.tree.add_command(NarrativeCommands(app.core))
         self.tree.add_command(app_commands.ContextMenu(name=CHECK_MENU, callback=self.check_message_menu))
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
-        self.alert_sender = DiscordAlertSender(self, app.core.channels.policy)
+        self.alert_sender = DiscordAlertSender(self, policy=app.core.channels.policy, history=app.core.history)
         self.gateway_url: yarl.URL | None = None
         self.poller_task: asyncio.Task[None] | None = None
+        self.digest_task: asyncio.Task[None] | None = None
 
     async def login(self, token: str) -> None:
         # Before login: discord.py's first REST call (GET /users/@me) must already go to the configured base.
@@ -471,7 +595,7 @@ class NarrativeClient(discord.Client):
         await super().login(token)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(FeedbackButton)
+        self.add_dynamic_items(FeedbackButton, ReasonButton)
         await self._resolve_gateway()
         await self.sync_commands()
 
@@ -505,6 +629,7 @@ class NarrativeClient(discord.Client):
     async def on_ready(self) -> None:
         logger.info("connected to Discord as %s (%s)", self.user, self.user.id if self.user else "?")
         self.start_feed_polling()
+        self.start_digests()
 
     def start_feed_polling(self) -> None:
         """Start the feed poller once (on_ready fires again after every reconnect)."""
@@ -514,6 +639,15 @@ class NarrativeClient(discord.Client):
         self.poller_task = asyncio.create_task(poller.run(self.alert_sender), name="feed-poller")
         self.poller_task.add_done_callback(_log_task_end)
 
+    def start_digests(self) -> None:
+        """Start the weekly digest loop once (on_ready fires again after every reconnect)."""
+        if self.digest_task is not None:
+            return
+        core = self.app.core
+        self.digest_task = asyncio.create_task(
+            run_digests(core.history, core.digests, self.alert_sender), name="weekly-digest"
+        )
+
     async def on_message(self, message: discord.Message) -> None:
         incoming = incoming_from_message(message, self.user)
         if incoming is None:
@@ -522,10 +656,13 @@ class NarrativeClient(discord.Client):
         if outcome.duplicate or not outcome.should_reply:
             return
         try:
-            await self.reply(message, outcome, nonce=delivery_nonce(incoming.reply_key))
+            sent = await self.reply(message, outcome, nonce=delivery_nonce(incoming.reply_key))
         except discord.HTTPException:
             logger.exception("could not reply to message %s in channel %s", message.id, message.channel.id)
             self.app.core.reply_failed(incoming)
+            return
+        if outcome.verdicts:
+            record_posted(self.app.core.history, sent, outcome.verdicts, origin="message")
 
     async def reply(
         self, message: discord.Message, outcome: MessageOutcome, *, nonce: str | None = None
@@ -569,6 +706,8 @@ class NarrativeClient(discord.Client):
                 await interaction.response.send_message(text, ephemeral=True)
 
     async def close(self) -> None:
+        if self.digest_task is not None:
+            self.digest_task.cancel()
         if self.poller_task is not None:
             self.poller_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

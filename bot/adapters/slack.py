@@ -8,7 +8,7 @@ import logging
 import re
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -25,8 +25,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_delivery import LOOKBACK_MESSAGES, delivery_metadata, find_delivered, oldest_for
 from bot.config import ConfigError, Settings
+from bot.digest import Digest, run_digests
 from bot.feed_store import verdict_from_json
-from bot.models import CommandRequest, CommandResponse, FeedAlert, FeedNotice, IncomingMessage
+from bot.history import AlertHistory, Origin, PostedCard
+from bot.models import CommandRequest, CommandResponse, FeedAlert, FeedNotice, IncomingMessage, Verdict
 from bot.permissions import SlackPermissions, changes_channel
 from bot.render.slack_blocks import (
     ACTION_CORRECT,
@@ -40,6 +42,7 @@ from bot.render.slack_blocks import (
     render_response,
 )
 from bot.render.slack_home import RecentAlert, home_view
+from bot.render.slack_reasons import ACTION_REASON, parse_reason_value, reason_prompt
 from bot.render.thread_parent import thread_parent_text
 
 if TYPE_CHECKING:
@@ -346,6 +349,8 @@ class SlackPoster:
             kwargs["blocks"] = blocks
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
+        if blocks:
+            kwargs["blocks"] = blocks
         await self._call(channel, "chat.postEphemeral", lambda: self.client.chat_postEphemeral(**kwargs))
 
     async def react(self, channel: str, ts: str, name: str) -> None:
@@ -354,8 +359,40 @@ class SlackPoster:
         )
 
 
+def _team_id(body: Mapping[str, Any]) -> str | None:
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    return str(team) if team else None
+
+
+async def record_posted(
+    history: AlertHistory,
+    poster: SlackPoster,
+    channel: str,
+    message_ref: str,
+    verdicts: Sequence[Verdict],
+    *,
+    origin: Origin,
+    posted_ts: str,
+    workspace_id: str | None = None,
+) -> None:
+    """Keep a posted card in the alert history, with its permalink when Slack gives one (best effort: the card
+    is posted already, so nothing here may fail the delivery)."""
+    permalink: str | None = None
+    if posted_ts:
+        try:
+            answer = await poster.client.chat_getPermalink(channel=channel, message_ts=posted_ts)
+            found = answer.get("permalink")
+            permalink = found if isinstance(found, str) and found else None
+        except Exception as exc:  # a missing permalink costs a link in `recent`, nothing more
+            logger.info("no permalink for %s in %s: %r", posted_ts, channel, exc)
+    history.record_safely(
+        PostedCard(PLATFORM, channel, message_ref, tuple(verdicts), origin, workspace_id, posted_ts or None, permalink)
+    )
+
+
 class SlackAlertSender:
-    """The feed poller's way into Slack (bot.ports.AlertSender): the chat card plus the feed and item link.
+    """The feed poller's way into Slack (bot.ports.AlertSender): the chat card plus the feed and item link; also
+    the digest loop's (bot.digest.DigestSender).
 
     A channel whose `thread` setting is on gets one line per alert, with the card in that line's thread; both
     posts carry their own delivery key, so a retry finds whichever of the two already went out.
@@ -363,31 +400,55 @@ class SlackAlertSender:
 
     platform = PLATFORM
 
-    def __init__(self, poster: SlackPoster, policy: Callable[[str, str], ChannelPolicy] | None = None) -> None:
+    def __init__(
+        self, poster: SlackPoster, *, policy: Callable[[str, str], ChannelPolicy] | None = None,
+        history: AlertHistory | None = None,
+    ) -> None:
         self.poster = poster
         self.policy = policy
+        self.history = history
 
     async def send_alert(self, alert: FeedAlert) -> None:
-        card = render_alert(alert.verdict, f"alert:{alert.alert_id}")
+        ref = f"alert:{alert.alert_id}"
+        card = render_alert(alert.verdict, ref)
         threaded = self.policy is not None and self.policy(PLATFORM, alert.channel_id).thread
         if not threaded:
-            await self.poster.post(
+            posted_ts = await self.poster.post(
                 alert.channel_id, card, key=alert.delivery_key, maybe_posted_since=alert.attempted_at
             )
-            return
-        parent = await self.poster.post(
-            alert.channel_id,
-            notice_message(thread_parent_text(alert.verdict)),
-            key=alert.delivery_key,
-            maybe_posted_since=alert.attempted_at,
-        )
-        await self.poster.post(
-            alert.channel_id,
-            card,
-            thread_ts=parent,
-            key=f"{alert.delivery_key}:card",
-            maybe_posted_since=alert.attempted_at,
-        )
+        else:
+            parent = await self.poster.post(
+                alert.channel_id,
+                notice_message(thread_parent_text(alert.verdict)),
+                key=alert.delivery_key,
+                maybe_posted_since=alert.attempted_at,
+            )
+            posted_ts = await self.poster.post(
+                alert.channel_id,
+                card,
+                thread_ts=parent,
+                key=f"{alert.delivery_key}:card",
+                maybe_posted_since=alert.attempted_at,
+            )
+        if self.history is not None:
+            await record_posted(
+                self.history, self.poster, alert.channel_id, ref, (alert.verdict,), origin="feed", posted_ts=posted_ts
+            )
+
+    async def send_digest(self, digest: Digest) -> None:
+        """The weekly digest through Slack's external upload (files.getUploadURLExternal, the bytes, then
+        files.completeUploadExternal), which shares the chart in the channel with the text as its comment."""
+        # No retry loop of our own: a failed upload raises, and the digest loop tries again at its next round
+        # (the client still honours 429 Retry-After).
+        async with self.poster.pacer.slot(digest.channel_id):
+            await self.poster.client.files_upload_v2(
+                channel=digest.channel_id,
+                file=digest.chart_png,
+                filename=digest.chart_name,
+                title=f"Known narratives per week ({digest.week})",
+                alt_txt="Bar chart of known narratives flagged per week",
+                initial_comment=digest.text,
+            )
 
     async def send_notice(self, notice: FeedNotice) -> None:
         await self.poster.post(
@@ -523,7 +584,7 @@ class SlackHandlers:
         # then look in the thread first. The reply cannot be older than the message it answers.
         since = _ts_seconds(message.message_id) if retry_num is not None else None
         try:
-            await self.poster.post(
+            posted_ts = await self.poster.post(
                 message.channel_id,
                 reply,
                 thread_ts=message.thread_id or message.message_id,
@@ -536,6 +597,13 @@ class SlackHandlers:
             self.core.reply_failed(message)
             if isinstance(event_id, str):
                 self.store.release_event(PLATFORM, event_id)
+            return
+        if outcome.verdicts:
+            # The feedback buttons of a reply name the message it answers (its ts), so the history does too.
+            await record_posted(
+                self.core.history, self.poster, message.channel_id, message.message_id, outcome.verdicts,
+                origin="message", posted_ts=posted_ts, workspace_id=_team_id(body),
+            )
 
     async def _maybe_react(self, message: IncomingMessage) -> None:
         from bot.links import find_links
@@ -609,14 +677,32 @@ class SlackHandlers:
             return
         narrative_id, message_ref = parsed
         thanks = self.core.record_feedback(PLATFORM, channel, message_ref, narrative_id, user, value)
+        # A ❌ is followed by the optional question why, as buttons in the same private answer.
+        answer = reason_prompt(thanks, narrative_id, message_ref) if value == "wrong" else None
         message = body.get("message") or {}
         thread_ts = container.get("thread_ts") or message.get("thread_ts")
         try:
-            await self.poster.ephemeral(channel, user, thanks, thread_ts=thread_ts)
+            await self.poster.ephemeral(
+                channel, user, answer.text if answer else thanks, thread_ts=thread_ts,
+                blocks=answer.blocks if answer else None,
+            )
         except SlackApiError as exc:
             # Not in that channel (a card from a command answer): the click's response URL still reaches the user.
             logger.info("chat.postEphemeral failed (%s); answering through the response URL", _slack_error(exc))
-            await respond(text=thanks, response_type="ephemeral", replace_original=False)
+            extra: dict[str, Any] = {"blocks": answer.blocks} if answer else {}
+            text = answer.text if answer else thanks
+            await respond(text=text, response_type="ephemeral", replace_original=False, **extra)
+
+    async def on_reason(self, body: Mapping[str, Any], action: Mapping[str, Any], respond: AsyncRespond) -> None:
+        """A reason picked after a ❌: stored with that ❌, and the question replaced by the thanks."""
+        parsed = parse_reason_value(str(action.get("value", "")))
+        user = str((body.get("user") or {}).get("id", ""))
+        if parsed is None or not user:
+            logger.warning("ignoring a malformed feedback reason")
+            return
+        reason, narrative_id, message_ref = parsed
+        thanks = self.core.record_reason(PLATFORM, message_ref, narrative_id, user, reason)
+        await respond(text=thanks, response_type="ephemeral", replace_original=True)
 
 
     # -- the message shortcut and the Home tab ---------------------------------------------------------------
@@ -741,6 +827,11 @@ def build_slack_app(
     async def home_opened(event: dict[str, Any]) -> None:
         await handlers.on_home_opened(event)
 
+    async def reason(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        await handlers.on_reason(body, action, respond)
+
+    bolt.action(re.compile(f"^{ACTION_REASON}_"))(reason)
     return bolt
 
 
@@ -776,8 +867,10 @@ def _start_background(app: App, poster: SlackPoster) -> list[asyncio.Task[None]]
     tasks = [asyncio.create_task(_prune_forever(app), name="slack-prune")]
     poller = getattr(app, "feed_poller", None)
     if poller is not None:
-        sender = SlackAlertSender(poster, app.core.channels.policy)
+        sender = SlackAlertSender(poster, policy=app.core.channels.policy, history=app.core.history)
         tasks.append(asyncio.create_task(poller.run(sender), name="slack-feed-poller"))
+    digests = run_digests(app.core.history, app.core.digests, SlackAlertSender(poster, history=app.core.history))
+    tasks.append(asyncio.create_task(digests, name="slack-weekly-digest"))
     return tasks
 
 

@@ -198,6 +198,9 @@ async def test_digest_channels_are_those_that_turned_it_on(app: App, settings: S
         ("feeds add https://x.example/rss", True),
         ("FEEDS REMOVE https://x.example/rss", True),
         ("check settings threshold 70", False),
+        ("digest", False),
+        ("digest on", True),
+        ("/narrative digest off", True),
         ("", False),
     ],
 )
@@ -218,3 +221,12 @@ async def test_the_language_setting_draws_replies_and_answers_in_it(session: Con
     assert narrative.title_in("uk") in await said(session, "/narrative show west-in-panic")
     await said(session, "/narrative settings language auto")
     assert narrative.title_in("ru") in await said(session, russian)
+
+
+async def test_digest_command_and_setting_are_one_flag(session: ConsoleSession, app: App) -> None:
+    await said(session, "/narrative digest on")
+    assert "digest: on" in await said(session, "/narrative settings")
+    assert app.core.digests.enabled("console", "console")
+    await said(session, "/narrative settings digest off")
+    assert "is off" in await said(session, "/narrative digest")
+    assert app.core.digests.due("console", 0.0) == []

@@ -89,7 +89,7 @@ def test_a_terminal_gets_a_prompt_history_and_no_log_lines(tmp_path: Path, libra
         terminal.type("settings mute west-in-panic\n")
         terminal.expect("Muted west-in-panic here")
         terminal.type(library.get("troops-denial").examples[0] + "\n")  # type: ignore[union-attr]
-        terminal.answered("└─ narrative: troops-denial")
+        terminal.answered("└─ нарратив: troops-denial")
         terminal.type("\x04")  # Ctrl-D
     finally:
         status = terminal.close()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import itertools
 import json
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -128,6 +130,26 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
 
 
+def _multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+    """A message with attachments, as Discord receives it: the `payload_json` part is the message, each
+    `files[n]` part a file; the files are returned under `_files` as (filename, content type, bytes)."""
+    parsed = BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    body: dict[str, Any] = {}
+    files: list[tuple[str, str, bytes]] = []
+    for part in parsed.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True)
+        assert isinstance(data, bytes)
+        if name == "payload_json":
+            body = json.loads(data)
+        else:
+            files.append((str(part.get_filename()), part.get_content_type(), data))
+    body["_files"] = files
+    return body
+
+
 @dataclass
 class Recorded:
     method: str
@@ -185,10 +207,13 @@ class FakeDiscord:
         body: Any = None
         if request.can_read_body:
             raw = await request.read()
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = raw.decode("utf-8", "replace")
+            if request.content_type == "multipart/form-data":
+                body = _multipart(request.headers["Content-Type"], raw)
+            else:
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw.decode("utf-8", "replace")
         path = request.path.removeprefix("/api/v10")
         async with self.posted:
             self.requests.append(Recorded(request.method, path, body))
@@ -248,6 +273,11 @@ class FakeDiscord:
             str(next(self._ids)), body.get("content") or "", author=BOT_USER, channel_id=channel_id
         )
         message["embeds"] = body.get("embeds", [])
+        message["attachments"] = [
+            {"id": str(next(self._ids)), "filename": name, "content_type": kind, "size": len(data),
+             "url": f"https://cdn.example/{name}", "proxy_url": f"https://cdn.example/{name}"}
+            for name, kind, data in body.get("_files", [])
+        ]
         if nonce is not None:
             message["nonce"] = nonce
         if enforced:

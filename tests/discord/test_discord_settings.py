@@ -116,7 +116,7 @@ async def test_the_context_menu_checks_a_message_and_its_link_ephemerally(
     assert first["type"] == 5 and first["data"]["flags"] & EPHEMERAL  # deferred, for the asker alone
     followup = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{payload['token']}")
     assert followup.json["flags"] & EPHEMERAL
-    title = client.app.library.library.get("troops-denial").title  # type: ignore[union-attr]
+    title = client.app.library.library.get("troops-denial").title_in("en")  # type: ignore[union-attr]
     assert title in followup.json["embeds"][0]["title"]
     assert followup.json["content"].startswith("Narrative found.")
     assert fake.calls("POST", f"/channels/{CHANNEL_ID}/messages") == []  # nothing the channel sees

@@ -22,6 +22,7 @@ APP_TOKEN = "xapp-1-test"
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 TEAM_ID = "T0001"
+PERMALINK_BASE = "https://test.slack.com/archives/"
 
 
 @dataclass
@@ -67,6 +68,11 @@ class FakeSlackApi:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     # views.publish: the latest Home tab view per user.
     home_views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # External uploads: what files.getUploadURLExternal handed out (and the bytes sent there), and what
+    # files.completeUploadExternal shared, with its channel and comment.
+    pending_files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shared_files: list[dict[str, Any]] = field(default_factory=list)
+    _files: int = 0
 
     @property
     def url(self) -> str:
@@ -80,6 +86,7 @@ class FakeSlackApi:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # conversations.history & co. are GET with a query
         app.router.add_post("/response/{name}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._websocket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -176,7 +183,49 @@ class FakeSlackApi:
                 return web.json_response({"ok": False, "error": "invalid_arguments"})
             self.home_views[str(params.get("user_id", ""))] = view
             return web.json_response({"ok": True, "view": {"id": "V0001", **view}})
+        if method == "chat.getPermalink":
+            channel, ts = str(params.get("channel")), str(params.get("message_ts"))
+            return web.json_response(
+                {"ok": True, "channel": channel, "permalink": f"{PERMALINK_BASE}{channel}/p{ts.replace('.', '')}"}
+            )
+        if method == "files.getUploadURLExternal":
+            self._files += 1
+            file_id = f"F{self._files:04d}"
+            self.pending_files[file_id] = {"filename": params.get("filename"), "length": int(params["length"])}
+            upload_url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+            return web.json_response({"ok": True, "file_id": file_id, "upload_url": upload_url})
+        if method == "files.completeUploadExternal":
+            return web.json_response(self._complete_upload(params))
         return web.json_response({"ok": True})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Step 2 of Slack's external upload: the bytes go to the URL step 1 handed out (any body format)."""
+        file_id = request.match_info["file_id"]
+        if file_id not in self.pending_files:
+            return web.Response(status=404, text="unknown upload")
+        body = await request.read()  # slack_sdk posts the file's bytes as the raw body
+        self.pending_files[file_id]["data"] = body
+        self._record("upload", {"file_id": file_id, "bytes": len(body)}, request)
+        return web.Response(text=f"OK - {len(body)}")
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Step 3: share the uploaded files in the channel, with the comment as the message text."""
+        files = params.get("files")
+        listed = json.loads(files) if isinstance(files, str) else files
+        shared = []
+        for item in listed or ():
+            pending = self.pending_files.get(str(item.get("id")))
+            if pending is None or "data" not in pending or len(pending["data"]) != pending["length"]:
+                return {"ok": False, "error": "invalid_file_upload"}
+            shared.append({"id": item["id"], "title": item.get("title"), "name": pending["filename"],
+                           "data": pending["data"]})
+        if not shared:
+            return {"ok": False, "error": "no_files"}
+        channel = params.get("channel_id")
+        if channel:
+            self.store_message({"channel": channel, "text": params.get("initial_comment") or ""})["files"] = shared
+        self.shared_files.extend({**f, "channel": channel, "comment": params.get("initial_comment")} for f in shared)
+        return {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in shared]}
 
     def store_message(self, params: dict[str, Any], *, ts: str | None = None) -> dict[str, Any]:
         """Keep a posted message as Slack does: its ts, text, blocks, thread and metadata (event_type and

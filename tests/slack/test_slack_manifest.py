@@ -23,7 +23,7 @@ def test_scopes_events_command_and_socket_mode() -> None:
     assert manifest["oauth_config"]["scopes"] == {
         "bot": [
             "channels:history", "groups:history", "chat:write", "commands", "reactions:write", "users:read",
-            "usergroups:read",
+            "usergroups:read", "files:write",
         ]
     }
     settings = manifest["settings"]

@@ -106,7 +106,7 @@ async def test_a_threaded_channel_gets_a_line_with_the_card_in_its_thread(
     app = build_app(replace(rig_settings(tmp_path, api, pages), feed_threads=True))  # the default, from the env
     try:
         poster = SlackPoster(AsyncWebClient(token=BOT_TOKEN, base_url=api.url), ChannelPacer(0))
-        sender = SlackAlertSender(poster, app.core.channels.policy)
+        sender = SlackAlertSender(poster, policy=app.core.channels.policy)
         await sender.send_alert(FeedAlert(7, "slack", "C7", _verdict()))
         line, card = api.calls_to("chat.postMessage")
         assert line.params["text"].startswith("⚠ Known narrative: UN sanctions on the DPRK are illegitimate")

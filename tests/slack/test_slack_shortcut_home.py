@@ -7,6 +7,7 @@ import json
 from slack_bolt.async_app import AsyncBoltRequest
 
 from bot.feed_store import verdict_to_json
+from bot.render.i18n import word
 from tests.slack.conftest import SlackRig, narrative
 from tests.slack.fakeslack import home_opened_event, message_shortcut, signed_headers
 from tests.slack.test_slack_sending import _verdict
@@ -28,7 +29,7 @@ async def test_the_shortcut_checks_the_message_and_its_links_for_the_clicker_alo
     assert answer.params["user"] == "U0002" and answer.params["channel"] == "C0001"
     assert answer.params["thread_ts"] == "1712345600.000001"
     assert answer.params["text"].startswith("Narrative found.")
-    assert narrative().title in json.dumps(answer.params["blocks"], ensure_ascii=False)
+    assert narrative().title_in("en") in json.dumps(answer.params["blocks"], ensure_ascii=False)
     assert "/propaganda" in rig.pages.hits  # the link was read
     assert rig.api.calls_to("chat.postMessage") == []  # nothing the channel sees
 
@@ -37,7 +38,7 @@ async def test_the_shortcut_on_a_neutral_message_says_so_privately(rig: SlackRig
     await dispatch(rig, message_shortcut("Погода на выходные будет солнечной и тёплой, обещают синоптики.",
                                          rig.api.response_url("s2")), FORM)
     (answer,) = await rig.api.wait_for("chat.postEphemeral")
-    assert answer.params["text"] == "No known narrative found."
+    assert answer.params["text"] == word("check_none", "ru")  # answered in the message's language
 
 
 async def test_the_shortcut_answers_through_the_response_url_where_the_bot_is_not_a_member(rig: SlackRig) -> None:
@@ -45,7 +46,7 @@ async def test_the_shortcut_answers_through_the_response_url_where_the_bot_is_no
     await dispatch(rig, message_shortcut(narrative().examples[0], rig.api.response_url("s3")), FORM)
     (answer,) = await rig.api.wait_for("response_url")
     assert answer.params["_name"] == "s3" and answer.params["response_type"] == "ephemeral"
-    assert narrative().title in answer.params["text"]
+    assert narrative().title_in("ru") in answer.params["text"]
 
 
 async def test_the_home_tab_shows_the_bot_the_settings_and_the_latest_alerts(rig: SlackRig) -> None:

@@ -1,0 +1,123 @@
+"""Discord: replies kept in the alert history, `/narrative recent`, the reason asked after a ❌, the weekly digest."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+from typing import Any
+
+from PIL import Image
+
+from bot.adapters.discord import NarrativeClient
+from bot.digest import send_due_digests
+from tests.discord.conftest import propaganda
+from tests.discord.fakediscord import BOT_USER, CHANNEL_ID, GUILD_ID, FakeDiscord, message_payload
+from tests.discord.test_discord_interactions import EDITOR_PERMISSIONS, EPHEMERAL, command, interaction, opt, send
+
+
+async def _reply(fake: FakeDiscord, message_id: str) -> dict[str, Any]:
+    await fake.outbox.put(("MESSAGE_CREATE", message_payload(message_id, propaganda())))
+    await fake.wait_for("POST", f"/channels/{CHANNEL_ID}/messages")
+    for _ in range(50):  # the history is written once the post is confirmed, just after
+        if fake.created:
+            break
+        await asyncio.sleep(0.05)
+    (created,) = fake.created
+    return created
+
+
+async def _until_recorded(client: NarrativeClient) -> None:
+    for _ in range(50):
+        if client.app.core.history.recent("discord", CHANNEL_ID):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the reply never reached the alert history")
+
+
+async def test_a_reply_is_recorded_with_its_jump_link_and_listed_by_recent(
+    client: NarrativeClient, fake: FakeDiscord
+) -> None:
+    created = await _reply(fake, "930000000000000001")
+    await _until_recorded(client)
+    (record,) = client.app.core.history.recent("discord", CHANNEL_ID)
+    assert record.message_ref == created["id"] and record.workspace_id == GUILD_ID
+    assert record.permalink == f"https://discord.com/channels/{GUILD_ID}/{CHANNEL_ID}/{created['id']}"
+    assert record.narrative_id == "troops-denial" and record.excerpt == propaganda()
+    answer = await send(fake, interaction(2, command("recent", opt("count", 5, kind=4))))
+    assert answer["data"]["flags"] & EPHEMERAL
+    content = answer["data"]["content"]
+    assert "troops-denial" in content and record.permalink in content and "no feedback yet" in content
+
+
+async def test_a_wrong_click_asks_why_and_stores_the_reason(client: NarrativeClient, fake: FakeDiscord) -> None:
+    created = await _reply(fake, "930000000000000002")
+    await _until_recorded(client)
+    reply = message_payload(created["id"], "", author=BOT_USER)
+    reply["components"] = [
+        {"type": 1, "components": [
+            {"type": 2, "style": 3, "label": "Correct", "custom_id": "nb:fb:correct:troops-denial"},
+            {"type": 2, "style": 4, "label": "Wrong", "custom_id": "nb:fb:wrong:troops-denial"},
+        ]}
+    ]
+    wrong = interaction(3, {"custom_id": "nb:fb:wrong:troops-denial", "component_type": 2}, message=reply)
+    answer = await send(fake, wrong)
+    assert answer["type"] == 4 and answer["data"]["flags"] & EPHEMERAL
+    assert "Why was it wrong?" in answer["data"]["content"]
+    ids = [c["custom_id"] for row in answer["data"]["components"] for c in row["components"]]
+    assert ids == [
+        f"nb:why:{reason}:troops-denial:{created['id']}"
+        for reason in ("wrong-narrative", "not-propaganda", "fact-check", "other")
+    ]
+    # The click on a reason comes from the ephemeral answer itself; its custom id carries the card.
+    prompt = message_payload("930000000000000099", answer["data"]["content"], author=BOT_USER)
+    prompt["components"] = answer["data"]["components"]
+    prompt["flags"] = EPHEMERAL
+    pick = interaction(3, {"custom_id": ids[2], "component_type": 2}, message=prompt)
+    picked = await send(fake, pick)
+    assert picked["type"] == 7  # the question is replaced by the thanks
+    assert "a fact-check" in picked["data"]["content"] and picked["data"]["components"] == []
+    (record,) = client.app.core.history.recent("discord", CHANNEL_ID)
+    assert (record.status, record.reason, record.wrong) == ("disputed", "fact-check", 1)
+    listing = await send(fake, interaction(2, command("feedback", opt("which", "disputed"))))
+    assert listing["data"]["flags"] & EPHEMERAL
+    assert "Disputed (1):" in listing["data"]["content"] and "reason: a fact-check" in listing["data"]["content"]
+    right = interaction(3, {"custom_id": "nb:fb:correct:troops-denial", "component_type": 2}, message=reply)
+    thanks = await send(fake, right)
+    assert "components" not in thanks["data"] or thanks["data"]["components"] == []  # a ✅ asks nothing more
+
+
+async def test_the_weekly_digest_is_posted_once_a_week_with_the_chart_attached(
+    client: NarrativeClient, fake: FakeDiscord
+) -> None:
+    await _reply(fake, "930000000000000003")
+    await _until_recorded(client)
+    core = client.app.core
+    refused = await send(fake, interaction(2, command("digest", opt("state", "on"))))
+    assert "Manage Channels" in refused["data"]["content"] and not core.digests.enabled("discord", CHANNEL_ID)
+    answer = await send(fake, interaction(2, command("digest", opt("state", "on")), permissions=EDITOR_PERMISSIONS))
+    assert answer["data"]["content"].startswith("Weekly digest on")
+    now = dt.datetime.now(dt.UTC).timestamp()
+    assert await send_due_digests(core.history, core.digests, client.alert_sender, lambda: now) == 1
+    posts = [r for r in fake.calls("POST", f"/channels/{CHANNEL_ID}/messages") if r.json.get("_files")]
+    (digest,) = posts
+    assert digest.json["content"].startswith("Weekly narrative digest: 1 alert in the last 7 days.")
+    assert "troops-denial" in digest.json["content"]
+    ((name, _kind, data),) = digest.json["_files"]
+    assert name == "narratives-by-week.png"  # Discord shows a .png attachment as an image
+    chart = Image.open(io.BytesIO(data))
+    assert chart.format == "PNG" and chart.size == (1200, 600)
+    assert digest.json["attachments"][0]["filename"] == name
+    # The same week again (a later tick, a restart): nothing; the next week: the next digest.
+    assert await send_due_digests(core.history, core.digests, client.alert_sender, lambda: now + 3600) == 0
+    assert await send_due_digests(core.history, core.digests, client.alert_sender, lambda: now + 7 * 86400) == 1
+    off = await send(fake, interaction(2, command("digest", opt("state", "off")), permissions=EDITOR_PERMISSIONS))
+    assert off["data"]["content"] == "Weekly digest off for this channel."
+    assert await send_due_digests(core.history, core.digests, client.alert_sender, lambda: now + 14 * 86400) == 0
+
+
+async def test_the_digest_loop_starts_with_the_client(client: NarrativeClient) -> None:
+    assert client.digest_task is not None and not client.digest_task.done()
+    task = client.digest_task
+    client.start_digests()  # on_ready again after a reconnect: still one loop
+    assert client.digest_task is task
