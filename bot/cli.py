@@ -373,7 +373,7 @@ def cmd_health(args: argparse.Namespace) -> int:
     settings = _settings()
     try:
         library = load_library(settings.library_path, max_bytes=settings.max_library_bytes)
-        store = Store(settings.db_path)
+        store = Store(settings.database)
         version = store.schema_version
         store.close()
     except (LibraryError, OSError, RuntimeError, sqlite3.Error) as exc:

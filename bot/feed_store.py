@@ -1,4 +1,4 @@
-"""Feed polling state in SQLite: schedules and failures, seen item keys, pending alerts and notices."""
+"""Feed polling state (SQLite or PostgreSQL): schedules and failures, seen item keys, pending alerts and notices."""
 
 from __future__ import annotations
 
@@ -199,10 +199,11 @@ class FeedStore:
                 cur = db.execute(
                     """INSERT OR IGNORE INTO feed_alerts
                        (feed_url, item_key, platform, channel_id, kind, payload, created_at)
-                       VALUES (?, ?, ?, ?, 'alert', ?, ?)""",
+                       VALUES (?, ?, ?, ?, 'alert', ?, ?) RETURNING id""",
                     (url, alert.item_key, alert.platform, alert.channel_id, verdict_to_json(alert.verdict), now),
                 )
-                ids.append(int(cur.lastrowid or 0) if cur.rowcount == 1 else 0)
+                row = cur.fetchone()  # none when the alert already existed
+                ids.append(int(row[0]) if row else 0)
             self._insert_notices(db, url, notices, now)
             db.execute(
                 """UPDATE feeds SET title = COALESCE(?, title), etag = ?, last_modified = ?, primed = 1,
