@@ -10,14 +10,11 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.sql_dialect import for_postgres, split_script
+from bot.store import StoreUnavailable
 
 # Any constant shared by every replica: the migration of one waits for another's to finish (advisory lock).
 _MIGRATION_LOCK = 0x6E6172726174  # "narrat"
 POOL_MAX = 8  # the poller's worker threads and the event loop, with room to spare
-
-
-class StoreUnavailable(RuntimeError):
-    """The database cannot be reached; the message never repeats the DSN (it may hold a password)."""
 
 
 class Row(tuple[Any, ...]):
@@ -109,6 +106,8 @@ class PostgresDatabase:
                 yield conn
         except PoolTimeout:
             raise StoreUnavailable(f"no PostgreSQL connection to {self.name} available") from None
+        except psycopg.OperationalError as exc:  # the server went away mid-statement
+            raise StoreUnavailable(f"PostgreSQL at {self.name}: {exc}") from None
 
     def schema_version(self) -> int:
         with self._connection() as conn:

@@ -16,6 +16,10 @@ from bot.db_sqlite import SqliteDatabase
 logger = logging.getLogger(__name__)
 
 
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached; the message never repeats a DSN (it may hold a password)."""
+
+
 def is_postgres_url(location: str) -> bool:
     return location.startswith(("postgresql://", "postgres://"))
 
@@ -165,7 +169,9 @@ class Store:
     written in SQLite's dialect; the PostgreSQL backend rewrites it (bot/sql_dialect.py).
     """
 
-    def __init__(self, location: Path | str | Secret, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, location: Path | str | Secret, *, clock: Callable[[], float] = time.time, migrate: bool = True
+    ) -> None:
         self.clock = clock
         self._db: Database
         if isinstance(location, Secret) or is_postgres_url(str(location)):
@@ -176,6 +182,8 @@ class Store:
         else:
             self._db = SqliteDatabase(location)
         self.path = Path(self._db.name)
+        if not migrate:
+            return
         try:
             self.migrate()
         except BaseException:
@@ -188,8 +196,17 @@ class Store:
         return self._db.dialect
 
     @property
+    def name(self) -> str:
+        """The file path, or host:port/dbname: never a password."""
+        return self._db.name
+
+    @property
     def schema_version(self) -> int:
         return self._db.schema_version()
+
+    @property
+    def latest_version(self) -> int:
+        return len(MIGRATIONS)
 
     def migrate(self) -> None:
         def step(current: int, version: int | None) -> None:
