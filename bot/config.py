@@ -73,6 +73,9 @@ class Settings:
     max_page_bytes: int = 5 * 1024 * 1024
     trust_env_proxy: bool = False
     feed_interval_s: float = 600.0
+    # How long a replica holds a feed (and the delivery of a platform) before another may take it over: a poll is
+    # cut off at 80% of it, and a replica that dies leaves its feeds for that long.
+    feed_lease_s: float = 300.0
     feed_read_articles: bool = True
     feeds_file: Path | None = None
     log_level: str = "INFO"
@@ -227,6 +230,7 @@ _FIELDS: list[tuple[str, str, object, bool]] = [
     ("NARRATIVE_BOT_MAX_PAGE_BYTES", "max_page_bytes", _positive_int, False),
     ("NARRATIVE_BOT_TRUST_ENV_PROXY", "trust_env_proxy", _bool, False),
     ("NARRATIVE_BOT_FEED_INTERVAL", "feed_interval_s", _positive_float, False),
+    ("NARRATIVE_BOT_FEED_LEASE", "feed_lease_s", _positive_float, False),
     ("NARRATIVE_BOT_FEED_READ_ARTICLES", "feed_read_articles", _bool, False),
     ("NARRATIVE_BOT_FEEDS_FILE", "feeds_file", _existing_file, False),
     ("NARRATIVE_BOT_MAX_LIBRARY_BYTES", "max_library_bytes", _positive_int, False),

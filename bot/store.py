@@ -141,6 +141,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE feed_alerts ADD COLUMN attempted_at REAL;
     """,
+    # 4: replicas sharing one database: a due feed is leased by one poller until lease_until (a replica that dies
+    # loses it then); `leases` holds named leases, such as the one delivery lease of each platform
+    """
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    ALTER TABLE feeds ADD COLUMN lease_until REAL;
+    CREATE INDEX feeds_due ON feeds (next_poll_at);
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        until REAL NOT NULL
+    );
+    """,
 ]
 
 
