@@ -171,12 +171,14 @@ class FeedPoller:
                     self.feeds.lease_due, self.replica_id, now=self.clock(), lease_s=self.lease_s, force=force,
                     limit=None if force else self.lease_batch,
                 )
-                fresh = [s for s in batch if s.url not in polled]
-                if not fresh:
+                if not batch:
                     break
-                polled.update(s.url for s in fresh)
-                results.extend(await asyncio.gather(*(self._poll_guarded(s) for s in fresh)))
-                if force:
+                # Every leased feed is polled (a lease is only handed back by recording the poll). A feed that came
+                # due again while this call ran means the round has gone full circle: stop after this batch.
+                again = any(s.url in polled for s in batch)
+                polled.update(s.url for s in batch)
+                results.extend(await asyncio.gather(*(self._poll_guarded(s) for s in batch)))
+                if force or again:
                     break
             if now - self._pruned_at > 86400:
                 self._pruned_at = now

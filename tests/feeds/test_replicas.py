@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,7 @@ def test_feeds_leased_at_the_same_moment_are_disjoint(state_location: Path | str
         feeds = FeedStore(stores[n])
         while batch := feeds.lease_due(f"replica-{n}", now=1.0, lease_s=60.0, limit=7):
             taken[f"replica-{n}"] = taken.get(f"replica-{n}", []) + [s.url for s in batch]
+            time.sleep(0.005)  # a poll's worth of pause: the others get their turns
 
     threads = [threading.Thread(target=lease, args=(n,)) for n in range(len(stores))]
     for t in threads:
@@ -170,3 +172,25 @@ def test_chat_claims_are_atomic_across_connections(state_location: Path | str) -
         store.close()
     assert len(wins) == 16
     assert sum(event for event, _ in wins) == 1 and sum(message for _, message in wins) == 1
+
+
+async def test_a_feed_due_again_within_one_call_leaves_no_lease_behind(
+    make_rig: RigFactory, feed_server: FeedServer, clock: FakeClock
+) -> None:
+    """A long round (or a fast clock): feeds polled early in a call are due again before it ends. Every leased feed
+    is polled and handed back, and the call ends once the round has gone full circle."""
+    rig = make_rig(lease_batch=2)
+    paths = [f"/wire/{n}.xml" for n in range(3)]
+    for path in paths:
+        rig.store.add_subscription("console", "console", feed_server.url(path))
+    _serve(feed_server, paths, delay_s=0)
+
+    def ticking() -> float:
+        clock.advance(700)  # more than the poll interval at every reading
+        return clock()
+
+    rig.poller.clock = ticking
+    results = await rig.poller.poll_once()
+    assert {r.url for r in results} == {feed_server.url(p) for p in paths}
+    feeds = FeedStore(rig.store)
+    assert [feeds.lease_holder(feed_server.url(p)) for p in paths] == [(None, None)] * 3
