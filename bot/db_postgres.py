@@ -117,7 +117,7 @@ class PostgresDatabase:
             row = conn.execute("SELECT version FROM schema_version").fetchone()
             return int(row[0]) if row else 0
 
-    def apply_migrations(self, migrations: Sequence[str], on_step: Any) -> None:
+    def apply_migrations(self, migrations: Sequence[str], on_step: Callable[[int, int | None], None]) -> None:
         """Run the pending migrations in one transaction, under a lock that a replica starting at the same time
         waits on (DDL is transactional in PostgreSQL: a failed step leaves no half)."""
         with self._connection() as conn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ class SqliteDatabase:
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
-    def apply_migrations(self, migrations: Sequence[str], on_step: Any) -> None:
+    def apply_migrations(self, migrations: Sequence[str], on_step: Callable[[int, int | None], None]) -> None:
         """Run the migrations past the file's version, each in its own transaction."""
         with self._lock:
             current = self.schema_version()

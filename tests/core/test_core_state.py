@@ -90,6 +90,23 @@ def test_feedback_rejects_unknown_values(state_location: Path | str) -> None:
     store.close()
 
 
+def test_feedback_and_subscriptions_round_trip(state_location: Path | str) -> None:
+    store = Store(state_location)
+    store.record_feedback("slack", "C", "ts1", "troops-denial", "U1", "wrong")
+    store.record_feedback("slack", "C", "ts1", "troops-denial", "U1", "correct")  # a second click replaces
+    store.record_feedback("slack", "C", "ts1", "troops-denial", "U2", "wrong")
+    assert [(f.user_id, f.value) for f in store.feedback("troops-denial")] == [("U1", "correct"), ("U2", "wrong")]
+    assert store.feedback("west-in-panic") == []
+    assert store.add_subscription("slack", "C1", "https://a.example/rss", created_by="U1")
+    assert not store.add_subscription("slack", "C1", "https://a.example/rss")
+    assert store.add_subscription("slack", "C2", "https://a.example/rss")
+    assert store.add_subscription("discord", "9", "https://a.example/rss")
+    assert [s.channel_id for s in store.subscriptions("slack")] == ["C1", "C2"]
+    assert store.remove_subscription("slack", None, "https://a.example/rss") == 2
+    assert [(s.platform, s.channel_id) for s in store.subscriptions()] == [("discord", "9")]
+    store.close()
+
+
 def test_a_failed_transaction_leaves_nothing(state_location: Path | str) -> None:
     store = Store(state_location)
     with pytest.raises(ZeroDivisionError), store.transaction() as db:
