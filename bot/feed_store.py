@@ -200,6 +200,22 @@ class FeedStore:
             ).fetchone()
         return row is not None
 
+    def release_leases_of(self, dead: Callable[[str], bool]) -> int:
+        """Hand back every feed and named lease whose owner `dead` says is gone (a restart after a kill need not
+        wait for the expiry); how many."""
+        owners = {r[0] for r in self.store.query(
+            "SELECT DISTINCT lease_owner FROM feeds WHERE lease_owner IS NOT NULL UNION SELECT owner FROM leases"
+        )}
+        gone = [owner for owner in owners if dead(owner)]
+        released = 0
+        with self.store.transaction() as db:
+            for owner in gone:
+                released += db.execute(
+                    "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", (owner,)
+                ).rowcount
+                released += db.execute("DELETE FROM leases WHERE owner = ?", (owner,)).rowcount
+        return released
+
     def release_lease(self, name: str, owner: str) -> None:
         with self.store.transaction() as db:
             db.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))

@@ -63,6 +63,9 @@ POLL_SHARE_OF_LEASE = 0.8  # a poll is cut off here, so it ends before its lease
 # Items matched per worker-thread call: about 0.1 s of CPU at the 0.5 ms an item takes on this project's machine.
 MATCH_BATCH_ITEMS = 200
 
+# Replica ids of the pollers alive in this process: a lease of this pid under another id is a predecessor's.
+_POLLERS_OF_THIS_PROCESS: set[str] = set()
+
 _T = TypeVar("_T")
 _FAILED = object()  # a batch outcome: matching this item raised (logged); it stays unseen and is tried again
 
@@ -139,6 +142,8 @@ class FeedPoller:
         # Names this poller in the leases it holds: unique per process start, so a restarted replica never
         # mistakes its predecessor's leases for its own.
         self.replica_id = replica_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._reclaimed = False
+        _POLLERS_OF_THIS_PROCESS.add(self.replica_id)
         self.lease_s = settings.feed_lease_s
         self.lease_batch = lease_batch
         self.fetcher = fetcher
@@ -161,6 +166,11 @@ class FeedPoller:
         """Poll every due feed (all subscribed feeds with `force`, except disabled ones); one result each."""
         async with self._poll_lock:
             now = self.clock()
+            if not self._reclaimed:
+                self._reclaimed = True
+                released = self.feeds.release_leases_of(self._is_dead_on_this_host)
+                if released:
+                    logger.info("took back %d lease(s) of a process of this host that is gone", released)
             self.feeds.sync_feeds(now)
             results: list[PollResult] = []
             polled: set[str] = set()
@@ -185,6 +195,25 @@ class FeedPoller:
                 # A DELETE over every feed's items (a correlated subquery per row): not on the loop either.
                 await self._offload(self.feeds.prune_items, now - ITEM_RETENTION_S)
             return list(results)
+
+    def _is_dead_on_this_host(self, owner: str) -> bool:
+        """Whether a lease owner (host:pid:token) was a process of this host that no longer runs: our pid under
+        an id no poller of this process has is our predecessor (a container restarts as pid 1); another pid must
+        not exist. Owners of other hosts are left to their lease expiry."""
+        host_and_pid, _, token = owner.rpartition(":")
+        host, _, pid_text = host_and_pid.rpartition(":")
+        if not token or host != socket.gethostname() or owner == self.replica_id or not pid_text.isdigit():
+            return False
+        pid = int(pid_text)
+        if pid == os.getpid():
+            return owner not in _POLLERS_OF_THIS_PROCESS
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, another user's
+            return False
+        return False
 
     @contextlib.asynccontextmanager
     async def _host_slot(self, url: str):  # type: ignore[no-untyped-def]

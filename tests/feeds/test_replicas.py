@@ -194,3 +194,39 @@ async def test_a_feed_due_again_within_one_call_leaves_no_lease_behind(
     assert {r.url for r in results} == {feed_server.url(p) for p in paths}
     feeds = FeedStore(rig.store)
     assert [feeds.lease_holder(feed_server.url(p)) for p in paths] == [(None, None)] * 3
+
+
+async def test_a_restart_takes_back_the_leases_of_its_killed_predecessor(
+    make_rig: RigFactory, feed_server: FeedServer, clock: FakeClock
+) -> None:
+    """One process on SQLite, killed mid-poll and started again, need not wait for its old leases to expire; a
+    lease of a live process, or of another host, waits."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    rig = make_rig()
+    paths = ["/a.xml", "/b.xml", "/c.xml", "/d.xml"]
+    for path in paths:
+        rig.store.add_subscription("console", "console", feed_server.url(path))
+    _serve(feed_server, paths, delay_s=0)
+    feeds = FeedStore(rig.store)
+    feeds.sync_feeds(clock())
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)  # a process that has exited
+    host = socket.gethostname()
+    owners = [
+        f"{host}:{dead_pid}:0a0a0a",  # exited
+        f"{host}:{os.getppid()}:0b0b0b",  # alive (the test runner's parent)
+        f"elsewhere:{dead_pid}:0c0c0c",  # another host: its lease expiry decides
+        f"{host}:{os.getpid()}:0d0d0d",  # this pid, no poller of this process: a predecessor (pid 1 in a container)
+    ]
+    for owner in owners:
+        feeds.lease_due(owner, now=clock(), lease_s=rig.poller.lease_s, limit=1)
+    assert feeds.take_lease("deliver:console", owners[0], now=clock(), lease_s=rig.poller.lease_s)
+    results = await rig.poller.poll_once()
+    assert sorted(r.url for r in results) == [feed_server.url("/a.xml"), feed_server.url("/d.xml")]  # at once
+    assert [feeds.lease_holder(feed_server.url(p))[0] for p in paths] == [None, owners[1], owners[2], None]
+    assert await rig.poller.deliver(RecordingSender("console")) == 0  # the delivery lease was taken back too
+    assert feeds.take_lease("deliver:console", "someone", now=clock(), lease_s=1)
