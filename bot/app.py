@@ -99,7 +99,7 @@ def build_app(settings: Settings) -> App:
         settings.library_path, thresholds_from(settings), semantic=semantic_build(settings),
         max_bytes=settings.max_library_bytes, cache=LibraryCache(settings.artefact_dir),
     )
-    store = Store(settings.db_path)
+    store = Store(settings.database)
     fetcher = build_fetcher(settings)
     reader = ArticleReader(fetcher)
     from bot.feed_probe import FeedProbe

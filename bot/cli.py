@@ -409,20 +409,49 @@ def _library_build(settings: Settings, library: Any, export: str | None) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    """For container health checks: the library loads and the state database opens at a known schema."""
+    """For container health checks: the library loads and the state database answers at a known schema."""
     from bot.store import Store
     from matchers import LibraryError, load_library
 
     settings = _settings()
     try:
         library = load_library(settings.library_path, max_bytes=settings.max_library_bytes)
-        store = Store(settings.db_path)
-        version = store.schema_version
-        store.close()
+        store = Store(settings.database)
+        try:
+            store.query("SELECT 1")  # a round trip: the server answers, not only the pool's first connection
+            version = store.schema_version
+        finally:
+            store.close()
     except (LibraryError, OSError, RuntimeError, sqlite3.Error) as exc:
         print(f"unhealthy: {exc}", file=sys.stderr)
         return 1
-    print(f"ok: {len(library.narratives)} narratives, state schema v{version}")
+    except Exception as exc:  # a driver error (psycopg): any failure to reach the state is unhealthy
+        print(f"unhealthy: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"ok: {len(library.narratives)} narratives, state schema v{version} ({store.dialect})")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """`db migrate`: bring the state database's schema up to this program's (what every start also does), and
+    say from which version to which."""
+    from bot.store import Store
+
+    settings = _settings()
+    store = Store(settings.database, migrate=False)
+    try:
+        before = store.schema_version
+        store.migrate()
+        after = store.schema_version
+    except RuntimeError as exc:  # a schema newer than this program: upgrade it instead
+        print(f"narrative-bot: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    if before == after:
+        print(f"{store.name}: schema v{after} is current ({store.dialect})")
+    else:
+        print(f"{store.name}: migrated from schema v{before} to v{after} ({store.dialect})")
     return 0
 
 
@@ -453,8 +482,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(func=cmd_check)
 
-    health = sub.add_parser("health", help="exit 0 when the library loads and the state database opens")
+    health = sub.add_parser("health", help="exit 0 when the library loads and the state database answers")
     health.set_defaults(func=cmd_health)
+
+    db = sub.add_parser("db", help="the state database")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("migrate", help="bring the schema up to date (SQLite file or PostgreSQL)")
+    db.set_defaults(func=cmd_db)
 
     ev = sub.add_parser(
         "eval", help="score a labelled JSONL set or a feedback export (precision, recall, F1, false alarms)"
@@ -500,6 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _setup_logging(loaded.log_level, loaded.log_file)
     else:
         _setup_logging("WARNING")
+    from bot.store import StoreUnavailable
     from matchers import LibraryError
 
     try:
@@ -510,6 +545,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LibraryError as exc:
         print(f"narrative-bot: the narrative library cannot be used:\n{exc}", file=sys.stderr)
         return 2
+    except StoreUnavailable as exc:
+        print(f"narrative-bot: the state database cannot be used: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0
 

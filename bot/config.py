@@ -60,7 +60,8 @@ def default_db_path() -> Path:
 @dataclass(frozen=True)
 class Settings:
     library_path: Path = field(default_factory=bundled_library_path)
-    db_path: Path = field(default_factory=default_db_path)
+    db_path: Path = field(default_factory=default_db_path)  # the SQLite file (unless postgres_dsn is set)
+    postgres_dsn: Secret = field(default_factory=lambda: Secret(""))  # postgresql://…: the state lives there
     alert_threshold: float | None = None
     suggest_threshold: float | None = None
     max_links: int = 3
@@ -72,6 +73,9 @@ class Settings:
     max_page_bytes: int = 5 * 1024 * 1024
     trust_env_proxy: bool = False
     feed_interval_s: float = 600.0
+    # How long a replica holds a feed (and the delivery of a platform) before another may take it over: a poll is
+    # cut off at 80% of it, and a replica that dies leaves its feeds for that long.
+    feed_lease_s: float = 300.0
     feed_read_articles: bool = True
     feeds_file: Path | None = None
     log_level: str = "INFO"
@@ -100,6 +104,11 @@ class Settings:
     digest: bool = False
     slack_admin_group: str = ""  # a Slack user group id (S0123…) whose members may change settings and feeds
     log_file: Path | None = None  # log records go there instead of standard error
+
+    @property
+    def database(self) -> Path | Secret:
+        """Where the state lives: the PostgreSQL DSN when one is set, else the SQLite file."""
+        return self.postgres_dsn if self.postgres_dsn else self.db_path
 
     @property
     def artefact_dir(self) -> Path:
@@ -163,6 +172,38 @@ def _embedder(raw: str) -> str:
     raise ValueError(f"expected e5, sentence-transformers:/path/to/model or an http(s):// URL, got {raw!r}")
 
 
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):(//)?")
+_POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def parse_database(raw: str) -> dict[str, object]:
+    """NARRATIVE_BOT_DB: a file path or sqlite:///path (SQLite), or postgresql://… (PostgreSQL).
+
+    `sqlite:///state.db` is relative to the working directory, `sqlite:////var/lib/bot/state.db` absolute (the
+    SQLAlchemy spelling). Any other scheme is refused rather than taken for a folder name. The value may hold a
+    password, so no message repeats it.
+    """
+    match = _URL_SCHEME.match(raw)
+    # One letter before a colon is a Windows drive (C:\state.db), not a scheme.
+    if match is None or (match.group(2) is None and match.group(1).lower() not in ("sqlite", *_POSTGRES_SCHEMES)):
+        return {"db_path": Path(raw).expanduser()}
+    scheme = match.group(1).lower()
+    if match.group(2) is None:
+        raise ValueError(f"a {scheme} URL starts with {scheme}://")
+    if scheme in _POSTGRES_SCHEMES:
+        if not raw[match.end():].strip("/"):
+            raise ValueError(f"a {scheme}:// URL needs a host or a database name")
+        return {"postgres_dsn": Secret(raw)}
+    if scheme == "sqlite":
+        rest = raw[match.end():]
+        if not rest.startswith("/") or not rest[1:]:
+            raise ValueError("expected sqlite:///relative/path or sqlite:////absolute/path (no host)")
+        return {"db_path": Path(rest[1:]).expanduser()}
+    raise ValueError(
+        f"unsupported database URL scheme {scheme!r}: expected a file path, sqlite:///path or postgresql://…"
+    )
+
+
 def _existing_file(raw: str) -> Path:
     path = Path(raw).expanduser()
     if not path.is_file():
@@ -187,10 +228,11 @@ def _slack_group(raw: str) -> str:
     return value
 
 
-# (environment variable, Settings field, parser, is_secret)
+# (environment variable, Settings field, parser, is_secret); a parser for the field "" returns several fields
+# by name (NARRATIVE_BOT_DB sets either the SQLite path or the PostgreSQL DSN).
 _FIELDS: list[tuple[str, str, object, bool]] = [
     ("NARRATIVE_BOT_LIBRARY", "library_path", _existing_file, False),
-    ("NARRATIVE_BOT_DB", "db_path", lambda raw: Path(raw).expanduser(), False),
+    ("NARRATIVE_BOT_DB", "", parse_database, False),
     ("NARRATIVE_BOT_ALERT_THRESHOLD", "alert_threshold", _threshold, False),
     ("NARRATIVE_BOT_SUGGEST_THRESHOLD", "suggest_threshold", _threshold, False),
     ("NARRATIVE_BOT_MAX_LINKS", "max_links", _positive_int, False),
@@ -202,6 +244,7 @@ _FIELDS: list[tuple[str, str, object, bool]] = [
     ("NARRATIVE_BOT_MAX_PAGE_BYTES", "max_page_bytes", _positive_int, False),
     ("NARRATIVE_BOT_TRUST_ENV_PROXY", "trust_env_proxy", _bool, False),
     ("NARRATIVE_BOT_FEED_INTERVAL", "feed_interval_s", _positive_float, False),
+    ("NARRATIVE_BOT_FEED_LEASE", "feed_lease_s", _positive_float, False),
     ("NARRATIVE_BOT_FEED_READ_ARTICLES", "feed_read_articles", _bool, False),
     ("NARRATIVE_BOT_FEEDS_FILE", "feeds_file", _existing_file, False),
     ("NARRATIVE_BOT_MAX_LIBRARY_BYTES", "max_library_bytes", _positive_int, False),
@@ -250,9 +293,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         if raw is None or (raw.strip() == "" and not secret):
             continue
         try:
-            values[attr] = parse(raw.strip())  # type: ignore[operator]
+            value = parse(raw.strip())  # type: ignore[operator]
         except ValueError as exc:
             problems.append(f"{name}: {'invalid value' if secret else exc}")
+            continue
+        if attr:
+            values[attr] = value
+        else:
+            values.update(value)
     settings = Settings(**values)  # type: ignore[arg-type]
     problems.extend(_cross_checks(settings))
     if problems:

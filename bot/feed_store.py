@@ -1,4 +1,4 @@
-"""Feed polling state in SQLite: schedules and failures, seen item keys, pending alerts and notices."""
+"""Feed polling state (SQLite or PostgreSQL): schedules and failures, seen item keys, pending alerts and notices."""
 
 from __future__ import annotations
 
@@ -71,6 +71,11 @@ class Outgoing:
     attempts: int
     next_attempt_at: float
     attempted_at: float | None  # when a first attempt began; its outcome may be unknown
+
+
+class LeaseLost(Exception):
+    """This poller's lease on a feed ran out and another replica may hold it now: what it found is dropped (the
+    other replica records the feed's items itself)."""
 
 
 _FEED_COLUMNS = (
@@ -154,6 +159,72 @@ class FeedStore:
         )
         return bool(rows)
 
+    # -- leases: replicas share the work -----------------------------------------------------------------------
+
+    def lease_due(
+        self, owner: str, *, now: float, lease_s: float, force: bool = False, limit: int | None = None
+    ) -> list[FeedState]:
+        """Lease up to `limit` subscribed feeds that are due (all enabled ones with `force`) and leased by nobody,
+        or whose lease ran out; their states, by URL.
+
+        PostgreSQL: the candidate rows are locked FOR UPDATE SKIP LOCKED, so replicas leasing at the same moment
+        take disjoint sets without waiting on each other. SQLite: the write transaction is the only one, which
+        gives the same result in one process (or several on one file).
+        """
+        lock = " FOR UPDATE SKIP LOCKED" if self.store.dialect == "postgresql" else ""
+        with self.store.transaction() as db:
+            rows = db.execute(
+                f"""UPDATE feeds SET lease_owner = ?, lease_until = ?
+                    WHERE url IN (
+                        SELECT url FROM feeds
+                        WHERE disabled_at IS NULL AND (? OR next_poll_at <= ?)
+                          AND (lease_until IS NULL OR lease_until <= ?)
+                          AND url IN (SELECT feed_url FROM subscriptions)
+                        ORDER BY next_poll_at, url LIMIT ?{lock})
+                    RETURNING {_FEED_COLUMNS}""",
+                (owner, now + lease_s, bool(force), now, now, self._no_limit() if limit is None else limit),
+            ).fetchall()
+        return sorted((_state(r) for r in rows), key=lambda s: s.url)
+
+    def _no_limit(self) -> int | None:
+        return -1 if self.store.dialect == "sqlite" else None  # LIMIT -1 / LIMIT NULL: no limit
+
+    def lease_holder(self, url: str) -> tuple[str | None, float | None]:
+        rows = self.store.query("SELECT lease_owner, lease_until FROM feeds WHERE url = ?", (url,))
+        return (rows[0][0], rows[0][1]) if rows else (None, None)
+
+    def take_lease(self, name: str, owner: str, *, now: float, lease_s: float) -> bool:
+        """Take (or renew) a named lease until now + lease_s; False while another owner holds it unexpired."""
+        with self.store.transaction() as db:
+            row = db.execute(
+                """INSERT INTO leases (name, owner, until) VALUES (?, ?, ?)
+                   ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
+                   WHERE leases.owner = excluded.owner OR leases.until <= ?
+                   RETURNING owner""",
+                (name, owner, now + lease_s, now),
+            ).fetchone()
+        return row is not None
+
+    def release_leases_of(self, dead: Callable[[str], bool]) -> int:
+        """Hand back every feed and named lease whose owner `dead` says is gone (a restart after a kill need not
+        wait for the expiry); how many."""
+        owners = {r[0] for r in self.store.query(
+            "SELECT DISTINCT lease_owner FROM feeds WHERE lease_owner IS NOT NULL UNION SELECT owner FROM leases"
+        )}
+        gone = [owner for owner in owners if dead(owner)]
+        released = 0
+        with self.store.transaction() as db:
+            for owner in gone:
+                released += db.execute(
+                    "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", (owner,)
+                ).rowcount
+                released += db.execute("DELETE FROM leases WHERE owner = ?", (owner,)).rowcount
+        return released
+
+    def release_lease(self, name: str, owner: str) -> None:
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
+
     # -- items ------------------------------------------------------------------------------------------------
 
     def seen(self, url: str, keys: Iterable[ItemKey]) -> set[ItemKey]:
@@ -186,6 +257,7 @@ class FeedStore:
         item_keys: Sequence[ItemKey],
         alerts: Sequence[NewAlert] = (),
         notices: Sequence[NewNotice] = (),
+        lease_owner: str | None = None,
     ) -> list[int]:
         """Record a good poll in ONE transaction: items seen, alerts and notices pending, the schedule.
 
@@ -195,6 +267,18 @@ class FeedStore:
         """
         ids: list[int] = []
         with self.store.transaction() as db:
+            # The schedule first: with a lease owner it is the fence (and on PostgreSQL, the row lock) that keeps a
+            # poller whose lease ran out from recording what the new holder records too.
+            fence, fence_params = self._fence(url, lease_owner)
+            cur = db.execute(
+                f"""UPDATE feeds SET title = COALESCE(?, title), etag = ?, last_modified = ?, primed = 1,
+                       next_poll_at = ?, last_poll_at = ?, last_ok_at = ?, failures = 0, last_error = NULL,
+                       lease_owner = NULL, lease_until = NULL
+                   WHERE {fence}""",
+                (title, etag, last_modified, next_poll_at, now, now, *fence_params),
+            )
+            if lease_owner is not None and cur.rowcount != 1:
+                raise LeaseLost(url)
             db.executemany(
                 """INSERT INTO feed_items (feed_url, kind, key, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (feed_url, kind, key) DO UPDATE SET last_seen_at = excluded.last_seen_at""",
@@ -204,18 +288,21 @@ class FeedStore:
                 cur = db.execute(
                     """INSERT OR IGNORE INTO feed_alerts
                        (feed_url, item_key, platform, channel_id, kind, payload, created_at)
-                       VALUES (?, ?, ?, ?, 'alert', ?, ?)""",
+                       VALUES (?, ?, ?, ?, 'alert', ?, ?) RETURNING id""",
                     (url, alert.item_key, alert.platform, alert.channel_id, verdict_to_json(alert.verdict), now),
                 )
-                ids.append(int(cur.lastrowid or 0) if cur.rowcount == 1 else 0)
+                row = cur.fetchone()  # none when the alert already existed
+                ids.append(int(row[0]) if row else 0)
             self._insert_notices(db, url, notices, now)
-            db.execute(
-                """UPDATE feeds SET title = COALESCE(?, title), etag = ?, last_modified = ?, primed = 1,
-                       next_poll_at = ?, last_poll_at = ?, last_ok_at = ?, failures = 0, last_error = NULL
-                   WHERE url = ?""",
-                (title, etag, last_modified, next_poll_at, now, now, url),
-            )
         return ids
+
+    @staticmethod
+    def _fence(url: str, lease_owner: str | None) -> tuple[str, tuple[object, ...]]:
+        """The WHERE clause of a feed's row, held by `lease_owner` when one is given (unexpired or not: a lease
+        is only taken over by another owner, which rewrites lease_owner)."""
+        if lease_owner is None:
+            return "url = ?", (url,)
+        return "url = ? AND lease_owner = ?", (url, lease_owner)
 
     def record_failure(
         self,
@@ -226,17 +313,27 @@ class FeedStore:
         backoff_s: Callable[[int], float],
         max_failures: int,
         disabled_notice: str,
+        lease_owner: str | None = None,
     ) -> FeedState:
-        """Count a failed poll; schedule the retry; disable the feed (with a notice to its channels) at the limit."""
+        """Count a failed poll; schedule the retry; disable the feed (with a notice to its channels) at the limit.
+        With `lease_owner`, only while that poller holds the feed (else LeaseLost)."""
+        fence, fence_params = self._fence(url, lease_owner)
         with self.store.transaction() as db:
-            row = db.execute("SELECT failures FROM feeds WHERE url = ?", (url,)).fetchone()
-            failures = (int(row["failures"]) if row else 0) + 1
+            # The failure count increments in the row itself: one statement, whatever ran meanwhile.
+            row = db.execute(
+                f"""UPDATE feeds SET failures = failures + 1, last_error = ?, last_poll_at = ?,
+                       lease_owner = NULL, lease_until = NULL
+                   WHERE {fence} RETURNING failures""",
+                (error[:500], now, *fence_params),
+            ).fetchone()
+            if row is None and lease_owner is not None:
+                raise LeaseLost(url)
+            failures = int(row[0]) if row else 1
             disable = failures >= max_failures
             db.execute(
-                """UPDATE feeds SET failures = ?, last_error = ?, last_poll_at = ?, next_poll_at = ?,
-                       disabled_at = CASE WHEN ? THEN ? ELSE disabled_at END
+                """UPDATE feeds SET next_poll_at = ?, disabled_at = CASE WHEN ? THEN ? ELSE disabled_at END
                    WHERE url = ?""",
-                (failures, error[:500], now, now + backoff_s(failures), disable, now, url),
+                (now + backoff_s(failures), disable, now, url),
             )
             if disable:
                 subs = db.execute(

@@ -6,6 +6,9 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ from bot.feed_store import (
     FeedState,
     FeedStore,
     ItemKey,
+    LeaseLost,
     NewAlert,
     NewNotice,
     verdict_from_json,
@@ -55,8 +59,15 @@ DELIVERY_MAX_ATTEMPTS = 12
 DELIVERY_RETRY_BASE_S = 30.0
 DELIVERY_RETRY_CAP_S = 3600.0
 ITEM_RETENTION_S = 90 * 86400.0
+# Feeds one replica leases at a time: small enough that replicas share a round, large enough to keep a poller busy.
+LEASE_BATCH = 50
+POLL_SHARE_OF_LEASE = 0.8  # a poll is cut off here, so it ends before its lease does
+
 # Items matched per worker-thread call: about 0.1 s of CPU at the 0.5 ms an item takes on this project's machine.
 MATCH_BATCH_ITEMS = 200
+
+# Replica ids of the pollers alive in this process: a lease of this pid under another id is a predecessor's.
+_POLLERS_OF_THIS_PROCESS: set[str] = set()
 
 _T = TypeVar("_T")
 _FAILED = object()  # a batch outcome: matching this item raised (logged); it stays unseen and is tried again
@@ -128,8 +139,17 @@ class FeedPoller:
         max_failures: int = MAX_FAILURES,
         requests_per_host: int = REQUESTS_PER_HOST,
         channel_language: Callable[[str, str], Lang | None] | None = None,
+        lease_batch: int = LEASE_BATCH,
+        replica_id: str | None = None,
     ) -> None:
         self.feeds = FeedStore(store)
+        # Names this poller in the leases it holds: unique per process start, so a restarted replica never
+        # mistakes its predecessor's leases for its own.
+        self.replica_id = replica_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._reclaimed = False
+        _POLLERS_OF_THIS_PROCESS.add(self.replica_id)
+        self.lease_s = settings.feed_lease_s
+        self.lease_batch = lease_batch
         self.fetcher = fetcher
         self.core = core
         self.settings = settings
@@ -153,14 +173,54 @@ class FeedPoller:
         """Poll every due feed (all subscribed feeds with `force`, except disabled ones); one result each."""
         async with self._poll_lock:
             now = self.clock()
-            states = self.feeds.sync_feeds(now)
-            due = [s for s in states if not s.disabled and (force or s.next_poll_at <= now)]
-            results = await asyncio.gather(*(self._poll_guarded(s) for s in due))
+            if not self._reclaimed:
+                self._reclaimed = True
+                released = self.feeds.release_leases_of(self._is_dead_on_this_host)
+                if released:
+                    logger.info("took back %d lease(s) of a process of this host that is gone", released)
+            self.feeds.sync_feeds(now)
+            results: list[PollResult] = []
+            polled: set[str] = set()
+            while True:
+                # Other replicas lease from the same rows: each feed is polled by one of them. `force` leases every
+                # free feed at once (it would find the feeds it just polled due again).
+                batch = await self._offload(
+                    self.feeds.lease_due, self.replica_id, now=self.clock(), lease_s=self.lease_s, force=force,
+                    limit=None if force else self.lease_batch,
+                )
+                if not batch:
+                    break
+                # Every leased feed is polled (a lease is only handed back by recording the poll). A feed that came
+                # due again while this call ran means the round has gone full circle: stop after this batch.
+                again = any(s.url in polled for s in batch)
+                polled.update(s.url for s in batch)
+                results.extend(await asyncio.gather(*(self._poll_guarded(s) for s in batch)))
+                if force or again:
+                    break
             if now - self._pruned_at > 86400:
                 self._pruned_at = now
                 # A DELETE over every feed's items (a correlated subquery per row): not on the loop either.
                 await self._offload(self.feeds.prune_items, now - ITEM_RETENTION_S)
             return list(results)
+
+    def _is_dead_on_this_host(self, owner: str) -> bool:
+        """Whether a lease owner (host:pid:token) was a process of this host that no longer runs: our pid under
+        an id no poller of this process has is our predecessor (a container restarts as pid 1); another pid must
+        not exist. Owners of other hosts are left to their lease expiry."""
+        host_and_pid, _, token = owner.rpartition(":")
+        host, _, pid_text = host_and_pid.rpartition(":")
+        if not token or host != socket.gethostname() or owner == self.replica_id or not pid_text.isdigit():
+            return False
+        pid = int(pid_text)
+        if pid == os.getpid():
+            return owner not in _POLLERS_OF_THIS_PROCESS
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, another user's
+            return False
+        return False
 
     @contextlib.asynccontextmanager
     async def _host_slot(self, url: str):  # type: ignore[no-untyped-def]
@@ -171,10 +231,22 @@ class FeedPoller:
 
     async def _poll_guarded(self, state: FeedState) -> PollResult:
         try:
-            return await self._poll(state)
-        except Exception:  # one broken feed (or a bug on its data) never stops the others
-            logger.exception("polling %s failed", state.url)
-            return self._failed(state, "internal_error: the feed could not be processed")
+            try:
+                # Cut off before the lease runs out, so no other replica starts on this feed while we still are.
+                async with asyncio.timeout(self.lease_s * POLL_SHARE_OF_LEASE):
+                    return await self._poll(state)
+            except TimeoutError:
+                logger.warning("polling %s took longer than %.0f s; stopped", state.url,
+                               self.lease_s * POLL_SHARE_OF_LEASE)
+                return self._failed(state, "timeout: the feed took too long to process")
+            except LeaseLost:
+                raise
+            except Exception:  # one broken feed (or a bug on its data) never stops the others
+                logger.exception("polling %s failed", state.url)
+                return self._failed(state, "internal_error: the feed could not be processed")
+        except LeaseLost:
+            logger.warning("lost the lease on %s to another replica; its poll is dropped", state.url)
+            return PollResult(state.url, error="lease_lost: another replica holds the feed")
 
     def _failed(self, state: FeedState, error: str, *, retry_after_s: float | None = None) -> PollResult:
         notice = (
@@ -188,6 +260,7 @@ class FeedPoller:
             backoff_s=backoff_s if retry_after_s is None else _honouring(retry_after_s),
             max_failures=self.max_failures,
             disabled_notice=notice,
+            lease_owner=self.replica_id,
         )
         if new.disabled:
             logger.warning("feed %s disabled after %d failures: %s", state.url, new.failures, error)
@@ -226,6 +299,7 @@ class FeedPoller:
                 last_modified=page.headers.get("last-modified") or state.last_modified,
                 next_poll_at=now + poll_interval_s(self.settings.feed_interval_s, page.headers, None, now),
                 item_keys=(),
+                lease_owner=self.replica_id,
             )
             return PollResult(url, not_modified=True)
         try:
@@ -268,6 +342,7 @@ class FeedPoller:
             item_keys=keys,
             alerts=alerts,
             notices=notices,
+            lease_owner=self.replica_id,
         )
         if not state.primed:
             logger.info("feed %s: first poll, %d items recorded silently", url, len(items))
@@ -417,46 +492,60 @@ class FeedPoller:
         holds back that channel's later rows this round, to keep their order); after many attempts it is given up.
         """
         async with self._deliver_lock:
-            posted = 0
-            held: set[str] = set()
-            for row in self.feeds.pending(sender.platform):
-                if row.channel_id in held:
-                    continue
-                if row.next_attempt_at > self.clock():
-                    held.add(row.channel_id)  # waiting for its retry: the channel's later rows wait behind it
-                    continue
-                if not self.feeds.is_subscribed(row.platform, row.channel_id, row.feed_url):
-                    self.feeds.mark(row.id, "cancelled", self.clock())
-                    continue
-                # Written before the post: if the answer is lost (a timeout, a kill), the next attempt knows the
-                # post may already be in the channel and asks the sender to look first.
-                self.feeds.mark_attempt(row.id, self.clock())
-                try:
-                    if row.kind == "alert":
-                        verdict = verdict_from_json(row.payload)
-                        alert = FeedAlert(row.id, row.platform, row.channel_id, verdict, row.attempted_at)
-                        await sender.send_alert(alert)
-                    else:
-                        notice = FeedNotice(row.platform, row.channel_id, row.payload, row.id, row.attempted_at)
-                        await sender.send_notice(notice)
-                except Exception as exc:
-                    held.add(row.channel_id)
-                    attempts = row.attempts + 1
-                    give_up = attempts >= DELIVERY_MAX_ATTEMPTS
-                    delay = min(DELIVERY_RETRY_BASE_S * 2 ** (attempts - 1), DELIVERY_RETRY_CAP_S)
-                    self.feeds.mark_retry(
-                        row.id, error=repr(exc), next_attempt_at=self.clock() + delay, give_up=give_up
-                    )
-                    if give_up:
-                        logger.error("giving up on %s %d for %s/%s after %d attempts: %r",
-                                     row.kind, row.id, row.platform, row.channel_id, attempts, exc)
-                    else:
-                        logger.warning("posting %s %d to %s/%s failed (attempt %d), will retry in %.0f s: %r",
-                                       row.kind, row.id, row.platform, row.channel_id, attempts, delay, exc)
-                    continue
-                self.feeds.mark(row.id, "posted", self.clock())
-                posted += 1
-            return posted
+            # One replica delivers a platform's rows at a time (that keeps each channel's order); the lease is
+            # renewed before each post, and a replica that dies holds it until it runs out.
+            lease = f"deliver:{sender.platform}"
+            if not self.feeds.take_lease(lease, self.replica_id, now=self.clock(), lease_s=self.lease_s):
+                return 0
+            try:
+                return await self._deliver_held(sender, lease)
+            finally:
+                self.feeds.release_lease(lease, self.replica_id)
+
+    async def _deliver_held(self, sender: AlertSender, lease: str) -> int:
+        posted = 0
+        held: set[str] = set()
+        for row in self.feeds.pending(sender.platform):
+            if row.channel_id in held:
+                continue
+            if not self.feeds.take_lease(lease, self.replica_id, now=self.clock(), lease_s=self.lease_s):
+                logger.warning("the %s delivery lease passed to another replica; stopping", sender.platform)
+                break
+            if row.next_attempt_at > self.clock():
+                held.add(row.channel_id)  # waiting for its retry: the channel's later rows wait behind it
+                continue
+            if not self.feeds.is_subscribed(row.platform, row.channel_id, row.feed_url):
+                self.feeds.mark(row.id, "cancelled", self.clock())
+                continue
+            # Written before the post: if the answer is lost (a timeout, a kill), the next attempt knows the
+            # post may already be in the channel and asks the sender to look first.
+            self.feeds.mark_attempt(row.id, self.clock())
+            try:
+                if row.kind == "alert":
+                    verdict = verdict_from_json(row.payload)
+                    alert = FeedAlert(row.id, row.platform, row.channel_id, verdict, row.attempted_at)
+                    await sender.send_alert(alert)
+                else:
+                    notice = FeedNotice(row.platform, row.channel_id, row.payload, row.id, row.attempted_at)
+                    await sender.send_notice(notice)
+            except Exception as exc:
+                held.add(row.channel_id)
+                attempts = row.attempts + 1
+                give_up = attempts >= DELIVERY_MAX_ATTEMPTS
+                delay = min(DELIVERY_RETRY_BASE_S * 2 ** (attempts - 1), DELIVERY_RETRY_CAP_S)
+                self.feeds.mark_retry(
+                    row.id, error=repr(exc), next_attempt_at=self.clock() + delay, give_up=give_up
+                )
+                if give_up:
+                    logger.error("giving up on %s %d for %s/%s after %d attempts: %r",
+                                 row.kind, row.id, row.platform, row.channel_id, attempts, exc)
+                else:
+                    logger.warning("posting %s %d to %s/%s failed (attempt %d), will retry in %.0f s: %r",
+                                   row.kind, row.id, row.platform, row.channel_id, attempts, delay, exc)
+                continue
+            self.feeds.mark(row.id, "posted", self.clock())
+            posted += 1
+        return posted
 
     # -- the loop ---------------------------------------------------------------------------------------------
 

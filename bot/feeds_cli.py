@@ -49,7 +49,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             if check.hint:
                 print(f"  Hint: {check.hint}.", file=sys.stderr)
             return 3  # as `check` does for a link it cannot read
-    store = Store(settings.db_path)
+    store = Store(settings.database)
     try:
         added = store.add_subscription(*target, url, created_by="cli")
     finally:
@@ -76,7 +76,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
     settings = _settings()
     url = canonical_feed_url(args.url) or args.url
-    store = Store(settings.db_path)
+    store = Store(settings.database)
     try:
         platforms = [args.platform] if args.platform else sorted({s.platform for s in store.subscriptions()})
         removed = sum(store.remove_subscription(p, args.channel, url) for p in platforms)
@@ -110,7 +110,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from bot.store import Store
 
     settings = _settings()
-    store = Store(settings.db_path)
+    store = Store(settings.database)
     try:
         feeds = FeedStore(store)
         subs = store.subscriptions(args.platform, args.channel)

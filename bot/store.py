@@ -1,19 +1,63 @@
-"""SQLite state: migrations, WAL, one writer; handled messages, events, feedback and subscriptions."""
+"""The bot's state (SQLite or PostgreSQL): migrations; handled messages, events, feedback and subscriptions."""
 
 from __future__ import annotations
 
 import logging
-import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
+
+from bot.config import Secret
+from bot.db_sqlite import SqliteDatabase
 
 logger = logging.getLogger(__name__)
 
-# Each entry moves the schema one version up; never edit a released entry, append a new one.
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached; the message never repeats a DSN (it may hold a password)."""
+
+
+def is_postgres_url(location: str) -> bool:
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+class Cursor(Protocol):
+    """What the store reads from a statement it ran (sqlite3.Cursor, bot.db_postgres.PgCursor)."""
+
+    @property
+    def rowcount(self) -> int: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """A connection inside a transaction, taking SQLite-dialect statements (sqlite3.Connection, PgConnection)."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> object: ...
+    def executescript(self, script: str, /) -> object: ...
+
+
+class Database(Protocol):
+    """What a backend offers the Store (bot/db_sqlite.py, bot/db_postgres.py)."""
+
+    dialect: str
+    name: str  # for messages: a path, or host:port/dbname (never a password)
+
+    def schema_version(self) -> int: ...
+    def apply_migrations(self, migrations: Sequence[str], on_step: Callable[[int, int | None], None]) -> None:
+        """Run the migrations past the database's version; on_step(current, None) first (it may refuse a newer
+        schema by raising), then on_step(current, version) before each."""
+    def transaction(self) -> AbstractContextManager[Connection]: ...
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[Any]: ...
+    def close(self) -> None: ...
+
+
+# Each entry moves the schema one version up; never edit a released entry, append a new one. Write them in SQLite's
+# dialect, within what bot/sql_dialect.py rewrites for PostgreSQL (its docstring has the table).
 MIGRATIONS: list[str] = [
     # 1: chat-side state
     """
@@ -146,6 +190,18 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (platform, channel_id)
     );
     """,
+    # 6: replicas sharing one database: a due feed is leased by one poller until lease_until (a replica that dies
+    # loses it then); `leases` holds named leases, such as the one delivery lease of each platform
+    """
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    ALTER TABLE feeds ADD COLUMN lease_until REAL;
+    CREATE INDEX feeds_due ON feeds (next_poll_at);
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        until REAL NOT NULL
+    );
+    """,
 ]
 
 
@@ -168,64 +224,72 @@ class FeedbackRecord:
 
 
 class Store:
-    """One SQLite file shared by every part of the bot.
+    """The bot's state, in one SQLite file (the default) or one PostgreSQL database shared by replicas.
 
-    SQLite allows one writer at a time; a lock serialises our writes so that concurrent tasks (and threads from
-    asyncio.to_thread) never see "database is locked", and WAL lets readers proceed meanwhile.
+    `location` is a path (SQLite), or a PostgreSQL DSN as a Secret or a postgresql:// string. Every statement is
+    written in SQLite's dialect; the PostgreSQL backend rewrites it (bot/sql_dialect.py).
     """
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
-        self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(
+        self, location: Path | str | Secret, *, clock: Callable[[], float] = time.time, migrate: bool = True
+    ) -> None:
         self.clock = clock
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        self.migrate()
+        self._db: Database
+        if isinstance(location, Secret) or is_postgres_url(str(location)):
+            from bot.db_postgres import PostgresDatabase  # psycopg loads only when PostgreSQL is used
+
+            dsn = location.get() if isinstance(location, Secret) else str(location)
+            self._db = PostgresDatabase(dsn)
+        else:
+            self._db = SqliteDatabase(location)
+        self.path = Path(self._db.name)
+        if not migrate:
+            return
+        try:
+            self.migrate()
+        except BaseException:
+            self._db.close()
+            raise
+
+    @property
+    def dialect(self) -> str:
+        """"sqlite" or "postgresql": for the few queries no rewrite can express (row locks)."""
+        return self._db.dialect
+
+    @property
+    def name(self) -> str:
+        """The file path, or host:port/dbname: never a password."""
+        return self._db.name
 
     @property
     def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        return self._db.schema_version()
+
+    @property
+    def latest_version(self) -> int:
+        return len(MIGRATIONS)
 
     def migrate(self) -> None:
-        with self._lock:
-            current = self.schema_version
-            if current > len(MIGRATIONS):
+        def step(current: int, version: int | None) -> None:
+            if version is None and current > len(MIGRATIONS):
                 raise RuntimeError(
-                    f"{self.path}: database schema version {current} is newer than this program "
+                    f"{self._db.name}: database schema version {current} is newer than this program "
                     f"({len(MIGRATIONS)}); upgrade narrative-bot"
                 )
-            for version in range(current + 1, len(MIGRATIONS) + 1):
-                logger.info("migrating %s to schema version %d", self.path, version)
-                script = MIGRATIONS[version - 1]
-                # executescript commits first; wrap in an explicit transaction so a failed step leaves no half.
-                self._db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+            if version is not None:
+                logger.info("migrating %s to schema version %d", self._db.name, version)
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE): all or nothing, one writer at a time."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            else:
-                self._db.execute("COMMIT")
+        self._db.apply_migrations(MIGRATIONS, step)
 
-    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return list(self._db.execute(sql, params).fetchall())
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A write transaction: all or nothing (SQLite: one writer at a time)."""
+        return self._db.transaction()
+
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
+        return self._db.query(sql, params)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     # -- chat dedup -------------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""SQLite store, settings from the environment and library hot reload."""
+"""The store (SQLite and PostgreSQL), settings from the environment and library hot reload."""
 
 from __future__ import annotations
 
@@ -29,6 +29,26 @@ def test_store_migrates_once_and_uses_wal(tmp_path: Path) -> None:
     again.close()
 
 
+def test_store_migrates_once_on_postgres(postgres_dsn: str) -> None:
+    store = Store(postgres_dsn)
+    assert store.dialect == "postgresql" and store.schema_version == len(MIGRATIONS)
+    store.close()
+    again = Store(postgres_dsn)
+    assert again.schema_version == len(MIGRATIONS)
+    assert again.query("SELECT COUNT(*) FROM schema_version")[0][0] == 1
+    again.close()
+
+
+def test_postgres_refuses_a_newer_schema(postgres_dsn: str) -> None:
+    Store(postgres_dsn).close()
+    import psycopg
+
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute("UPDATE schema_version SET version = %s", (len(MIGRATIONS) + 5,))
+    with pytest.raises(RuntimeError, match="newer than this program"):
+        Store(postgres_dsn)
+
+
 def test_store_refuses_a_newer_schema(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
     db = sqlite3.connect(path)
@@ -38,8 +58,8 @@ def test_store_refuses_a_newer_schema(tmp_path: Path) -> None:
         Store(path)
 
 
-def test_claims_survive_a_restart_and_can_be_released(tmp_path: Path) -> None:
-    path = tmp_path / "s.sqlite3"
+def test_claims_survive_a_restart_and_can_be_released(state_location: Path | str) -> None:
+    path = state_location
     store = Store(path)
     assert store.claim_message("slack", "C1", "1.1")
     assert not store.claim_message("slack", "C1", "1.1")
@@ -53,27 +73,47 @@ def test_claims_survive_a_restart_and_can_be_released(tmp_path: Path) -> None:
     store.close()
 
 
-def test_prune_forgets_old_dedup_records(tmp_path: Path) -> None:
+def test_prune_forgets_old_dedup_records(state_location: Path | str) -> None:
     now = [1000.0]
-    store = Store(tmp_path / "s.sqlite3", clock=lambda: now[0])
+    store = Store(state_location, clock=lambda: now[0])
     store.claim_message("discord", "c", "m")
     now[0] += 8 * 86400
     store.prune()
     assert store.claim_message("discord", "c", "m")
+    store.close()
 
 
-def test_feedback_rejects_unknown_values(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite3")
+def test_feedback_rejects_unknown_values(state_location: Path | str) -> None:
+    store = Store(state_location)
     with pytest.raises(ValueError):
         store.record_feedback("slack", "C", "ts", "troops-denial", "U", "maybe")
+    store.close()
 
 
-def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite3")
+def test_feedback_and_subscriptions_round_trip(state_location: Path | str) -> None:
+    store = Store(state_location)
+    store.record_feedback("slack", "C", "ts1", "troops-denial", "U1", "wrong")
+    store.record_feedback("slack", "C", "ts1", "troops-denial", "U1", "correct")  # a second click replaces
+    store.record_feedback("slack", "C", "ts1", "troops-denial", "U2", "wrong")
+    assert [(f.user_id, f.value) for f in store.feedback("troops-denial")] == [("U1", "correct"), ("U2", "wrong")]
+    assert store.feedback("west-in-panic") == []
+    assert store.add_subscription("slack", "C1", "https://a.example/rss", created_by="U1")
+    assert not store.add_subscription("slack", "C1", "https://a.example/rss")
+    assert store.add_subscription("slack", "C2", "https://a.example/rss")
+    assert store.add_subscription("discord", "9", "https://a.example/rss")
+    assert [s.channel_id for s in store.subscriptions("slack")] == ["C1", "C2"]
+    assert store.remove_subscription("slack", None, "https://a.example/rss") == 2
+    assert [(s.platform, s.channel_id) for s in store.subscriptions()] == [("discord", "9")]
+    store.close()
+
+
+def test_a_failed_transaction_leaves_nothing(state_location: Path | str) -> None:
+    store = Store(state_location)
     with pytest.raises(ZeroDivisionError), store.transaction() as db:
         db.execute("INSERT INTO handled_events VALUES ('x', 'e', 0)")
         raise ZeroDivisionError
     assert store.claim_event("x", "e")
+    store.close()
 
 
 # -- settings --------------------------------------------------------------------------------------------------

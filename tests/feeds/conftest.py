@@ -1,4 +1,4 @@
-"""Fixtures for the feed tests: a loopback feed server, a fake clock, and real pollers over a SQLite file."""
+"""Fixtures for the feed tests: a loopback feed server, a fake clock, and real pollers over a real database."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def library_holder() -> LibraryHolder:
 
 @dataclass
 class Rig:
-    """One "process": a Store, fetcher, core and poller over the shared database file."""
+    """One "process": a Store, fetcher, core and poller over the shared database."""
 
     store: Store
     fetcher: SafeFetcher
@@ -57,9 +57,11 @@ RigFactory = Callable[..., Rig]
 
 @pytest.fixture
 async def make_rig(
-    tmp_path: Path, feed_server: FeedServer, clock: FakeClock, library_holder: LibraryHolder
+    tmp_path: Path, state_location: Path | str, feed_server: FeedServer, clock: FakeClock,
+    library_holder: LibraryHolder,
 ) -> AsyncIterator[RigFactory]:
-    """Build a Rig; call it again for a "restart" (new Store and FeedPoller on the same database file)."""
+    """Build a Rig; call it again for a "restart" (new Store and FeedPoller on the same database). Every test that
+    uses it runs once on SQLite and once on PostgreSQL (`state_location`, tests/conftest.py)."""
     rigs: list[Rig] = []
 
     def build(**options: object) -> Rig:
@@ -72,7 +74,7 @@ async def make_rig(
             feed_interval_s=600.0,
             feed_read_articles=read_articles,
         )
-        store = Store(settings.db_path, clock=clock)
+        store = Store(state_location, clock=clock)
         fetcher = SafeFetcher(FetchSettings(allow_nets=LOOPBACK, allowed_ports=(feed_server.port,), timeout_s=10))
         core = Core(library_holder, store, settings, reader=ArticleReader(fetcher))  # type: ignore[arg-type]
         poller = FeedPoller(store, fetcher, core, settings, clock=clock, **options)  # type: ignore[arg-type]

@@ -77,6 +77,8 @@ class Answer:
 class Request:
     path: str
     headers: dict[str, str]
+    started_at: float = 0.0  # wall clock, when the request arrived
+    ended_at: float | None = None  # when its answer was written
 
 
 @dataclass
@@ -110,7 +112,8 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             headers = {k.lower(): v for k, v in self.headers.items()}
-            server.requests.append(Request(path, headers))
+            request = Request(path, headers, started_at=time.time())
+            server.requests.append(request)
             answer = server.answers.get(path) or Answer(404, b"not found", "text/plain")
             etag = answer.headers.get("ETag")
             if answer.status == 200 and etag and headers.get("if-none-match") == etag:
@@ -131,6 +134,7 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(answer.body)
+            request.ended_at = time.time()
 
         def log_message(self, format: str, *args: object) -> None:
             pass

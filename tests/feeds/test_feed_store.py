@@ -1,8 +1,9 @@
-"""Feed state in SQLite: migration, seen keys, atomic alert recording, failures, the feeds file."""
+"""Feed state (SQLite and PostgreSQL): migration, seen keys, atomic alert recording, failures, the feeds file."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,16 +32,17 @@ VERDICT = Verdict(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "db.sqlite3", clock=lambda: 1000.0)
+def store(state_location: Path | str) -> Iterator[Store]:
+    s = Store(state_location, clock=lambda: 1000.0)
     s.add_subscription("slack", "C1", "https://a.example/rss")
-    return s
+    yield s
+    s.close()
 
 
 def test_migration_appended_and_tables_exist(store: Store) -> None:
     assert store.schema_version == len(MIGRATIONS) >= 2
-    names = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"feeds", "feed_items", "feed_alerts"} <= names
+    for table in ("feeds", "feed_items", "feed_alerts"):
+        assert store.query(f"SELECT COUNT(*) FROM {table}")[0][0] == 0
 
 
 def test_verdict_json_round_trip() -> None:
