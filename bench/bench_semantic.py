@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import resource
 import statistics
@@ -97,7 +98,8 @@ def run_matching(config: str) -> dict[str, float]:
 
 def run_build(config: str) -> dict[str, float]:
     """Build the semantic stage of the shipped library three ways: `build-seed` loads the shipped classifier,
-    `build-warm` trains from cached vectors, `build-cold` embeds every line first (no seed, no cache)."""
+    `build-warm` trains from cached vectors, `build-cold` embeds every line first (no seed, no cache) on one
+    thread, and `build-cold-cores` does the same on every core, as `narrative-bot library build` does."""
     import shutil
 
     import bot.semantic_setup as setup
@@ -107,7 +109,8 @@ def run_build(config: str) -> dict[str, float]:
     library = load_library(LIBRARY)
     lines = len(training_set(library).texts)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = _settings(Path(tmp))
+        threads = (os.cpu_count() or 1) if config == "build-cold-cores" else 1
+        settings = _settings(Path(tmp), embedder_threads=threads)
         embedder = load_embedder(settings)
         seed = setup.SEED_DIR
         if config != "build-seed":
@@ -120,7 +123,8 @@ def run_build(config: str) -> dict[str, float]:
         build_classifier(library, embedder, settings.artefact_dir)
         elapsed = time.perf_counter() - start
         setup.SEED_DIR = seed
-    return {"lines": lines, "build_s": elapsed, "lines_per_s": lines / elapsed, "peak_mb": _peak_mb()}
+    return {"lines": lines, "build_s": elapsed, "lines_per_s": lines / elapsed, "peak_mb": _peak_mb(),
+            "threads": threads}
 
 
 class _Pages(BaseHTTPRequestHandler):
@@ -176,7 +180,7 @@ def run_link_replies(config: str) -> dict[str, float]:
 
 RUNNERS = {
     "lexical": run_matching, "full": run_matching, "build-seed": run_build, "build-warm": run_build,
-    "build-cold": run_build,
+    "build-cold": run_build, "build-cold-cores": run_build,
     "reply-lexical": run_link_replies, "reply-full": run_link_replies,
 }
 
@@ -201,15 +205,18 @@ def main() -> None:
     for name, r in (("lexical (baseline)", lexical), ("lexical + semantic", full)):
         sentences = f"{r['sentences_per_s']:12.0f}" if r["sentences_per_s"] else f"{'—':>12}"
         print(f"  {name:28} {r['articles_per_s']:10.1f} {r['ms_per_article']:10.0f} {sentences} {r['peak_mb']:8.0f}")
-    shipped, warm, cold = _run("build-seed"), _run("build-warm"), _run("build-cold")
+    shipped, warm, cold, cores = _run("build-seed"), _run("build-warm"), _run("build-cold"), _run("build-cold-cores")
     print(f"\nbuilding the semantic stage of the shipped library ({cold['lines']:.0f} lines)")
     print(f"  {'build':28} {'seconds':>10} {'lines/s':>10} {'peak MB':>8}")
     builds = (("shipped classifier loaded", shipped), ("vectors cached, trained", warm),
-              ("cold: every line embedded", cold))
+              ("cold: every line embedded", cold),
+              (f"cold, {cores['threads']:.0f} threads (library build)", cores))
     for name, r in builds:
         print(f"  {name:28} {r['build_s']:10.1f} {r['lines_per_s']:10.0f} {r['peak_mb']:8.0f}")
     hundredfold = 100 * cold["lines"] / full["sentences_per_s"] / 3600 if full["sentences_per_s"] else float("nan")
-    print(f"  100x library, embedding only: about {hundredfold:.1f} h on one core (extrapolated from sentences/s)")
+    spread = hundredfold * cold["build_s"] / cores["build_s"]
+    print(f"  100x library, embedding only: about {hundredfold:.1f} h on one core, {spread:.1f} h on "
+          f"{cores['threads']:.0f} (extrapolated from sentences/s and the cold builds' ratio)")
     quick, slow = _run("reply-lexical"), _run("reply-full")
     print(f"\nlink replies: {LINK_REPLIES} distinct 5,000-character articles served on loopback")
     print(f"  {'stage':28} {'p50 s':>10} {'p95 s':>10} {'peak MB':>8}")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
+import os
 import re
 import sqlite3
 import sys
@@ -342,7 +344,11 @@ def cmd_library(args: argparse.Namespace) -> int:
         )
         return 0
     if args.action == "build":
-        return _library_build(settings or _settings(), library, args.export_seed)
+        settings = settings or _settings()
+        # A build is batch work: by default it takes every core (the bundled model runs one text per thread),
+        # while `run` keeps NARRATIVE_BOT_EMBEDDER_THREADS (1) so a background build leaves the bot a core.
+        threads = args.threads or os.cpu_count() or 1
+        return _library_build(dataclasses.replace(settings, embedder_threads=threads), library, args.export_seed)
     lang = parse_language(getattr(args, "lang", None)) or "en"
     if args.action == "list":
         for narrative in library.narratives:
@@ -387,6 +393,7 @@ def _library_build(settings: Settings, library: Any, export: str | None) -> int:
     print(
         f"built {embedder.model_id}: {positives} phrasings and examples, {len(data.labels) - positives} negatives, "
         f"{len(classifier.narrative_ids)} narratives, in {time.monotonic() - started:.1f} s "
+        f"on {settings.embedder_threads} thread{'s' if settings.embedder_threads > 1 else ''} "
         f"(artefacts in {settings.artefact_dir})"
     )
     if export:
@@ -458,6 +465,13 @@ def cmd_db(args: argparse.Namespace) -> int:
 # -- parser ------------------------------------------------------------------------------------------------------
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="narrative-bot",
@@ -506,6 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
     build = lib_sub.add_parser("build", help="embed the library and train the semantic stage (progress on stderr)")
     build.add_argument("path", nargs="?")
     build.add_argument("--export-seed", metavar="DIR", help="also write the vectors and classifier to DIR (seed)")
+    build.add_argument("--threads", type=_positive, metavar="N", help="embedding threads (default: every core)")
     listing = lib_sub.add_parser("list", help="list narratives")
     listing.add_argument("--lang", choices=["en", "uk", "ru"], default="en", help="the titles' language")
     lib_sub.add_parser("schema", help="print the JSON Schema of the library file")

@@ -158,3 +158,12 @@ def test_check_url_end_to_end_on_loopback(tmp_path: Path) -> None:
         assert state.hits("/politics/summit") == 1
     finally:
         httpd.shutdown()
+
+
+def test_library_build_takes_the_threads_asked_for(tmp_path: Path) -> None:
+    # From the shipped seed the build embeds nothing, so this is quick; it says how many threads it used.
+    built = run(["library", "build", "--threads", "1"], tmp_path, env={"NARRATIVE_BOT_SEMANTIC": "on"})
+    assert built.returncode == 0, built.stderr
+    assert "on 1 thread " in built.stdout
+    refused = run(["library", "build", "--threads", "0"], tmp_path)
+    assert refused.returncode == 2 and "must be 1 or more" in refused.stderr
