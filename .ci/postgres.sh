@@ -17,7 +17,8 @@ find_bindir() {
 }
 
 as_owner() {
-    if [[ $EUID -eq 0 ]]; then runuser -u "$owner" -- "$@"; else "$@"; fi
+    # From /: the caller's folder may be closed to the cluster's owner (psql and pg_ctl would say so).
+    if [[ $EUID -eq 0 ]]; then (cd / && runuser -u "$owner" -- "$@"); else "$@"; fi
 }
 
 owner=$(id -un)
