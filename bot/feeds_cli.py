@@ -79,7 +79,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     store = Store(settings.database)
     try:
         platforms = [args.platform] if args.platform else sorted({s.platform for s in store.subscriptions()})
-        removed = sum(store.remove_subscription(p, args.channel, url) for p in platforms)
+        removed = sum(store.remove_subscription(p, args.channel, url, tenant=None) for p in platforms)
     finally:
         store.close()
     if not removed:

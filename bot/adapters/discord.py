@@ -110,6 +110,7 @@ def incoming_from_message(message: discord.Message, me: discord.abc.Snowflake | 
         text=message.content,
         user_id=str(message.author.id),
         thread_id=str(channel.id) if isinstance(channel, discord.Thread) else None,
+        tenant=str(message.guild.id),
     )
 
 
@@ -119,8 +120,16 @@ def message_text_to_check(message: discord.Message) -> str:
     return " ".join([message.content.strip(), *urls]).strip()
 
 
+def guild_tenant(interaction: discord.Interaction[Any]) -> str:
+    """The server an interaction came from, which keys every row it reads or writes ('' in a DM)."""
+    return str(interaction.guild_id) if interaction.guild_id else ""
+
+
 def command_request(interaction: discord.Interaction[Any], text: str) -> CommandRequest:
-    return CommandRequest(PLATFORM, str(interaction.channel_id or ""), text, user_id=str(interaction.user.id))
+    return CommandRequest(
+        PLATFORM, str(interaction.channel_id or ""), text, user_id=str(interaction.user.id),
+        tenant=guild_tenant(interaction),
+    )
 
 
 # -- feedback buttons ---------------------------------------------------------------------------------------------
@@ -169,6 +178,7 @@ class FeedbackButton(
             self.narrative_id,
             str(interaction.user.id),
             self.value,
+            tenant=guild_tenant(interaction),
         )
         # A ❌ is followed by the optional question why, as buttons under the same private answer.
         view = reason_view(self.narrative_id, message_ref) if self.value == "wrong" else None
@@ -213,7 +223,8 @@ class ReasonButton(
         if not isinstance(client, NarrativeClient):
             return
         text = client.app.core.record_reason(
-            PLATFORM, self.message_ref, self.narrative_id, str(interaction.user.id), self.reason
+            PLATFORM, self.message_ref, self.narrative_id, str(interaction.user.id), self.reason,
+            tenant=guild_tenant(interaction),
         )
         # The question is answered: replace it (and its buttons) with the thanks.
         await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_PINGS)
@@ -409,7 +420,9 @@ class NarrativeCommands(app_commands.Group):
 
     @feeds_remove.autocomplete("url")
     async def _watched(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        subs = self.core.store.subscriptions(PLATFORM, str(interaction.channel_id or ""))
+        subs = self.core.store.subscriptions(
+            PLATFORM, str(interaction.channel_id or ""), tenant=guild_tenant(interaction)
+        )
         urls = [s.feed_url for s in subs if current.lower() in s.feed_url.lower() and len(s.feed_url) <= 100]
         return [app_commands.Choice(name=u, value=u) for u in urls[:25]]
 
@@ -449,7 +462,9 @@ class NarrativeCommands(app_commands.Group):
 
     @settings_unmute.autocomplete("narrative_id")
     async def _muted_ids(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        muted = self.core.channels.policy(PLATFORM, str(interaction.channel_id or "")).muted
+        muted = self.core.channels.policy(
+            PLATFORM, str(interaction.channel_id or ""), tenant=guild_tenant(interaction)
+        ).muted
         ids = sorted(i for i in muted if current.lower() in i and len(i) <= 100)
         return [app_commands.Choice(name=i, value=i) for i in ids[:25]]
 
@@ -512,7 +527,7 @@ class DiscordAlertSender:
     platform = PLATFORM
 
     def __init__(
-        self, client: discord.Client, *, policy: Callable[[str, str], ChannelPolicy] | None = None,
+        self, client: discord.Client, *, policy: Callable[..., ChannelPolicy] | None = None,
         history: AlertHistory | None = None,
     ) -> None:
         self.client = client
@@ -531,7 +546,7 @@ class DiscordAlertSender:
         channel = await self._channel(alert.channel_id)
         view = feedback_view([alert.verdict])
         nonce = delivery_nonce(alert.delivery_key)
-        if self.policy is not None and self.policy(PLATFORM, alert.channel_id).thread:
+        if self.policy is not None and self.policy(PLATFORM, alert.channel_id, tenant=alert.tenant).thread:
             parent = await channel.send(
                 content=clip(thread_parent_text(alert.verdict), CONTENT_MAX), allowed_mentions=NO_PINGS, nonce=nonce
             )
@@ -687,7 +702,11 @@ class NarrativeClient(discord.Client):
         await interaction.response.defer(ephemeral=True, thinking=True)
         channel = str(interaction.channel_id or "")
         response = await self.app.core.check_answer(
-            text, channel_language=self.app.core.channel_language("discord", channel) if channel else None
+            text,
+            channel_language=(
+                self.app.core.channel_language("discord", channel, tenant=guild_tenant(interaction))
+                if channel else None
+            ),
         )
         content, embeds = response_message(response)
         kwargs: dict[str, Any] = {"content": content or None, "embeds": embeds, "allowed_mentions": NO_PINGS}
