@@ -357,6 +357,26 @@ MIGRATIONS: list[str | dict[str, str]] = [
     # workspaces may even use the same channel id. Per dialect: SQLite cannot drop a UNIQUE constraint (the tables
     # are rebuilt), and PostgreSQL's identity columns would not follow ids copied into a rebuilt table.
     {"sqlite": TENANT_MIGRATION_SQLITE, "postgresql": TENANT_MIGRATION_POSTGRES},
+    # 8: Slack workspaces installed through OAuth (bot/slack_installations.py): each one's bot token (a secret:
+    # never logged), and the one-time `state` values of install flows in progress
+    """
+    CREATE TABLE slack_installations (
+        team_id TEXT PRIMARY KEY,
+        enterprise_id TEXT,
+        team_name TEXT,
+        app_id TEXT,
+        bot_token TEXT NOT NULL,
+        bot_id TEXT NOT NULL,
+        bot_user_id TEXT NOT NULL,
+        bot_scopes TEXT NOT NULL DEFAULT '',
+        installer_user_id TEXT,
+        installed_at REAL NOT NULL
+    );
+    CREATE TABLE slack_oauth_states (
+        state TEXT PRIMARY KEY,
+        expires_at REAL NOT NULL
+    );
+    """,
 ]
 
 

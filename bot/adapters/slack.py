@@ -499,6 +499,15 @@ class SlackAlertSender:
 # -- building the Bolt app -----------------------------------------------------------------------------------------
 
 
+def workspace_tokens(app: App) -> Callable[[str], str | None] | None:
+    """Each workspace's bot token when the app is installed through OAuth; None with a single SLACK_BOT_TOKEN."""
+    if not app.settings.slack_oauth:
+        return None
+    from bot.slack_installations import SlackInstallations
+
+    return SlackInstallations(app.store).bot_token
+
+
 def make_client(settings: Settings, *, rate_limit_retries: int = 5) -> AsyncWebClient:
     """The Web API client: SLACK_API_URL or Slack's, with retries for 429 (Retry-After) and dropped connections."""
     return with_retry_handlers(
@@ -855,15 +864,32 @@ def build_slack_app(
     if poster is not None:
         client = poster.client
     client = with_retry_handlers(client) if client is not None else make_client(settings)
-    poster = poster or SlackPoster(client, ChannelPacer(pace_s))
+    poster = poster or SlackPoster(client, ChannelPacer(pace_s), tokens=workspace_tokens(app))
     handlers = SlackHandlers(app, poster)
-    bolt = AsyncApp(
-        name="narrative-bot",
-        client=client,
-        signing_secret=settings.slack_signing_secret.get(),
-        process_before_response=process_before_response,
-        logger=_bolt_logger,
-    )
+    if settings.slack_oauth:
+        from bot.adapters.slack_oauth import oauth_settings
+
+        # Several workspaces: Bolt finds each event's workspace in the installation store and serves the
+        # install pages (/slack/install, /slack/oauth_redirect) beside the events endpoint.
+        oauth = oauth_settings(settings, app.store)
+        bolt = AsyncApp(
+            name="narrative-bot",
+            client=client,
+            signing_secret=settings.slack_signing_secret.get(),
+            oauth_settings=oauth,
+            installation_store=oauth.installation_store,
+            installation_store_bot_only=True,
+            process_before_response=process_before_response,
+            logger=_bolt_logger,
+        )
+    else:
+        bolt = AsyncApp(
+            name="narrative-bot",
+            client=client,
+            signing_secret=settings.slack_signing_secret.get(),
+            process_before_response=process_before_response,
+            logger=_bolt_logger,
+        )
 
     @bolt.event("message")
     async def message_event(body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest) -> None:
@@ -972,12 +998,16 @@ async def _serve_socket_mode(bolt: AsyncApp, app_token: str, stop: asyncio.Event
 async def run_slack(app: App) -> None:
     """Run the Slack bot until cancelled or SIGTERM: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT."""
     settings = app.settings
-    if not settings.slack_bot_token:
-        raise ConfigError("SLACK_BOT_TOKEN is required for --platform slack")
+    if not settings.slack_bot_token and not settings.slack_oauth:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN (one workspace) or NARRATIVE_BOT_SLACK_CLIENT_ID and _CLIENT_SECRET (OAuth) are "
+            "required for --platform slack"
+        )
     client = make_client(settings)
-    poster = SlackPoster(client, ChannelPacer(1.0))
+    poster = SlackPoster(client, ChannelPacer(1.0), tokens=workspace_tokens(app))
     bolt = build_slack_app(app, poster=poster)
-    await _check_token(client)
+    if not settings.slack_oauth:
+        await _check_token(client)
     stop = asyncio.Event()
     # Containers stop services with SIGTERM: close the server and the store cleanly instead of dying mid-write.
     loop = asyncio.get_running_loop()
@@ -985,7 +1015,7 @@ async def run_slack(app: App) -> None:
         loop.add_signal_handler(signal.SIGTERM, stop.set)
     tasks = _start_background(app, poster)
     try:
-        if settings.slack_app_token:
+        if settings.slack_app_token and not settings.slack_oauth:
             await _serve_socket_mode(bolt, settings.slack_app_token.get(), stop)
         else:
             await _serve_http(bolt, settings.port, stop)
