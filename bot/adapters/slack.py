@@ -23,6 +23,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import slack_redact
 from bot.adapters.slack_delivery import LOOKBACK_MESSAGES, delivery_metadata, find_delivered, oldest_for
 from bot.config import ConfigError, Settings
 from bot.digest import Digest, run_digests
@@ -845,6 +846,7 @@ class _QuietTokenWarning(logging.Filter):
 
 _bolt_logger = logging.getLogger("bot.adapters.slack.bolt")
 _bolt_logger.addFilter(_QuietTokenWarning())
+slack_redact.install((_bolt_logger,))
 
 
 def build_slack_app(
