@@ -54,13 +54,10 @@ class PostedCard:
     message_ref: str
     verdicts: Sequence[Verdict]
     origin: Origin
-    workspace_id: str | None = None  # the tenant (Slack team, Discord guild); None where unknown
+    workspace_id: str | None = None  # the Slack team or Discord guild it was posted in, where known
     message_id: str | None = None
     permalink: str | None = None
-
-    @property
-    def tenant(self) -> str:
-        return self.workspace_id or ""
+    tenant: str = ""  # whose rows it joins: the workspace when the app serves several, else ''
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,9 @@ class Database(Protocol):
     def close(self) -> None: ...
 
 
-# Migration 7 (see MIGRATIONS): the tables with a workspace's rows gain `tenant` and keys that include it.
+# Migration 7 (see MIGRATIONS): the tables with a workspace's rows gain `tenant` and keys that include it. Every
+# row written before belongs to the one install there was: tenant '' (a Discord server adopts its rows when the
+# bot sees it, bot/tenants.py).
 TENANT_MIGRATION_SQLITE = """
 CREATE TABLE subscriptions_7 (
     id INTEGER PRIMARY KEY,
@@ -130,7 +132,7 @@ CREATE TABLE alert_history_7 (
 );
 INSERT INTO alert_history_7 (id, platform, workspace_id, tenant, channel_id, message_ref, message_id, permalink,
         origin, narrative_id, title, score, source_url, site, feed_url, evidence, excerpt, created_at)
-    SELECT id, platform, workspace_id, COALESCE(workspace_id, ''), channel_id, message_ref, message_id, permalink,
+    SELECT id, platform, workspace_id, '', channel_id, message_ref, message_id, permalink,
         origin, narrative_id, title, score, source_url, site, feed_url, evidence, excerpt, created_at
     FROM alert_history;
 DROP TABLE alert_history;
@@ -191,7 +193,6 @@ ALTER TABLE channel_settings ADD COLUMN tenant TEXT NOT NULL DEFAULT '';
 ALTER TABLE channel_settings DROP CONSTRAINT channel_settings_pkey;
 ALTER TABLE channel_settings ADD PRIMARY KEY (platform, tenant, channel_id, name);
 ALTER TABLE alert_history ADD COLUMN tenant TEXT NOT NULL DEFAULT '';
-UPDATE alert_history SET tenant = workspace_id WHERE workspace_id IS NOT NULL;
 ALTER TABLE alert_history DROP CONSTRAINT alert_history_platform_channel_id_message_ref_narrative_id_key;
 ALTER TABLE alert_history ADD UNIQUE (platform, tenant, channel_id, message_ref, narrative_id);
 DROP INDEX alert_history_by_channel;

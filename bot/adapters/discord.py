@@ -513,6 +513,7 @@ def record_posted(history: AlertHistory, sent: discord.Message, verdicts: Sequen
             workspace_id=str(guild.id) if guild is not None else None,
             message_id=str(sent.id),
             permalink=sent.jump_url,
+            tenant=str(guild.id) if guild is not None else "",
         )
     )
 

@@ -409,6 +409,7 @@ async def record_posted(
     origin: Origin,
     posted_ts: str,
     workspace_id: str | None = None,
+    tenant: str = "",
 ) -> None:
     """Keep a posted card in the alert history, with its permalink when Slack gives one (best effort: the card
     is posted already, so nothing here may fail the delivery)."""
@@ -421,7 +422,10 @@ async def record_posted(
         except Exception as exc:  # a missing permalink costs a link in `recent`, nothing more
             logger.info("no permalink for %s in %s: %r", posted_ts, channel, exc)
     history.record_safely(
-        PostedCard(PLATFORM, channel, message_ref, tuple(verdicts), origin, workspace_id, posted_ts or None, permalink)
+        PostedCard(
+            PLATFORM, channel, message_ref, tuple(verdicts), origin, workspace_id, posted_ts or None, permalink,
+            tenant=tenant,
+        )
     )
 
 
@@ -469,7 +473,7 @@ class SlackAlertSender:
         if self.history is not None:
             await record_posted(
                 self.history, poster, alert.channel_id, ref, (alert.verdict,), origin="feed", posted_ts=posted_ts,
-                workspace_id=alert.tenant or None,
+                workspace_id=alert.tenant or None, tenant=alert.tenant,
             )
 
     async def send_digest(self, digest: Digest) -> None:
@@ -663,7 +667,7 @@ class SlackHandlers:
             # The feedback buttons of a reply name the message it answers (its ts), so the history does too.
             await record_posted(
                 self.core.history, poster, message.channel_id, message.message_id, outcome.verdicts,
-                origin="message", posted_ts=posted_ts, workspace_id=message.tenant or None,
+                origin="message", posted_ts=posted_ts, workspace_id=_team_id(body), tenant=message.tenant,
             )
 
     async def _maybe_react(self, message: IncomingMessage) -> None:
