@@ -27,6 +27,7 @@ from bot.render.common import clip
 from bot.render.discord_embed import CONTENT_MAX, problems_text, response_message, verdict_embeds
 from bot.render.i18n import text_language, word
 from bot.render.thread_parent import thread_parent_text
+from bot.tenants import adopt_channels
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -591,10 +592,10 @@ class DiscordAlertSender:
 class NarrativeClient(discord.Client):
     """Translates Discord events into core calls and draws the core's answers as embeds."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, **client_options: Any) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # privileged: also enabled in the Developer Portal (see the README)
-        super().__init__(intents=intents, allowed_mentions=NO_PINGS)
+        super().__init__(intents=intents, allowed_mentions=NO_PINGS, **client_options)
         self.app = app
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(NarrativeCommands(app.core))
@@ -644,8 +645,25 @@ class NarrativeClient(discord.Client):
 
     async def on_ready(self) -> None:
         logger.info("connected to Discord as %s (%s)", self.user, self.user.id if self.user else "?")
+        self.adopt_legacy_rows(self.guilds)
         self.start_feed_polling()
         self.start_digests()
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.adopt_legacy_rows([guild])
+
+    def adopt_legacy_rows(self, guilds: Sequence[discord.Guild]) -> int:
+        """Hand the rows written before servers were told apart to the server whose channel they name."""
+        moved = 0
+        for guild in guilds:
+            ids = [str(c.id) for c in guild.channels] + [str(t.id) for t in guild.threads]
+            try:
+                moved += adopt_channels(self.app.store, PLATFORM, str(guild.id), ids)
+            except Exception:
+                logger.exception("could not hand the older rows of server %s to it", guild.id)
+        if moved:
+            logger.info("%d row(s) written before servers were told apart now belong to their server", moved)
+        return moved
 
     def start_feed_polling(self) -> None:
         """Start the feed poller once (on_ready fires again after every reconnect)."""
@@ -740,8 +758,20 @@ def _log_task_end(task: asyncio.Task[None]) -> None:
         logger.error("feed poller stopped", exc_info=task.exception())
 
 
+class ShardedNarrativeClient(NarrativeClient, discord.AutoShardedClient):
+    """The same bot on discord.py's sharded client: one gateway connection per shard, for a bot in more servers
+    than one connection may carry (Discord requires shards from 2,500 servers)."""
+
+
 def build_discord_client(app: App) -> NarrativeClient:
-    return NarrativeClient(app)
+    """The client NARRATIVE_BOT_DISCORD_SHARDS asks for: unsharded by default; `auto` takes Discord's recommended
+    shard count, a number fixes it."""
+    shards = app.settings.discord_shards
+    if shards is None:
+        return NarrativeClient(app)
+    if shards == "auto":
+        return ShardedNarrativeClient(app)
+    return ShardedNarrativeClient(app, shard_count=shards)
 
 
 async def run_discord(app: App) -> None:
