@@ -888,6 +888,8 @@ def build_slack_app(
             process_before_response=process_before_response,
             logger=_bolt_logger,
         )
+        # A workspace that removes the app (or revokes its token) is forgotten: its token is not kept a day longer.
+        bolt.enable_token_revocation_listeners()
     else:
         bolt = AsyncApp(
             name="narrative-bot",

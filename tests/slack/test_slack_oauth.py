@@ -3,6 +3,7 @@ tokens land in our database and never in a log, and each workspace's events are 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -127,6 +128,22 @@ async def test_an_event_from_a_workspace_that_never_installed_is_not_answered(in
     body = message_event(narrative().examples[0], team="TSTRANGER", event_id="EvStranger")
     await installing.bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed_headers(body, "application/json")))
     assert installing.api.calls_to("chat.postMessage") == []
+
+
+async def test_a_workspace_that_removes_the_app_is_forgotten(installing: InstallRig) -> None:
+    async with browser() as session:
+        assert await installing.install(GAMMA, session) == 200
+        assert await installing.install(DELTA, session) == 200
+    body = json.dumps({
+        "token": "legacy", "team_id": GAMMA.team_id, "api_app_id": "A0001", "type": "event_callback",
+        "event": {"type": "app_uninstalled"}, "event_id": "EvGone", "event_time": 1,
+    })
+    response = await installing.bolt.async_dispatch(
+        AsyncBoltRequest(body=body, headers=signed_headers(body, "application/json"))
+    )
+    assert response.status == 200
+    installations = SlackInstallations(installing.app.store)
+    assert installations.teams() == [DELTA.team_id] and installations.bot_token(GAMMA.team_id) is None
 
 
 def test_the_install_asks_for_the_manifest_scopes() -> None:
