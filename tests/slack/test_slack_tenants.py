@@ -153,6 +153,11 @@ async def test_two_workspaces_get_their_own_alerts_and_see_only_their_own_state(
     assert sorted((two.api.token_of(c), c.params["channel"]) for c in posts) == [
         (ALPHA.bot_token, CHANNEL), (BETA.bot_token, CHANNEL)
     ]
+    # Each card went through its own workspace's settings: Alpha's in Ukrainian, Beta's in the item's own language.
+    cards = {two.api.token_of(c): json.dumps(c.params["blocks"], ensure_ascii=False) for c in posts}
+    found = two.app.library.library.get(propaganda_texts()[0][0])
+    assert found is not None
+    assert found.title_in("uk") in cards[ALPHA.bot_token] and found.title_in("uk") not in cards[BETA.bot_token]
 
     # Each workspace's history holds its own alert only.
     alpha_recent, beta_recent = await two.command(ALPHA, "recent"), await two.command(BETA, "recent")
