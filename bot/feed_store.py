@@ -458,8 +458,21 @@ class _NoAliasLoader(yaml.SafeLoader):
 MAX_FEEDS_FILE_BYTES = 1024 * 1024
 
 
+@dataclass(frozen=True)
+class FeedsFileEntry:
+    platform: str
+    channel_id: str
+    url: str
+    tenant: str = ""  # `workspace:` the Slack team or Discord server id, with several workspaces
+
+
 def read_feeds_file(path: Path, default_platform: str) -> list[tuple[str, str, str]]:
     """(platform, channel_id, url) triples from YAML `feeds: [{url: ..., platform: slack, channel: C123}]`."""
+    return [(e.platform, e.channel_id, e.url) for e in read_feeds_file_entries(path, default_platform)]
+
+
+def read_feeds_file_entries(path: Path, default_platform: str) -> list[FeedsFileEntry]:
+    """The entries of a feeds file, each with its optional `workspace:` (the tenant of the channel)."""
     raw = path.read_bytes()
     if len(raw) > MAX_FEEDS_FILE_BYTES:
         raise FeedsFileError(f"{path}: larger than {MAX_FEEDS_FILE_BYTES} bytes")
@@ -472,7 +485,7 @@ def read_feeds_file(path: Path, default_platform: str) -> list[tuple[str, str, s
     entries = data.get("feeds") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise FeedsFileError(f"{path}: expected a mapping with a `feeds:` list")
-    out: list[tuple[str, str, str]] = []
+    out: list[FeedsFileEntry] = []
     problems: list[str] = []
     for i, entry in enumerate(entries, 1):
         if isinstance(entry, str):
@@ -485,7 +498,11 @@ def read_feeds_file(path: Path, default_platform: str) -> list[tuple[str, str, s
         if not isinstance(platform, str) or not isinstance(channel, str) or not channel:
             problems.append(f"feeds[{i}] ({entry['url']}): `platform` and `channel` must be strings")
             continue
-        out.append((platform, channel, entry["url"].strip()))
+        tenant = entry.get("workspace", "")
+        if not isinstance(tenant, str):
+            problems.append(f"feeds[{i}] ({entry['url']}): `workspace` must be a string (a team or server id)")
+            continue
+        out.append(FeedsFileEntry(platform, channel, entry["url"].strip(), tenant.strip()))
     if problems:
         raise FeedsFileError(f"{path}:\n  " + "\n  ".join(problems))
     return out
@@ -500,12 +517,14 @@ def load_default_feeds(store: Store, path: Path, default_platform: str) -> int:
     """
     added = 0
     problems = []
-    for platform, channel_id, raw in read_feeds_file(path, default_platform):
-        url = canonical_feed_url(raw)
+    for entry in read_feeds_file_entries(path, default_platform):
+        url = canonical_feed_url(entry.url)
         if url is None:
-            problems.append(f"{raw!r} is not an http(s) URL")
+            problems.append(f"{entry.url!r} is not an http(s) URL")
             continue
-        added += store.add_subscription(platform, channel_id, url, created_by="feeds-file")
+        added += store.add_subscription(
+            entry.platform, entry.channel_id, url, created_by="feeds-file", tenant=entry.tenant
+        )
     if problems:
         raise FeedsFileError(f"{path}: " + "; ".join(problems))
     if added:

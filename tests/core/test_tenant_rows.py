@@ -6,7 +6,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.feed_store import FeedStore, NewAlert
+import pytest
+
+from bot.feed_store import FeedsFileError, FeedStore, NewAlert, load_default_feeds
 from bot.store import MIGRATIONS, Store
 from bot.tenants import adopt_channels
 from tests.feeds.test_feed_store import VERDICT
@@ -79,5 +81,30 @@ def test_a_server_adopts_the_older_rows_of_its_channels(state_location: Path | s
         assert rows == {("100", "G1"), ("200", ""), ("300", ""), ("300", "G1")}
         assert adopt_channels(store, "discord", "G1", ["100", "300"]) == 0
         assert adopt_channels(store, "discord", "", ["200"]) == 0  # no tenant to give
+    finally:
+        store.close()
+
+
+def test_a_feeds_file_names_the_workspace_of_a_channel(state_location: Path | str, tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(
+        "feeds:\n"
+        f"  - {{url: {URL}, platform: slack, channel: C1, workspace: TA}}\n"
+        f"  - {{url: {URL}, platform: slack, channel: C1, workspace: TB}}\n"
+        f"  - {{url: {URL}, platform: slack, channel: C2}}\n",
+        encoding="utf-8",
+    )
+    store = Store(state_location)
+    try:
+        assert load_default_feeds(store, path, "slack") == 3
+        assert load_default_feeds(store, path, "slack") == 0  # every start loads it again: nothing new
+        assert sorted((s.tenant, s.channel_id) for s in store.subscriptions()) == [
+            ("", "C2"), ("TA", "C1"), ("TB", "C1")
+        ]
+        path.write_text(
+            f"feeds:\n  - {{url: {URL}, platform: slack, channel: C1, workspace: [TA]}}\n", encoding="utf-8"
+        )
+        with pytest.raises(FeedsFileError, match=r"feeds\[1\].*`workspace` must be a string"):
+            load_default_feeds(store, path, "slack")
     finally:
         store.close()
