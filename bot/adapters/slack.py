@@ -688,7 +688,7 @@ class SlackHandlers:
         """The tenant a payload's rows belong to: its workspace when the app serves several (OAuth installs);
         '' for an install with one bot token, whose one workspace owns every row (as before workspaces were
         told apart, so an upgrade keeps its subscriptions and settings)."""
-        return (_team_id(body) or "") if self.poster.tokens is not None else ""
+        return (_team_id(body) or "") if self.settings.slack_oauth else ""
 
     def command_request(self, command: Mapping[str, Any]) -> CommandRequest:
         return CommandRequest(
@@ -871,6 +871,8 @@ def build_slack_app(
         client = poster.client
     client = with_retry_handlers(client) if client is not None else make_client(settings)
     poster = poster or SlackPoster(client, ChannelPacer(pace_s), tokens=workspace_tokens(app))
+    if poster.tokens is None:
+        poster.tokens = workspace_tokens(app)  # with OAuth every workspace speaks with its own token
     handlers = SlackHandlers(app, poster)
     if settings.slack_oauth:
         from bot.adapters.slack_oauth import oauth_settings
