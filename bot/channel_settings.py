@@ -88,6 +88,10 @@ def _on_off(word: str, name: str) -> str:
     return "on" if value else "off"
 
 
+# (platform, tenant, channel id): where a setting applies.
+_Channel = tuple[str, str, str]
+
+
 class ChannelSettings:
     """Reads and writes channel settings in the state, and tells each channel's policy."""
 
@@ -129,62 +133,65 @@ class ChannelSettings:
 
     # -- the state --------------------------------------------------------------------------------------------
 
-    def stored(self, platform: str, channel_id: str) -> dict[str, StoredSetting]:
+    def stored(self, platform: str, channel_id: str, *, tenant: str = "") -> dict[str, StoredSetting]:
         rows = self.store.query(
-            "SELECT name, value, updated_at, updated_by FROM channel_settings WHERE platform = ? AND channel_id = ?",
-            (platform, channel_id),
+            """SELECT name, value, updated_at, updated_by FROM channel_settings
+               WHERE platform = ? AND tenant = ? AND channel_id = ?""",
+            (platform, tenant, channel_id),
         )
         return {row[0]: StoredSetting(row[0], row[1], row[2], row[3]) for row in rows}
 
-    def _write(self, platform: str, channel_id: str, name: str, value: str, user_id: str) -> None:
+    def _write(self, where: _Channel, name: str, value: str, user_id: str) -> None:
+        platform, tenant, channel_id = where
         with self.store.transaction() as db:
             db.execute(
-                """INSERT INTO channel_settings (platform, channel_id, name, value, updated_at, updated_by)
-                   VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (platform, channel_id, name)
+                """INSERT INTO channel_settings (platform, tenant, channel_id, name, value, updated_at, updated_by)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (platform, tenant, channel_id, name)
                    DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
                                  updated_by = excluded.updated_by""",
-                (platform, channel_id, name, value, self.clock(), user_id),
+                (platform, tenant, channel_id, name, value, self.clock(), user_id),
             )
 
-    def _delete(self, platform: str, channel_id: str, name: str | None = None) -> int:
+    def _delete(self, where: _Channel, name: str | None = None) -> int:
+        sql = "DELETE FROM channel_settings WHERE platform = ? AND tenant = ? AND channel_id = ?"
+        params: tuple[str, ...] = where
+        if name is not None:
+            sql += " AND name = ?"
+            params = (*where, name)
         with self.store.transaction() as db:
-            if name is None:
-                cur = db.execute(
-                    "DELETE FROM channel_settings WHERE platform = ? AND channel_id = ?", (platform, channel_id)
-                )
-            else:
-                cur = db.execute(
-                    "DELETE FROM channel_settings WHERE platform = ? AND channel_id = ? AND name = ?",
-                    (platform, channel_id, name),
-                )
-            return cur.rowcount
+            return db.execute(sql, params).rowcount
 
-    def configured_channels(self, platform: str) -> list[str]:
-        """Channels of a platform that changed at least one setting, in the order they first did."""
-        rows = self.store.query(
-            "SELECT channel_id FROM channel_settings WHERE platform = ? GROUP BY channel_id ORDER BY MIN(updated_at)",
-            (platform,),
-        )
+    def configured_channels(self, platform: str, *, tenant: str | None = None) -> list[str]:
+        """Channels of a platform (of one tenant when given) that changed at least one setting, in the order they
+        first did."""
+        sql = "SELECT channel_id FROM channel_settings WHERE platform = ?"
+        params: tuple[str, ...] = (platform,)
+        if tenant is not None:
+            sql += " AND tenant = ?"
+            params = (platform, tenant)
+        rows = self.store.query(sql + " GROUP BY channel_id ORDER BY MIN(updated_at)", params)
         return [row[0] for row in rows]
 
-    def digest_channels(self, platform: str | None = None) -> list[tuple[str, str]]:
-        """(platform, channel) pairs whose digest is on: those that turned it on, plus, when the default is on,
-        every channel with settings or feeds that did not turn it off."""
-        rows = self.store.query("SELECT platform, channel_id, value FROM channel_settings WHERE name = 'digest'")
-        chosen = {(r[0], r[1]): r[2] == "on" for r in rows}
+    def digest_channels(self, platform: str | None = None) -> list[tuple[str, str, str]]:
+        """(platform, tenant, channel) triples whose digest is on: those that turned it on, plus, when the default
+        is on, every channel with settings or feeds that did not turn it off."""
+        rows = self.store.query(
+            "SELECT platform, tenant, channel_id, value FROM channel_settings WHERE name = 'digest'"
+        )
+        chosen = {(r[0], r[1], r[2]): r[3] == "on" for r in rows}
         if self.settings.digest:
             for sub in self.store.subscriptions(platform):
-                chosen.setdefault((sub.platform, sub.channel_id), True)
-            for row in self.store.query("SELECT DISTINCT platform, channel_id FROM channel_settings"):
-                chosen.setdefault((row[0], row[1]), True)
+                chosen.setdefault((sub.platform, sub.tenant, sub.channel_id), True)
+            for row in self.store.query("SELECT DISTINCT platform, tenant, channel_id FROM channel_settings"):
+                chosen.setdefault((row[0], row[1], row[2]), True)
         return sorted(k for k, on in chosen.items() if on and (platform is None or k[0] == platform))
 
     # -- the policy -------------------------------------------------------------------------------------------
 
-    def policy(self, platform: str, channel_id: str) -> ChannelPolicy:
+    def policy(self, platform: str, channel_id: str, *, tenant: str = "") -> ChannelPolicy:
         policy = self.defaults()
-        for name, item in self.stored(platform, channel_id).items():
+        for name, item in self.stored(platform, channel_id, tenant=tenant).items():
             value = item.value
             # A row written by a newer version, or by hand, that this one cannot read keeps the default.
             if name == "threshold":
@@ -204,21 +211,22 @@ class ChannelSettings:
                 policy = dataclasses.replace(policy, language=_language(value))
         return policy
 
-    def reply_language(self, platform: str, channel_id: str) -> Language | None:
+    def reply_language(self, platform: str, channel_id: str, *, tenant: str = "") -> Language | None:
         """The language a channel wants its replies in; None to follow the language of the text answered."""
-        return self.policy(platform, channel_id).language
+        return self.policy(platform, channel_id, tenant=tenant).language
 
     # -- the command ------------------------------------------------------------------------------------------
 
-    def change(self, platform: str, channel_id: str, args: Sequence[str], user_id: str) -> str:
-        """Apply `settings NAME VALUE…`; the confirmation. Raises SettingError, and changes nothing, when the
-        command cannot be applied."""
+    def change(self, platform: str, channel_id: str, args: Sequence[str], user_id: str, *, tenant: str = "") -> str:
+        """Apply `settings NAME VALUE…` to a channel of a tenant; the confirmation. Raises SettingError, and
+        changes nothing, when the command cannot be applied."""
+        where: _Channel = (platform, tenant, channel_id)
         name, *values = [a for a in args if a]
         name = name.lower()
         if name == "reset":
-            return self._reset(platform, channel_id, values)
+            return self._reset(where, values)
         if name in ("mute", "unmute"):
-            return self._mute(platform, channel_id, name == "mute", values, user_id)
+            return self._mute(where, name == "mute", values, user_id)
         if len(values) != 1:
             raise SettingError(USAGE)
         value = values[0]
@@ -232,11 +240,11 @@ class ChannelSettings:
                 raise SettingError(
                     f"The threshold must be from {low} (the suggest threshold) to {THRESHOLD_MAX}, not {number}."
                 )
-            self._write(platform, channel_id, "threshold", str(number), user_id)
+            self._write(where, "threshold", str(number), user_id)
             return f"Alert threshold here is now {number}: matches scoring below it are not posted."
         if name in ("links", "thread", "digest"):
             word = _on_off(value, name)
-            self._write(platform, channel_id, name, word, user_id)
+            self._write(where, name, word, user_id)
             return {
                 ("links", "on"): "Pasted links are read and answered here.",
                 ("links", "off"): "Pasted links are no longer read here (messages that state a claim still are).",
@@ -249,18 +257,19 @@ class ChannelSettings:
             lang = value.lower()
             if lang not in LANGUAGES:
                 raise SettingError(f"The language is one of {', '.join(LANGUAGES)}, not `{value}`.")
-            self._write(platform, channel_id, "language", lang, user_id)
+            self._write(where, "language", lang, user_id)
             if lang == "auto":
                 return "Replies here now follow the language of the text they answer."
             return f"Replies here are now in {lang}."
         raise SettingError(f"Unknown setting `{name}`. {USAGE}")
 
-    def _mute(self, platform: str, channel_id: str, mute: bool, ids: Sequence[str], user_id: str) -> str:
+    def _mute(self, where: _Channel, mute: bool, ids: Sequence[str], user_id: str) -> str:
         verb = "mute" if mute else "unmute"
         if not ids:
             raise SettingError(f"Usage: `/narrative settings {verb} ID` (see `/narrative list`).")
         wanted = [i.strip().lower() for i in ids]
-        current = set(self.policy(platform, channel_id).muted)
+        platform, tenant, channel_id = where
+        current = set(self.policy(platform, channel_id, tenant=tenant).muted)
         if mute:
             known = set(self.known_ids())
             unknown = [i for i in wanted if i not in known]
@@ -276,27 +285,27 @@ class ChannelSettings:
                 raise SettingError(f"{', '.join(f'`{i}`' for i in missing)} is not muted here; nothing was changed.")
             current.difference_update(wanted)
         if current:
-            self._write(platform, channel_id, "muted", ",".join(sorted(current)), user_id)
+            self._write(where, "muted", ",".join(sorted(current)), user_id)
         else:
-            self._delete(platform, channel_id, "muted")
+            self._delete(where, "muted")
         names = ", ".join(f"`{i}`" for i in wanted)
         return f"Muted {names} here." if mute else f"{names} will be posted here again."
 
-    def _reset(self, platform: str, channel_id: str, names: Sequence[str]) -> str:
+    def _reset(self, where: _Channel, names: Sequence[str]) -> str:
         if not names:
-            removed = self._delete(platform, channel_id)
+            removed = self._delete(where)
             return "Every setting here is back to its default." if removed else "This channel uses the defaults."
         unknown = [n for n in names if n.lower() not in SETTING_NAMES]
         if unknown:
             raise SettingError(f"Unknown setting `{unknown[0]}`: one of {', '.join(SETTING_NAMES)}.")
         for name in names:
-            self._delete(platform, channel_id, name.lower())
+            self._delete(where, name.lower())
         return f"{', '.join(f'`{n.lower()}`' for n in names)} back to the default here."
 
-    def describe(self, platform: str, channel_id: str) -> str:
+    def describe(self, platform: str, channel_id: str, *, tenant: str = "") -> str:
         """Every setting in effect and where it comes from, for `settings` with no arguments."""
-        policy = self.policy(platform, channel_id)
-        stored = self.stored(platform, channel_id)
+        policy = self.policy(platform, channel_id, tenant=tenant)
+        stored = self.stored(platform, channel_id, tenant=tenant)
         known = set(self.known_ids())
 
         def origin(name: str, env: str) -> str:

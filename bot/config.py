@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from matchers import Thresholds
 
@@ -92,6 +93,12 @@ class Settings:
     slack_app_token: Secret = field(default_factory=lambda: Secret(""))
     slack_signing_secret: Secret = field(default_factory=lambda: Secret(""))
     slack_api_url: str | None = None
+    # Slack OAuth (one app installed in several workspaces): with both set the bot serves every workspace that
+    # installs it, in HTTP mode, each with its own bot token kept in the database.
+    slack_client_id: str = ""
+    slack_client_secret: Secret = field(default_factory=lambda: Secret(""))
+    slack_install_url: str | None = None  # where Slack sends the installer back (default: Bolt's /slack/oauth_redirect)
+    discord_shards: int | Literal["auto"] | None = None  # the sharded client: "auto" (Discord's count) or a count
     port: int = 3000
     discord_token: Secret = field(default_factory=lambda: Secret(""))
     discord_api_base: str | None = None
@@ -114,13 +121,31 @@ class Settings:
     def artefact_dir(self) -> Path:
         return self.model_dir if self.model_dir is not None else self.db_path.parent / "models"
 
+    @property
+    def slack_oauth(self) -> bool:
+        """True when the bot is a Slack app installed through OAuth in several workspaces."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
     def platform(self) -> str:
         """The platform the credentials point at: slack, discord, or console when there are none."""
-        if self.slack_bot_token:
+        if self.slack_bot_token or self.slack_oauth:
             return "slack"
         if self.discord_token:
             return "discord"
         return "console"
+
+
+def _shards(raw: str) -> int | Literal["auto"]:
+    """NARRATIVE_BOT_DISCORD_SHARDS: `auto` (as many shards as Discord recommends) or a shard count."""
+    if raw.strip().lower() == "auto":
+        return "auto"
+    try:
+        count = int(raw)
+    except ValueError:
+        raise ValueError(f"expected `auto` or a number of shards, not {raw!r}") from None
+    if count < 1:
+        raise ValueError(f"the number of shards must be at least 1, not {count}")
+    return count
 
 
 def _bool(raw: str) -> bool:
@@ -261,6 +286,11 @@ _FIELDS: list[tuple[str, str, object, bool]] = [
     ("SLACK_APP_TOKEN", "slack_app_token", Secret, True),
     ("SLACK_SIGNING_SECRET", "slack_signing_secret", Secret, True),
     ("SLACK_API_URL", "slack_api_url", str, False),
+    ("NARRATIVE_BOT_SLACK_CLIENT_ID", "slack_client_id", str, False),
+    ("NARRATIVE_BOT_SLACK_CLIENT_SECRET", "slack_client_secret", Secret, True),
+    ("NARRATIVE_BOT_SLACK_SIGNING_SECRET", "slack_signing_secret", Secret, True),
+    ("NARRATIVE_BOT_SLACK_REDIRECT_URI", "slack_install_url", str, False),
+    ("NARRATIVE_BOT_DISCORD_SHARDS", "discord_shards", _shards, False),
     ("PORT", "port", _positive_int, False),
     ("DISCORD_TOKEN", "discord_token", Secret, True),
     ("DISCORD_API_BASE", "discord_api_base", str, False),
@@ -329,6 +359,12 @@ def _cross_checks(settings: Settings) -> list[str]:
     app_token = settings.slack_app_token.get()
     if app_token and not app_token.startswith("xapp-"):
         problems.append("SLACK_APP_TOKEN: expected an app-level token starting with xapp-")
+    if bool(settings.slack_client_id) != bool(settings.slack_client_secret):
+        problems.append(
+            "NARRATIVE_BOT_SLACK_CLIENT_ID and NARRATIVE_BOT_SLACK_CLIENT_SECRET go together (Slack OAuth)"
+        )
+    if settings.slack_oauth and not settings.slack_signing_secret:
+        problems.append("NARRATIVE_BOT_SLACK_SIGNING_SECRET is required with Slack OAuth (HTTP mode)")
     if token and not app_token and not settings.slack_signing_secret:
         problems.append(
             "SLACK_SIGNING_SECRET is required for Slack's HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"

@@ -146,13 +146,13 @@ class Core:
         self.digests = DigestSettings(store, self.channels)
         self.history_commands = HistoryCommands(self.history, self.digests)
 
-    def reply_language(self, platform: str, channel_id: str) -> str | None:
+    def reply_language(self, platform: str, channel_id: str, *, tenant: str = "") -> str | None:
         """The language a channel's replies should be in; None to follow the language of the text answered."""
-        return self.channels.reply_language(platform, channel_id)
+        return self.channels.reply_language(platform, channel_id, tenant=tenant)
 
-    def channel_language(self, platform: str, channel_id: str) -> Lang | None:
+    def channel_language(self, platform: str, channel_id: str, *, tenant: str = "") -> Lang | None:
         """`reply_language` as one of the library's languages (None: follow the text)."""
-        return as_language(self.reply_language(platform, channel_id) or "")
+        return as_language(self.reply_language(platform, channel_id, tenant=tenant) or "")
 
     # -- matching -------------------------------------------------------------------------------------------
 
@@ -278,7 +278,7 @@ class Core:
         The reply is in `channel_language` when the caller names one, else in the channel's setting, else in the
         language of the message's own words, else (a message that is only links) in each article's language.
         """
-        policy = self.channels.policy(message.platform, message.channel_id)
+        policy = self.channels.policy(message.platform, message.channel_id, tenant=message.tenant)
         links = find_links(message.text, limit=self.settings.max_links) if policy.links else []
         # With links off a link is not read, and its address is no claim to match either.
         own_text = strip_links(message.text) if links or not policy.links else message.text
@@ -333,16 +333,21 @@ class Core:
         value: str,
         *,
         channel_language: Lang | None = None,
+        tenant: str = "",
     ) -> str:
-        self.store.record_feedback(platform, channel_id, message_ref, narrative_id, user_id, value)
+        self.store.record_feedback(platform, channel_id, message_ref, narrative_id, user_id, value, tenant=tenant)
         language = channel_language or "en"
         narrative = self.library.library.get(narrative_id)
         title = narrative.title_in(language) if narrative else narrative_id
         return word("feedback_right" if value == "correct" else "feedback_wrong", language, title=title)
 
-    def record_reason(self, platform: str, message_ref: str, narrative_id: str, user_id: str, reason: str) -> str:
+    def record_reason(
+        self, platform: str, message_ref: str, narrative_id: str, user_id: str, reason: str, *, tenant: str = ""
+    ) -> str:
         """The optional reason after a ❌; what to tell the person who gave it."""
-        if reason not in REASONS or not self.history.set_reason(platform, message_ref, narrative_id, user_id, reason):
+        if reason not in REASONS or not self.history.set_reason(
+            platform, message_ref, narrative_id, user_id, reason, tenant=tenant
+        ):
             return "That reason could not be recorded (the ❌ it belongs to was changed or not found)."
         return f"Thanks — noted: {REASONS[reason].lower()}. Editors see it in `narrative-bot feedback list`."
 
@@ -354,7 +359,9 @@ class Core:
         """Answer `/narrative …`. `show`, `list`, `search` and `check` answer in `channel_language` when the channel
         has one (None: not set), else in the language the words or text were written in (`show ID uk` and `list uk`
         name one), else in English."""
-        channel_language = channel_language or self.channel_language(request.platform, request.channel_id)
+        channel_language = channel_language or self.channel_language(
+            request.platform, request.channel_id, tenant=request.tenant
+        )
         text = request.text.strip()
         if text.startswith("/narrative"):
             text = text[len("/narrative") :].strip()
@@ -515,7 +522,7 @@ class Core:
             action, args = rest.split()[0], rest.split()[1:]
         action = action.lower()
         if action == "list":
-            subs = self.store.subscriptions(request.platform, request.channel_id)
+            subs = self.store.subscriptions(request.platform, request.channel_id, tenant=request.tenant)
             if not subs:
                 return CommandResponse("This channel watches no feeds. Add one with `/narrative feeds add URL`.")
             from bot.feed_store import FeedStore, describe_feed_state
@@ -529,7 +536,7 @@ class Core:
                 return CommandResponse(f"`{args[0]}` is not an http(s) URL.", error=True)
             if action == "add":
                 return await self._add_feed(request, url)
-            removed = self.store.remove_subscription(request.platform, request.channel_id, url)
+            removed = self.store.remove_subscription(request.platform, request.channel_id, url, tenant=request.tenant)
             if not removed:
                 return CommandResponse(f"This channel does not watch {url}.", error=True)
             return CommandResponse(f"Stopped watching {url} here.")
@@ -541,9 +548,11 @@ class Core:
         the adapter's business (bot/permissions.py): the core only applies what reaches it."""
         args = rest.split()
         if not args or args[0].lower() in ("show", "list"):
-            return CommandResponse(self.channels.describe(request.platform, request.channel_id))
+            return CommandResponse(self.channels.describe(request.platform, request.channel_id, tenant=request.tenant))
         try:
-            text = self.channels.change(request.platform, request.channel_id, args, request.user_id)
+            text = self.channels.change(
+                request.platform, request.channel_id, args, request.user_id, tenant=request.tenant
+            )
         except SettingError as exc:
             return CommandResponse(str(exc), error=True)
         logger.info("settings of %s/%s changed by %s: %s", request.platform, request.channel_id,
@@ -551,7 +560,9 @@ class Core:
         return CommandResponse(text)
 
     async def _add_feed(self, request: CommandRequest, url: str) -> CommandResponse:
-        feeds = [s.feed_url for s in self.store.subscriptions(request.platform, request.channel_id)]
+        feeds = [
+            s.feed_url for s in self.store.subscriptions(request.platform, request.channel_id, tenant=request.tenant)
+        ]
         if url in feeds:
             return CommandResponse(f"This channel already watches {url}.")
         about = ""
@@ -562,7 +573,9 @@ class Core:
                 return CommandResponse(f"I can't watch {url}: {check.problem}", error=True)
             title = f"“{check.title}”, " if check.title else ""
             about = f" ({title}{check.items} item{'s' if check.items != 1 else ''} now)"
-        added = self.store.add_subscription(request.platform, request.channel_id, url, request.user_id)
+        added = self.store.add_subscription(
+            request.platform, request.channel_id, url, request.user_id, tenant=request.tenant
+        )
         if not added:
             return CommandResponse(f"This channel already watches {url}.")
         return CommandResponse(

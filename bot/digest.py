@@ -34,6 +34,7 @@ class DigestChannel:
     platform: str
     channel_id: str
     last_week: str | None
+    tenant: str = ""
 
 
 class DigestSettings:
@@ -49,31 +50,33 @@ class DigestSettings:
         self.store = store
         self.channels = channels
 
-    def set(self, platform: str, channel_id: str, enabled: bool, user_id: str = "") -> None:
-        self.channels.change(platform, channel_id, ["digest", "on" if enabled else "off"], user_id)
+    def set(self, platform: str, channel_id: str, enabled: bool, user_id: str = "", *, tenant: str = "") -> None:
+        self.channels.change(platform, channel_id, ["digest", "on" if enabled else "off"], user_id, tenant=tenant)
 
-    def enabled(self, platform: str, channel_id: str) -> bool:
-        return self.channels.policy(platform, channel_id).digest
+    def enabled(self, platform: str, channel_id: str, *, tenant: str = "") -> bool:
+        return self.channels.policy(platform, channel_id, tenant=tenant).digest
 
     def due(self, platform: str, now: float) -> list[DigestChannel]:
         """The platform's channels with the digest on that have not had this week's."""
         week = iso_week(now)
-        rows = self.store.query("SELECT channel_id, last_week FROM digest_channels WHERE platform = ?", (platform,))
-        last = {r["channel_id"]: r["last_week"] for r in rows}
+        rows = self.store.query(
+            "SELECT tenant, channel_id, last_week FROM digest_channels WHERE platform = ?", (platform,)
+        )
+        last = {(r["tenant"], r["channel_id"]): r["last_week"] for r in rows}
         return [
-            DigestChannel(platform, channel_id, last.get(channel_id))
-            for _, channel_id in self.channels.digest_channels(platform)
-            if last.get(channel_id) != week
+            DigestChannel(platform, channel_id, last.get((tenant, channel_id)), tenant)
+            for _, tenant, channel_id in self.channels.digest_channels(platform)
+            if last.get((tenant, channel_id)) != week
         ]
 
-    def mark_sent(self, platform: str, channel_id: str, week: str) -> None:
+    def mark_sent(self, platform: str, channel_id: str, week: str, *, tenant: str = "") -> None:
         with self.store.transaction() as db:
             db.execute(
-                """INSERT INTO digest_channels (platform, channel_id, enabled, last_week, updated_at)
-                   VALUES (?, ?, 1, ?, ?)
-                   ON CONFLICT (platform, channel_id) DO UPDATE SET last_week = excluded.last_week,
+                """INSERT INTO digest_channels (platform, tenant, channel_id, enabled, last_week, updated_at)
+                   VALUES (?, ?, ?, 1, ?, ?)
+                   ON CONFLICT (platform, tenant, channel_id) DO UPDATE SET last_week = excluded.last_week,
                        updated_at = excluded.updated_at""",
-                (platform, channel_id, week, self.store.clock()),
+                (platform, tenant, channel_id, week, self.store.clock()),
             )
 
 
@@ -87,6 +90,7 @@ class Digest:
     text: str
     chart_png: bytes
     chart_name: str = CHART_NAME
+    tenant: str = ""
 
 
 class DigestSender(Protocol):
@@ -97,9 +101,9 @@ class DigestSender(Protocol):
     async def send_digest(self, digest: Digest) -> None: ...
 
 
-def digest_text(history: AlertHistory, platform: str, channel_id: str, now: float) -> str:
+def digest_text(history: AlertHistory, platform: str, channel_id: str, now: float, *, tenant: str = "") -> str:
     """The week in a few lines: how many alerts, the narratives seen most, what feedback said."""
-    alerts = [a for a in history.alerts(since=now - WEEK_S, channel=f"{platform}:{channel_id}")]
+    alerts = history.alerts(since=now - WEEK_S, channel=f"{platform}:{channel_id}", tenant=tenant)
     if not alerts:
         return "Weekly narrative digest: no known narrative was flagged in this channel in the last 7 days."
     by_narrative: dict[str, list[int]] = {}
@@ -119,12 +123,13 @@ def digest_text(history: AlertHistory, platform: str, channel_id: str, now: floa
     return "\n".join(lines)
 
 
-def build_digest(history: AlertHistory, platform: str, channel_id: str, now: float) -> Digest:
+def build_digest(history: AlertHistory, platform: str, channel_id: str, now: float, *, tenant: str = "") -> Digest:
     from bot.chart import weekly_chart_png, weekly_counts
 
-    alerts = history.alerts(since=now - DIGEST_WEEKS * WEEK_S, channel=f"{platform}:{channel_id}")
+    alerts = history.alerts(since=now - DIGEST_WEEKS * WEEK_S, channel=f"{platform}:{channel_id}", tenant=tenant)
     png = weekly_chart_png(weekly_counts(alerts, now=now, weeks=DIGEST_WEEKS))
-    return Digest(platform, channel_id, iso_week(now), digest_text(history, platform, channel_id, now), png)
+    text = digest_text(history, platform, channel_id, now, tenant=tenant)
+    return Digest(platform, channel_id, iso_week(now), text, png, tenant=tenant)
 
 
 async def send_due_digests(
@@ -139,13 +144,15 @@ async def send_due_digests(
     posted = 0
     for channel in settings.due(sender.platform, now):
         # Drawing the chart takes a few hundred milliseconds of CPU: off the event loop, like matching.
-        digest = await asyncio.to_thread(build_digest, history, channel.platform, channel.channel_id, now)
+        digest = await asyncio.to_thread(
+            build_digest, history, channel.platform, channel.channel_id, now, tenant=channel.tenant
+        )
         try:
             await sender.send_digest(digest)
         except Exception:
             logger.exception("could not post the weekly digest to %s/%s", channel.platform, channel.channel_id)
             continue
-        settings.mark_sent(channel.platform, channel.channel_id, digest.week)
+        settings.mark_sent(channel.platform, channel.channel_id, digest.week, tenant=channel.tenant)
         posted += 1
     return posted
 

@@ -49,6 +49,7 @@ class NewAlert:
     platform: str
     channel_id: str
     verdict: Verdict
+    tenant: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,16 @@ class NewNotice:
     platform: str
     channel_id: str
     text: str
+    tenant: str = ""
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A channel subscribed to a feed, with its tenant: alerts go to each, the feed is fetched once for all."""
+
+    platform: str
+    tenant: str
+    channel_id: str
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,7 @@ class Outgoing:
     attempts: int
     next_attempt_at: float
     attempted_at: float | None  # when a first attempt began; its outcome may be unknown
+    tenant: str = ""
 
 
 class LeaseLost(Exception):
@@ -146,16 +158,17 @@ class FeedStore:
         rows = self.store.query(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))
         return _state(rows[0]) if rows else None
 
-    def subscribers(self, url: str) -> list[tuple[str, str]]:
+    def subscribers(self, url: str) -> list[Subscriber]:
+        """Every channel, of every tenant, subscribed to a feed."""
         rows = self.store.query(
-            "SELECT platform, channel_id FROM subscriptions WHERE feed_url = ? ORDER BY id", (url,)
+            "SELECT platform, tenant, channel_id FROM subscriptions WHERE feed_url = ? ORDER BY id", (url,)
         )
-        return [(r["platform"], r["channel_id"]) for r in rows]
+        return [Subscriber(r["platform"], r["tenant"], r["channel_id"]) for r in rows]
 
-    def is_subscribed(self, platform: str, channel_id: str, url: str) -> bool:
+    def is_subscribed(self, platform: str, channel_id: str, url: str, *, tenant: str = "") -> bool:
         rows = self.store.query(
-            "SELECT 1 FROM subscriptions WHERE platform = ? AND channel_id = ? AND feed_url = ?",
-            (platform, channel_id, url),
+            "SELECT 1 FROM subscriptions WHERE platform = ? AND tenant = ? AND channel_id = ? AND feed_url = ?",
+            (platform, tenant, channel_id, url),
         )
         return bool(rows)
 
@@ -287,9 +300,10 @@ class FeedStore:
             for alert in alerts:
                 cur = db.execute(
                     """INSERT OR IGNORE INTO feed_alerts
-                       (feed_url, item_key, platform, channel_id, kind, payload, created_at)
-                       VALUES (?, ?, ?, ?, 'alert', ?, ?) RETURNING id""",
-                    (url, alert.item_key, alert.platform, alert.channel_id, verdict_to_json(alert.verdict), now),
+                       (feed_url, item_key, platform, tenant, channel_id, kind, payload, created_at)
+                       VALUES (?, ?, ?, ?, ?, 'alert', ?, ?) RETURNING id""",
+                    (url, alert.item_key, alert.platform, alert.tenant, alert.channel_id,
+                     verdict_to_json(alert.verdict), now),
                 )
                 row = cur.fetchone()  # none when the alert already existed
                 ids.append(int(row[0]) if row else 0)
@@ -337,9 +351,9 @@ class FeedStore:
             )
             if disable:
                 subs = db.execute(
-                    "SELECT platform, channel_id FROM subscriptions WHERE feed_url = ? ORDER BY id", (url,)
+                    "SELECT platform, tenant, channel_id FROM subscriptions WHERE feed_url = ? ORDER BY id", (url,)
                 ).fetchall()
-                notices = [NewNotice(s["platform"], s["channel_id"], disabled_notice) for s in subs]
+                notices = [NewNotice(s["platform"], s["channel_id"], disabled_notice, s["tenant"]) for s in subs]
                 self._insert_notices(db, url, notices, now)
         state = self.state(url)
         assert state is not None
@@ -348,9 +362,9 @@ class FeedStore:
     @staticmethod
     def _insert_notices(db: Any, url: str, notices: Iterable[NewNotice], now: float) -> None:
         db.executemany(
-            """INSERT INTO feed_alerts (feed_url, item_key, platform, channel_id, kind, payload, created_at)
-               VALUES (?, NULL, ?, ?, 'notice', ?, ?)""",
-            [(url, n.platform, n.channel_id, n.text, now) for n in notices],
+            """INSERT INTO feed_alerts (feed_url, item_key, platform, tenant, channel_id, kind, payload, created_at)
+               VALUES (?, NULL, ?, ?, ?, 'notice', ?, ?)""",
+            [(url, n.platform, n.tenant, n.channel_id, n.text, now) for n in notices],
         )
 
     def prune_items(self, older_than: float) -> int:
@@ -370,7 +384,8 @@ class FeedStore:
         """Pending rows of a platform, oldest first, including those waiting for a retry (they hold back the
         later rows of their channel)."""
         rows = self.store.query(
-            """SELECT id, feed_url, platform, channel_id, kind, payload, attempts, next_attempt_at, attempted_at
+            """SELECT id, feed_url, platform, channel_id, kind, payload, attempts, next_attempt_at, attempted_at,
+                      tenant
                FROM feed_alerts
                WHERE status = 'pending' AND platform = ? ORDER BY id LIMIT ?""",
             (platform, limit),
@@ -443,8 +458,21 @@ class _NoAliasLoader(yaml.SafeLoader):
 MAX_FEEDS_FILE_BYTES = 1024 * 1024
 
 
+@dataclass(frozen=True)
+class FeedsFileEntry:
+    platform: str
+    channel_id: str
+    url: str
+    tenant: str = ""  # `workspace:` the Slack team or Discord server id, with several workspaces
+
+
 def read_feeds_file(path: Path, default_platform: str) -> list[tuple[str, str, str]]:
     """(platform, channel_id, url) triples from YAML `feeds: [{url: ..., platform: slack, channel: C123}]`."""
+    return [(e.platform, e.channel_id, e.url) for e in read_feeds_file_entries(path, default_platform)]
+
+
+def read_feeds_file_entries(path: Path, default_platform: str) -> list[FeedsFileEntry]:
+    """The entries of a feeds file, each with its optional `workspace:` (the tenant of the channel)."""
     raw = path.read_bytes()
     if len(raw) > MAX_FEEDS_FILE_BYTES:
         raise FeedsFileError(f"{path}: larger than {MAX_FEEDS_FILE_BYTES} bytes")
@@ -457,7 +485,7 @@ def read_feeds_file(path: Path, default_platform: str) -> list[tuple[str, str, s
     entries = data.get("feeds") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise FeedsFileError(f"{path}: expected a mapping with a `feeds:` list")
-    out: list[tuple[str, str, str]] = []
+    out: list[FeedsFileEntry] = []
     problems: list[str] = []
     for i, entry in enumerate(entries, 1):
         if isinstance(entry, str):
@@ -470,7 +498,11 @@ def read_feeds_file(path: Path, default_platform: str) -> list[tuple[str, str, s
         if not isinstance(platform, str) or not isinstance(channel, str) or not channel:
             problems.append(f"feeds[{i}] ({entry['url']}): `platform` and `channel` must be strings")
             continue
-        out.append((platform, channel, entry["url"].strip()))
+        tenant = entry.get("workspace", "")
+        if not isinstance(tenant, str):
+            problems.append(f"feeds[{i}] ({entry['url']}): `workspace` must be a string (a team or server id)")
+            continue
+        out.append(FeedsFileEntry(platform, channel, entry["url"].strip(), tenant.strip()))
     if problems:
         raise FeedsFileError(f"{path}:\n  " + "\n  ".join(problems))
     return out
@@ -485,12 +517,14 @@ def load_default_feeds(store: Store, path: Path, default_platform: str) -> int:
     """
     added = 0
     problems = []
-    for platform, channel_id, raw in read_feeds_file(path, default_platform):
-        url = canonical_feed_url(raw)
+    for entry in read_feeds_file_entries(path, default_platform):
+        url = canonical_feed_url(entry.url)
         if url is None:
-            problems.append(f"{raw!r} is not an http(s) URL")
+            problems.append(f"{entry.url!r} is not an http(s) URL")
             continue
-        added += store.add_subscription(platform, channel_id, url, created_by="feeds-file")
+        added += store.add_subscription(
+            entry.platform, entry.channel_id, url, created_by="feeds-file", tenant=entry.tenant
+        )
     if problems:
         raise FeedsFileError(f"{path}: " + "; ".join(problems))
     if added:

@@ -20,11 +20,17 @@ MAX_EXPORT_BYTES = 32 * 1024 * 1024
 
 
 def reviewed(
-    history: AlertHistory, *, since: float | None = None, channel: str | None = None, status: str | None = None
+    history: AlertHistory,
+    *,
+    since: float | None = None,
+    channel: str | None = None,
+    status: str | None = None,
+    tenant: str | None = None,
 ) -> list[AlertRecord]:
-    """Alerts someone marked right or wrong (`status`: only `confirmed` or only `disputed`), oldest first."""
+    """Alerts someone marked right or wrong (`status`: only `confirmed` or only `disputed`), of one tenant when
+    given, oldest first."""
     wanted = (status,) if status else ("confirmed", "disputed")
-    return [a for a in history.alerts(since=since, channel=channel) if a.status in wanted]
+    return [a for a in history.alerts(since=since, channel=channel, tenant=tenant) if a.status in wanted]
 
 
 def _when(when: float) -> str:

@@ -33,6 +33,7 @@ from bot.feed_store import (
     LeaseLost,
     NewAlert,
     NewNotice,
+    Subscriber,
     verdict_from_json,
 )
 from bot.models import ArticleRef, FeedAlert, FeedNotice, FeedRef, Verdict
@@ -265,7 +266,7 @@ class FeedPoller:
         if new.disabled:
             logger.warning("feed %s disabled after %d failures: %s", state.url, new.failures, error)
             subs = self.feeds.subscribers(state.url)
-            notices = tuple(FeedNotice(p, c, notice) for p, c in subs)
+            notices = tuple(FeedNotice(s.platform, s.channel_id, notice, tenant=s.tenant) for s in subs)
             return PollResult(state.url, error=error, disabled=True, notices=notices)
         logger.info("feed %s failed (%d in a row): %s", state.url, new.failures, error)
         return PollResult(state.url, error=error)
@@ -318,7 +319,10 @@ class FeedPoller:
         feed_ref = FeedRef(url, parsed.title or state.title)
         matched: list[tuple[FeedItem, Verdict]] = []
         failed: set[FeedItem] = set()
-        policies = {sub: self.core.channels.policy(*sub) for sub in self.feeds.subscribers(url)}
+        policies = {
+            sub: self.core.channels.policy(sub.platform, sub.channel_id, tenant=sub.tenant)
+            for sub in self.feeds.subscribers(url)
+        }
         # A channel with a cut-off below the process's alert threshold needs the matches under it too.
         suggestions = any(p.own_threshold and p.threshold < self.core.channels.default_threshold
                           for p in policies.values())
@@ -348,10 +352,10 @@ class FeedPoller:
             logger.info("feed %s: first poll, %d items recorded silently", url, len(items))
             return PollResult(url, first_poll=True)
         created = tuple(
-            FeedAlert(alert_id, a.platform, a.channel_id, a.verdict) for alert_id, a in zip(ids, alerts, strict=True)
-            if alert_id
+            FeedAlert(alert_id, a.platform, a.channel_id, a.verdict, tenant=a.tenant)
+            for alert_id, a in zip(ids, alerts, strict=True) if alert_id
         )
-        notes = tuple(FeedNotice(n.platform, n.channel_id, n.text) for n in notices)
+        notes = tuple(FeedNotice(n.platform, n.channel_id, n.text, tenant=n.tenant) for n in notices)
         logger.info("feed %s: %d new items, %d matching", url, len(new), len(matched))
         return PollResult(url, new_items=len(new), alerts=created, notices=notes)
 
@@ -383,7 +387,7 @@ class FeedPoller:
         url: str,
         feed_ref: FeedRef,
         matched: Sequence[tuple[FeedItem, Verdict]],
-        policies: Mapping[tuple[str, str], ChannelPolicy],
+        policies: Mapping[Subscriber, ChannelPolicy],
     ) -> tuple[list[NewAlert], list[NewNotice]]:
         """Alerts for the first few matching items per channel, one digest line for the rest: no burst. Each
         channel sees the items through its own settings (threshold, muted narratives)."""
@@ -391,7 +395,8 @@ class FeedPoller:
         notices: list[NewNotice] = []
         if not matched:
             return alerts, notices
-        for (platform, channel_id), policy in policies.items():
+        for sub, policy in policies.items():
+            platform, channel_id = sub.platform, sub.channel_id
             language = as_language(policy.language or "") or (
                 self.channel_language(platform, channel_id) if self.channel_language else None
             )
@@ -402,12 +407,14 @@ class FeedPoller:
                     seen.append((item, self.core.in_language(as_seen, language) if language else as_seen))
             shown = seen[: self.max_posts_per_poll]
             extra = len(seen) - len(shown)
-            alerts.extend(NewAlert(item.item_id, platform, channel_id, verdict) for item, verdict in shown)
+            alerts.extend(
+                NewAlert(item.item_id, platform, channel_id, verdict, sub.tenant) for item, verdict in shown
+            )
             if extra:
                 text = f"…and {extra} more matching item{'s' if extra != 1 else ''} from {feed_ref.title or url}"
                 if feed_ref.title:
                     text += f" ({url})"
-                notices.append(NewNotice(platform, channel_id, text))
+                notices.append(NewNotice(platform, channel_id, text, sub.tenant))
         return alerts, notices
 
     async def _assess(
@@ -504,17 +511,19 @@ class FeedPoller:
 
     async def _deliver_held(self, sender: AlertSender, lease: str) -> int:
         posted = 0
-        held: set[str] = set()
+        # A channel is named by its tenant and id: two workspaces may use the same channel id.
+        held: set[tuple[str, str]] = set()
         for row in self.feeds.pending(sender.platform):
-            if row.channel_id in held:
+            where = (row.tenant, row.channel_id)
+            if where in held:
                 continue
             if not self.feeds.take_lease(lease, self.replica_id, now=self.clock(), lease_s=self.lease_s):
                 logger.warning("the %s delivery lease passed to another replica; stopping", sender.platform)
                 break
             if row.next_attempt_at > self.clock():
-                held.add(row.channel_id)  # waiting for its retry: the channel's later rows wait behind it
+                held.add(where)  # waiting for its retry: the channel's later rows wait behind it
                 continue
-            if not self.feeds.is_subscribed(row.platform, row.channel_id, row.feed_url):
+            if not self.feeds.is_subscribed(row.platform, row.channel_id, row.feed_url, tenant=row.tenant):
                 self.feeds.mark(row.id, "cancelled", self.clock())
                 continue
             # Written before the post: if the answer is lost (a timeout, a kill), the next attempt knows the
@@ -523,13 +532,15 @@ class FeedPoller:
             try:
                 if row.kind == "alert":
                     verdict = verdict_from_json(row.payload)
-                    alert = FeedAlert(row.id, row.platform, row.channel_id, verdict, row.attempted_at)
+                    alert = FeedAlert(row.id, row.platform, row.channel_id, verdict, row.attempted_at, row.tenant)
                     await sender.send_alert(alert)
                 else:
-                    notice = FeedNotice(row.platform, row.channel_id, row.payload, row.id, row.attempted_at)
+                    notice = FeedNotice(
+                        row.platform, row.channel_id, row.payload, row.id, row.attempted_at, row.tenant
+                    )
                     await sender.send_notice(notice)
             except Exception as exc:
-                held.add(row.channel_id)
+                held.add(where)
                 attempts = row.attempts + 1
                 give_up = attempts >= DELIVERY_MAX_ATTEMPTS
                 delay = min(DELIVERY_RETRY_BASE_S * 2 ** (attempts - 1), DELIVERY_RETRY_CAP_S)

@@ -51,10 +51,11 @@ def cmd_add(args: argparse.Namespace) -> int:
             return 3  # as `check` does for a link it cannot read
     store = Store(settings.database)
     try:
-        added = store.add_subscription(*target, url, created_by="cli")
+        added = store.add_subscription(*target, url, created_by="cli", tenant=args.tenant or "")
     finally:
         store.close()
-    print(f"{'Watching' if added else 'Already watching'} {url} in {target[0]}/{target[1]}")
+    where = "/".join(p for p in (target[0], args.tenant, target[1]) if p)
+    print(f"{'Watching' if added else 'Already watching'} {url} in {where}")
     return 0
 
 
@@ -79,7 +80,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     store = Store(settings.database)
     try:
         platforms = [args.platform] if args.platform else sorted({s.platform for s in store.subscriptions()})
-        removed = sum(store.remove_subscription(p, args.channel, url) for p in platforms)
+        removed = sum(store.remove_subscription(p, args.channel, url, tenant=args.tenant) for p in platforms)
     finally:
         store.close()
     if not removed:
@@ -113,9 +114,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     store = Store(settings.database)
     try:
         feeds = FeedStore(store)
-        subs = store.subscriptions(args.platform, args.channel)
+        subs = store.subscriptions(args.platform, args.channel, tenant=args.tenant)
         rows = [
-            {"url": s.feed_url, "platform": s.platform, "channel": s.channel_id, **_status(feeds.state(s.feed_url))}
+            {"url": s.feed_url, "platform": s.platform, "tenant": s.tenant, "channel": s.channel_id,
+             **_status(feeds.state(s.feed_url))}
             for s in subs
         ]
     finally:
@@ -125,7 +127,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(json.dumps(row, ensure_ascii=False))
         else:
             extra = f" ({row['failures']} failures: {row['last_error']})" if row.get("failures") else ""
-            print(f"{row['platform']}/{row['channel']}  {row['url']}  [{row['status']}]{extra}")
+            where = "/".join(p for p in (row["platform"], row["tenant"], row["channel"]) if p)
+            print(f"{where}  {row['url']}  [{row['status']}]{extra}")
     if not rows and not args.json:
         print("No feed subscriptions.")
     return 0
@@ -201,6 +204,9 @@ def add_feeds_parser(sub: Any) -> None:
         parser.add_argument("--platform", choices=["slack", "discord", "console"],
                             help="platform of the channel (default: the configured one)")
         parser.add_argument("--channel", metavar="ID", help=channel_help)
+        parser.add_argument("--tenant", metavar="ID", default=None,
+                            help="the Slack team or Discord server id of the channel, with several workspaces "
+                                 "(default for add: none; for remove and list: every one)")
 
     add = feeds_sub.add_parser("add", help="watch an RSS/Atom feed or a Telegram channel in a channel")
     add.add_argument("url")

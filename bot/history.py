@@ -54,9 +54,10 @@ class PostedCard:
     message_ref: str
     verdicts: Sequence[Verdict]
     origin: Origin
-    workspace_id: str | None = None
+    workspace_id: str | None = None  # the Slack team or Discord guild it was posted in, where known
     message_id: str | None = None
     permalink: str | None = None
+    tenant: str = ""  # whose rows it joins: the workspace when the app serves several, else ''
 
 
 @dataclass(frozen=True)
@@ -144,13 +145,14 @@ class AlertHistory:
                 )
                 for finding in verdict.alerts:
                     cur = db.execute(
-                        """INSERT INTO alert_history (platform, workspace_id, channel_id, message_ref, message_id,
-                               permalink, origin, narrative_id, title, score, source_url, site, feed_url, evidence,
-                               excerpt, created_at)
-                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                           ON CONFLICT (platform, channel_id, message_ref, narrative_id) DO NOTHING""",
+                        """INSERT INTO alert_history (platform, workspace_id, tenant, channel_id, message_ref,
+                               message_id, permalink, origin, narrative_id, title, score, source_url, site, feed_url,
+                               evidence, excerpt, created_at)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           ON CONFLICT (platform, tenant, channel_id, message_ref, narrative_id) DO NOTHING""",
                         (
-                            card.platform, card.workspace_id, card.channel_id, card.message_ref, card.message_id,
+                            card.platform, card.workspace_id, card.tenant, card.channel_id, card.message_ref,
+                            card.message_id,
                             card.permalink, card.origin, finding.narrative_id, finding.title, finding.score,
                             source_url, site, verdict.feed.url if verdict.feed else None, finding.evidence,
                             verdict.excerpt, now,
@@ -174,7 +176,7 @@ class AlertHistory:
             ids = [r.id for r in records[start : start + FEEDBACK_BATCH]]
             found = self.store.query(
                 f"""SELECT a.id, f.value, f.reason FROM alert_history a
-                    JOIN feedback f ON f.platform = a.platform AND f.channel_id = a.channel_id
+                    JOIN feedback f ON f.platform = a.platform AND f.tenant = a.tenant AND f.channel_id = a.channel_id
                         AND f.message_ref = a.message_ref AND f.narrative_id = a.narrative_id
                     WHERE a.id IN ({", ".join("?" for _ in ids)}) ORDER BY f.id""",
                 tuple(ids),
@@ -194,19 +196,25 @@ class AlertHistory:
             )
         return out
 
-    def recent(self, platform: str, channel_id: str, limit: int = 10) -> list[AlertRecord]:
-        """The channel's latest alerts, newest first."""
+    def recent(self, platform: str, channel_id: str, limit: int = 10, *, tenant: str = "") -> list[AlertRecord]:
+        """The channel's (of a tenant) latest alerts, newest first."""
         rows = self.store.query(
-            _SELECT + " WHERE a.platform = ? AND a.channel_id = ? ORDER BY a.created_at DESC, a.id DESC LIMIT ?",
-            (platform, channel_id, limit),
+            _SELECT + """ WHERE a.platform = ? AND a.tenant = ? AND a.channel_id = ?
+                          ORDER BY a.created_at DESC, a.id DESC LIMIT ?""",
+            (platform, tenant, channel_id, limit),
         )
         return self._with_feedback(rows)
 
-    def alerts(self, *, since: float | None = None, channel: str | None = None) -> list[AlertRecord]:
-        """Every alert since a time (all when None), in one channel when asked (`C0123` or `slack:C0123`), oldest
-        first."""
+    def alerts(
+        self, *, since: float | None = None, channel: str | None = None, tenant: str | None = None
+    ) -> list[AlertRecord]:
+        """Every alert since a time (all when None), in one channel when asked (`C0123` or `slack:C0123`), of one
+        tenant when asked, oldest first."""
         sql = _SELECT + " WHERE 1=1"
         params: list[object] = []
+        if tenant is not None:
+            sql += " AND a.tenant = ?"
+            params.append(tenant)
         if since is not None:
             sql += " AND a.created_at >= ?"
             params.append(since)
@@ -219,15 +227,18 @@ class AlertHistory:
                 params.append(platform)
         return self._with_feedback(self.store.query(sql + " ORDER BY a.created_at, a.id", tuple(params)))
 
-    def set_reason(self, platform: str, message_ref: str, narrative_id: str, user_id: str, reason: str) -> bool:
+    def set_reason(
+        self, platform: str, message_ref: str, narrative_id: str, user_id: str, reason: str, *, tenant: str = ""
+    ) -> bool:
         """Attach a reason to someone's ❌; False when there is no such ❌ to attach it to."""
         if reason not in REASONS:
             raise ValueError(f"unknown reason {reason!r} (expected one of {', '.join(REASONS)})")
         with self.store.transaction() as db:
             cur = db.execute(
                 """UPDATE feedback SET reason = ?
-                   WHERE platform = ? AND message_ref = ? AND narrative_id = ? AND user_id = ? AND value = 'wrong'""",
-                (reason, platform, message_ref, narrative_id, user_id),
+                   WHERE platform = ? AND tenant = ? AND message_ref = ? AND narrative_id = ? AND user_id = ?
+                       AND value = 'wrong'""",
+                (reason, platform, tenant, message_ref, narrative_id, user_id),
             )
             return cur.rowcount > 0
 

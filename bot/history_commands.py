@@ -58,13 +58,16 @@ class HistoryCommands:
         limit = min(int(words[0]), RECENT_MAX) if words else RECENT_DEFAULT
         if limit < 1:
             return CommandResponse(f"Usage: `/narrative recent [N]` (N from 1 to {RECENT_MAX}).", error=True)
-        return CommandResponse(format_recent(self.history.recent(request.platform, request.channel_id, limit)))
+        records = self.history.recent(request.platform, request.channel_id, limit, tenant=request.tenant)
+        return CommandResponse(format_recent(records))
 
     def feedback(self, request: CommandRequest, rest: str) -> CommandResponse:
         status = rest.strip().lower() or None
         if status not in (None, "disputed", "confirmed"):
             return CommandResponse("Usage: `/narrative feedback [disputed|confirmed]`.", error=True)
-        records = reviewed(self.history, channel=f"{request.platform}:{request.channel_id}", status=status)
+        records = reviewed(
+            self.history, channel=f"{request.platform}:{request.channel_id}", status=status, tenant=request.tenant
+        )
         records = sorted(records, key=lambda r: -r.created_at)[:FEEDBACK_MAX]
         text = format_reviewed(records, text_chars=FEEDBACK_TEXT_CHARS)
         if records:
@@ -74,14 +77,14 @@ class HistoryCommands:
     def digest(self, request: CommandRequest, rest: str) -> CommandResponse:
         action = rest.strip().lower()
         if action in ("", "status"):
-            on = self.digests.enabled(request.platform, request.channel_id)
+            on = self.digests.enabled(request.platform, request.channel_id, tenant=request.tenant)
             return CommandResponse(
                 f"The weekly digest is {'on' if on else 'off'} in this channel "
                 f"(`/narrative digest {'off' if on else 'on'}` to turn it {'off' if on else 'on'})."
             )
         if action not in ("on", "off"):
             return CommandResponse("Usage: `/narrative digest on|off`.", error=True)
-        self.digests.set(request.platform, request.channel_id, action == "on", request.user_id)
+        self.digests.set(request.platform, request.channel_id, action == "on", request.user_id, tenant=request.tenant)
         if action == "on":
             return CommandResponse(
                 "Weekly digest on: once a week this channel gets a short summary of its alerts, with a chart of "

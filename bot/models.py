@@ -112,6 +112,7 @@ class IncomingMessage:
     text: str
     user_id: str = ""
     thread_id: str | None = None
+    tenant: str = ""  # the Slack team or Discord guild it came from; '' where there is none (the console)
 
     @property
     def reply_key(self) -> str:
@@ -141,6 +142,7 @@ class CommandRequest:
     channel_id: str
     text: str
     user_id: str = ""
+    tenant: str = ""  # the Slack team or Discord guild it came from; '' where there is none (the console)
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,7 @@ class FeedAlert:
     channel_id: str
     verdict: Verdict
     attempted_at: float | None = None
+    tenant: str = ""  # the workspace or server of the channel: which installation's token posts it
 
     @property
     def delivery_key(self) -> str:
@@ -187,6 +190,7 @@ class FeedNotice:
     text: str
     notice_id: int = 0  # its pending row; 0 for a notice with no row (no delivery key, no repeat check)
     attempted_at: float | None = None
+    tenant: str = ""  # the workspace or server of the channel
 
     @property
     def delivery_key(self) -> str | None:

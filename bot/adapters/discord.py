@@ -27,6 +27,7 @@ from bot.render.common import clip
 from bot.render.discord_embed import CONTENT_MAX, problems_text, response_message, verdict_embeds
 from bot.render.i18n import text_language, word
 from bot.render.thread_parent import thread_parent_text
+from bot.tenants import adopt_channels
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -110,6 +111,7 @@ def incoming_from_message(message: discord.Message, me: discord.abc.Snowflake | 
         text=message.content,
         user_id=str(message.author.id),
         thread_id=str(channel.id) if isinstance(channel, discord.Thread) else None,
+        tenant=str(message.guild.id),
     )
 
 
@@ -119,8 +121,16 @@ def message_text_to_check(message: discord.Message) -> str:
     return " ".join([message.content.strip(), *urls]).strip()
 
 
+def guild_tenant(interaction: discord.Interaction[Any]) -> str:
+    """The server an interaction came from, which keys every row it reads or writes ('' in a DM)."""
+    return str(interaction.guild_id) if interaction.guild_id else ""
+
+
 def command_request(interaction: discord.Interaction[Any], text: str) -> CommandRequest:
-    return CommandRequest(PLATFORM, str(interaction.channel_id or ""), text, user_id=str(interaction.user.id))
+    return CommandRequest(
+        PLATFORM, str(interaction.channel_id or ""), text, user_id=str(interaction.user.id),
+        tenant=guild_tenant(interaction),
+    )
 
 
 # -- feedback buttons ---------------------------------------------------------------------------------------------
@@ -169,6 +179,7 @@ class FeedbackButton(
             self.narrative_id,
             str(interaction.user.id),
             self.value,
+            tenant=guild_tenant(interaction),
         )
         # A ❌ is followed by the optional question why, as buttons under the same private answer.
         view = reason_view(self.narrative_id, message_ref) if self.value == "wrong" else None
@@ -213,7 +224,8 @@ class ReasonButton(
         if not isinstance(client, NarrativeClient):
             return
         text = client.app.core.record_reason(
-            PLATFORM, self.message_ref, self.narrative_id, str(interaction.user.id), self.reason
+            PLATFORM, self.message_ref, self.narrative_id, str(interaction.user.id), self.reason,
+            tenant=guild_tenant(interaction),
         )
         # The question is answered: replace it (and its buttons) with the thanks.
         await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_PINGS)
@@ -409,7 +421,9 @@ class NarrativeCommands(app_commands.Group):
 
     @feeds_remove.autocomplete("url")
     async def _watched(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        subs = self.core.store.subscriptions(PLATFORM, str(interaction.channel_id or ""))
+        subs = self.core.store.subscriptions(
+            PLATFORM, str(interaction.channel_id or ""), tenant=guild_tenant(interaction)
+        )
         urls = [s.feed_url for s in subs if current.lower() in s.feed_url.lower() and len(s.feed_url) <= 100]
         return [app_commands.Choice(name=u, value=u) for u in urls[:25]]
 
@@ -449,7 +463,9 @@ class NarrativeCommands(app_commands.Group):
 
     @settings_unmute.autocomplete("narrative_id")
     async def _muted_ids(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        muted = self.core.channels.policy(PLATFORM, str(interaction.channel_id or "")).muted
+        muted = self.core.channels.policy(
+            PLATFORM, str(interaction.channel_id or ""), tenant=guild_tenant(interaction)
+        ).muted
         ids = sorted(i for i in muted if current.lower() in i and len(i) <= 100)
         return [app_commands.Choice(name=i, value=i) for i in ids[:25]]
 
@@ -498,6 +514,7 @@ def record_posted(history: AlertHistory, sent: discord.Message, verdicts: Sequen
             workspace_id=str(guild.id) if guild is not None else None,
             message_id=str(sent.id),
             permalink=sent.jump_url,
+            tenant=str(guild.id) if guild is not None else "",
         )
     )
 
@@ -512,7 +529,7 @@ class DiscordAlertSender:
     platform = PLATFORM
 
     def __init__(
-        self, client: discord.Client, *, policy: Callable[[str, str], ChannelPolicy] | None = None,
+        self, client: discord.Client, *, policy: Callable[..., ChannelPolicy] | None = None,
         history: AlertHistory | None = None,
     ) -> None:
         self.client = client
@@ -531,7 +548,7 @@ class DiscordAlertSender:
         channel = await self._channel(alert.channel_id)
         view = feedback_view([alert.verdict])
         nonce = delivery_nonce(alert.delivery_key)
-        if self.policy is not None and self.policy(PLATFORM, alert.channel_id).thread:
+        if self.policy is not None and self.policy(PLATFORM, alert.channel_id, tenant=alert.tenant).thread:
             parent = await channel.send(
                 content=clip(thread_parent_text(alert.verdict), CONTENT_MAX), allowed_mentions=NO_PINGS, nonce=nonce
             )
@@ -575,10 +592,10 @@ class DiscordAlertSender:
 class NarrativeClient(discord.Client):
     """Translates Discord events into core calls and draws the core's answers as embeds."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, **client_options: Any) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # privileged: also enabled in the Developer Portal (see the README)
-        super().__init__(intents=intents, allowed_mentions=NO_PINGS)
+        super().__init__(intents=intents, allowed_mentions=NO_PINGS, **client_options)
         self.app = app
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(NarrativeCommands(app.core))
@@ -628,8 +645,25 @@ class NarrativeClient(discord.Client):
 
     async def on_ready(self) -> None:
         logger.info("connected to Discord as %s (%s)", self.user, self.user.id if self.user else "?")
+        self.adopt_legacy_rows(self.guilds)
         self.start_feed_polling()
         self.start_digests()
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.adopt_legacy_rows([guild])
+
+    def adopt_legacy_rows(self, guilds: Sequence[discord.Guild]) -> int:
+        """Hand the rows written before servers were told apart to the server whose channel they name."""
+        moved = 0
+        for guild in guilds:
+            ids = [str(c.id) for c in guild.channels] + [str(t.id) for t in guild.threads]
+            try:
+                moved += adopt_channels(self.app.store, PLATFORM, str(guild.id), ids)
+            except Exception:
+                logger.exception("could not hand the older rows of server %s to it", guild.id)
+        if moved:
+            logger.info("%d row(s) written before servers were told apart now belong to their server", moved)
+        return moved
 
     def start_feed_polling(self) -> None:
         """Start the feed poller once (on_ready fires again after every reconnect)."""
@@ -687,7 +721,11 @@ class NarrativeClient(discord.Client):
         await interaction.response.defer(ephemeral=True, thinking=True)
         channel = str(interaction.channel_id or "")
         response = await self.app.core.check_answer(
-            text, channel_language=self.app.core.channel_language("discord", channel) if channel else None
+            text,
+            channel_language=(
+                self.app.core.channel_language("discord", channel, tenant=guild_tenant(interaction))
+                if channel else None
+            ),
         )
         content, embeds = response_message(response)
         kwargs: dict[str, Any] = {"content": content or None, "embeds": embeds, "allowed_mentions": NO_PINGS}
@@ -720,8 +758,20 @@ def _log_task_end(task: asyncio.Task[None]) -> None:
         logger.error("feed poller stopped", exc_info=task.exception())
 
 
+class ShardedNarrativeClient(NarrativeClient, discord.AutoShardedClient):
+    """The same bot on discord.py's sharded client: one gateway connection per shard, for a bot in more servers
+    than one connection may carry (Discord requires shards from 2,500 servers)."""
+
+
 def build_discord_client(app: App) -> NarrativeClient:
-    return NarrativeClient(app)
+    """The client NARRATIVE_BOT_DISCORD_SHARDS asks for: unsharded by default; `auto` takes Discord's recommended
+    shard count, a number fixes it."""
+    shards = app.settings.discord_shards
+    if shards is None:
+        return NarrativeClient(app)
+    if shards == "auto":
+        return ShardedNarrativeClient(app)
+    return ShardedNarrativeClient(app, shard_count=shards)
 
 
 async def run_discord(app: App) -> None:

@@ -9,7 +9,7 @@ import re
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncRespond
@@ -23,6 +23,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import slack_redact
 from bot.adapters.slack_delivery import LOOKBACK_MESSAGES, delivery_metadata, find_delivered, oldest_for
 from bot.config import ConfigError, Settings
 from bot.digest import Digest, run_digests
@@ -199,6 +200,10 @@ def _retry_after(exc: SlackApiError) -> float | None:
     return 1.0
 
 
+class WorkspaceNotInstalled(RuntimeError):
+    """A post for a workspace that has no installation (or removed the app): nothing can speak for it."""
+
+
 class SlackPoster:
     """Posts through the Web API with the pacer, and retries what the client's own retry handlers gave up on.
 
@@ -216,6 +221,7 @@ class SlackPoster:
         backoff_s: float = 2.0,
         max_backoff_s: float = 60.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        tokens: Callable[[str], str | None] | None = None,
     ) -> None:
         self.client = client
         self.pacer = pacer or ChannelPacer()
@@ -223,6 +229,29 @@ class SlackPoster:
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self.sleep = sleep
+        # With several workspaces installed, each one's bot token by team id (bot/slack_installations.py); None
+        # for a single-workspace install, where the client's own token serves every call.
+        self.tokens = tokens
+        self._workspaces: dict[str, tuple[str, SlackPoster]] = {}
+
+    def for_tenant(self, tenant: str) -> SlackPoster:
+        """The poster that speaks for one workspace: this one with a single token, else one with the bot token
+        that workspace installed (the pacer is shared: Slack's limits are per channel and per app)."""
+        if self.tokens is None:
+            return self
+        token = self.tokens(tenant) if tenant else None
+        if token is None:
+            raise WorkspaceNotInstalled(f"the Slack workspace {tenant or '(unknown)'} has no installation")
+        known = self._workspaces.get(tenant)
+        if known is not None and known[0] == token:
+            return known[1]
+        client = with_retry_handlers(AsyncWebClient(token=token, base_url=self.client.base_url))
+        poster = SlackPoster(
+            client, self.pacer, attempts=self.attempts, backoff_s=self.backoff_s, max_backoff_s=self.max_backoff_s,
+            sleep=self.sleep,
+        )
+        self._workspaces[tenant] = (token, poster)
+        return poster
 
     async def _call(
         self,
@@ -364,6 +393,12 @@ def _team_id(body: Mapping[str, Any]) -> str | None:
     return str(team) if team else None
 
 
+class PolicyOf(Protocol):
+    """ChannelSettings.policy: a channel's settings, in its workspace."""
+
+    def __call__(self, platform: str, channel_id: str, *, tenant: str = "") -> ChannelPolicy: ...
+
+
 async def record_posted(
     history: AlertHistory,
     poster: SlackPoster,
@@ -374,6 +409,7 @@ async def record_posted(
     origin: Origin,
     posted_ts: str,
     workspace_id: str | None = None,
+    tenant: str = "",
 ) -> None:
     """Keep a posted card in the alert history, with its permalink when Slack gives one (best effort: the card
     is posted already, so nothing here may fail the delivery)."""
@@ -386,7 +422,10 @@ async def record_posted(
         except Exception as exc:  # a missing permalink costs a link in `recent`, nothing more
             logger.info("no permalink for %s in %s: %r", posted_ts, channel, exc)
     history.record_safely(
-        PostedCard(PLATFORM, channel, message_ref, tuple(verdicts), origin, workspace_id, posted_ts or None, permalink)
+        PostedCard(
+            PLATFORM, channel, message_ref, tuple(verdicts), origin, workspace_id, posted_ts or None, permalink,
+            tenant=tenant,
+        )
     )
 
 
@@ -401,7 +440,7 @@ class SlackAlertSender:
     platform = PLATFORM
 
     def __init__(
-        self, poster: SlackPoster, *, policy: Callable[[str, str], ChannelPolicy] | None = None,
+        self, poster: SlackPoster, *, policy: PolicyOf | None = None,
         history: AlertHistory | None = None,
     ) -> None:
         self.poster = poster
@@ -411,19 +450,20 @@ class SlackAlertSender:
     async def send_alert(self, alert: FeedAlert) -> None:
         ref = f"alert:{alert.alert_id}"
         card = render_alert(alert.verdict, ref)
-        threaded = self.policy is not None and self.policy(PLATFORM, alert.channel_id).thread
+        threaded = self.policy is not None and self.policy(PLATFORM, alert.channel_id, tenant=alert.tenant).thread
+        poster = self.poster.for_tenant(alert.tenant)
         if not threaded:
-            posted_ts = await self.poster.post(
+            posted_ts = await poster.post(
                 alert.channel_id, card, key=alert.delivery_key, maybe_posted_since=alert.attempted_at
             )
         else:
-            parent = await self.poster.post(
+            parent = await poster.post(
                 alert.channel_id,
                 notice_message(thread_parent_text(alert.verdict)),
                 key=alert.delivery_key,
                 maybe_posted_since=alert.attempted_at,
             )
-            posted_ts = await self.poster.post(
+            posted_ts = await poster.post(
                 alert.channel_id,
                 card,
                 thread_ts=parent,
@@ -432,7 +472,8 @@ class SlackAlertSender:
             )
         if self.history is not None:
             await record_posted(
-                self.history, self.poster, alert.channel_id, ref, (alert.verdict,), origin="feed", posted_ts=posted_ts
+                self.history, poster, alert.channel_id, ref, (alert.verdict,), origin="feed", posted_ts=posted_ts,
+                workspace_id=alert.tenant or None, tenant=alert.tenant,
             )
 
     async def send_digest(self, digest: Digest) -> None:
@@ -440,8 +481,9 @@ class SlackAlertSender:
         files.completeUploadExternal), which shares the chart in the channel with the text as its comment."""
         # No retry loop of our own: a failed upload raises, and the digest loop tries again at its next round
         # (the client still honours 429 Retry-After).
-        async with self.poster.pacer.slot(digest.channel_id):
-            await self.poster.client.files_upload_v2(
+        poster = self.poster.for_tenant(digest.tenant)
+        async with poster.pacer.slot(digest.channel_id):
+            await poster.client.files_upload_v2(
                 channel=digest.channel_id,
                 file=digest.chart_png,
                 filename=digest.chart_name,
@@ -451,7 +493,7 @@ class SlackAlertSender:
             )
 
     async def send_notice(self, notice: FeedNotice) -> None:
-        await self.poster.post(
+        await self.poster.for_tenant(notice.tenant).post(
             notice.channel_id,
             notice_message(notice.text),
             key=notice.delivery_key,
@@ -460,6 +502,15 @@ class SlackAlertSender:
 
 
 # -- building the Bolt app -----------------------------------------------------------------------------------------
+
+
+def workspace_tokens(app: App) -> Callable[[str], str | None] | None:
+    """Each workspace's bot token when the app is installed through OAuth; None with a single SLACK_BOT_TOKEN."""
+    if not app.settings.slack_oauth:
+        return None
+    from bot.slack_installations import SlackInstallations
+
+    return SlackInstallations(app.store).bot_token
 
 
 def make_client(settings: Settings, *, rate_limit_retries: int = 5) -> AsyncWebClient:
@@ -533,11 +584,23 @@ class SlackHandlers:
         self.settings = app.settings
         self.poster = poster
         self.permissions = SlackPermissions(poster.client, app.settings.slack_admin_group)
+        self._tenant_permissions: dict[str, SlackPermissions] = {}
+
+    def permissions_for(self, tenant: str) -> SlackPermissions:
+        """Who may change settings is asked of the user's own workspace, with its own token."""
+        poster = self.poster.for_tenant(tenant)
+        if poster is self.poster:
+            return self.permissions
+        known = self._tenant_permissions.get(tenant)
+        if known is None or known.client is not poster.client:
+            known = SlackPermissions(poster.client, self.settings.slack_admin_group)
+            self._tenant_permissions[tenant] = known
+        return known
 
     # -- messages --------------------------------------------------------------------------------------------
 
     @staticmethod
-    def incoming(event: Mapping[str, Any]) -> IncomingMessage | None:
+    def incoming(event: Mapping[str, Any], tenant: str = "") -> IncomingMessage | None:
         """A neutral message from a `message` event, or None for what the bot must not answer."""
         if event.get("subtype", "") not in CHECKED_SUBTYPES:
             return None  # edits, deletions, joins, channel topic changes ...
@@ -555,12 +618,14 @@ class SlackHandlers:
             text=slack_text_to_plain(text),
             user_id=str(event.get("user", "")),
             thread_id=event.get("thread_ts") if isinstance(event.get("thread_ts"), str) else None,
+            tenant=tenant,
         )
 
     async def on_message(self, body: Mapping[str, Any], event: Mapping[str, Any], retry_num: str | None) -> None:
-        message = self.incoming(event)
+        message = self.incoming(event, self.tenant_of(body))
         if message is None:
             return
+        poster = self.poster.for_tenant(message.tenant)
         event_id = body.get("event_id")
         # Slack re-sends an event it thinks was lost; the event id catches that before any work, and the core's
         # per-message claim catches the rest (the same message via another event, a second process).
@@ -584,7 +649,7 @@ class SlackHandlers:
         # then look in the thread first. The reply cannot be older than the message it answers.
         since = _ts_seconds(message.message_id) if retry_num is not None else None
         try:
-            posted_ts = await self.poster.post(
+            posted_ts = await poster.post(
                 message.channel_id,
                 reply,
                 thread_ts=message.thread_id or message.message_id,
@@ -601,8 +666,8 @@ class SlackHandlers:
         if outcome.verdicts:
             # The feedback buttons of a reply name the message it answers (its ts), so the history does too.
             await record_posted(
-                self.core.history, self.poster, message.channel_id, message.message_id, outcome.verdicts,
-                origin="message", posted_ts=posted_ts, workspace_id=_team_id(body),
+                self.core.history, poster, message.channel_id, message.message_id, outcome.verdicts,
+                origin="message", posted_ts=posted_ts, workspace_id=_team_id(body), tenant=message.tenant,
             )
 
     async def _maybe_react(self, message: IncomingMessage) -> None:
@@ -613,19 +678,25 @@ class SlackHandlers:
         if not name or not find_links(message.text, limit=1):
             return
         try:
-            await self.poster.react(message.channel_id, message.message_id, name)
+            await self.poster.for_tenant(message.tenant).react(message.channel_id, message.message_id, name)
         except SlackApiError as exc:
             logger.info("could not add :%s: to %s: %s", name, message.message_id, _slack_error(exc))
 
     # -- /narrative ------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def command_request(command: Mapping[str, Any]) -> CommandRequest:
+    def tenant_of(self, body: Mapping[str, Any]) -> str:
+        """The tenant a payload's rows belong to: its workspace when the app serves several (OAuth installs);
+        '' for an install with one bot token, whose one workspace owns every row (as before workspaces were
+        told apart, so an upgrade keeps its subscriptions and settings)."""
+        return (_team_id(body) or "") if self.settings.slack_oauth else ""
+
+    def command_request(self, command: Mapping[str, Any]) -> CommandRequest:
         return CommandRequest(
             platform=PLATFORM,
             channel_id=str(command.get("channel_id", "")),
             text=slack_text_to_plain(str(command.get("text", ""))),
             user_id=str(command.get("user_id", "")),
+            tenant=self.tenant_of(command),
         )
 
     async def ack_command(self, ack: AsyncAck, command: Mapping[str, Any]) -> None:
@@ -639,7 +710,7 @@ class SlackHandlers:
 
     async def _answer(self, request: CommandRequest) -> CommandResponse:
         if changes_channel(request.text):
-            decision = await self.permissions.may_change(request.user_id)
+            decision = await self.permissions_for(request.tenant).may_change(request.user_id)
             if not decision.allowed:
                 logger.info("refused /narrative %s to %s", _subcommand(request.text), request.user_id or "?")
                 return CommandResponse(decision.refusal, error=True)
@@ -676,13 +747,14 @@ class SlackHandlers:
             logger.warning("ignoring a malformed feedback click")
             return
         narrative_id, message_ref = parsed
-        thanks = self.core.record_feedback(PLATFORM, channel, message_ref, narrative_id, user, value)
+        tenant = self.tenant_of(body)
+        thanks = self.core.record_feedback(PLATFORM, channel, message_ref, narrative_id, user, value, tenant=tenant)
         # A ❌ is followed by the optional question why, as buttons in the same private answer.
         answer = reason_prompt(thanks, narrative_id, message_ref) if value == "wrong" else None
         message = body.get("message") or {}
         thread_ts = container.get("thread_ts") or message.get("thread_ts")
         try:
-            await self.poster.ephemeral(
+            await self.poster.for_tenant(tenant).ephemeral(
                 channel, user, answer.text if answer else thanks, thread_ts=thread_ts,
                 blocks=answer.blocks if answer else None,
             )
@@ -701,7 +773,7 @@ class SlackHandlers:
             logger.warning("ignoring a malformed feedback reason")
             return
         reason, narrative_id, message_ref = parsed
-        thanks = self.core.record_reason(PLATFORM, message_ref, narrative_id, user, reason)
+        thanks = self.core.record_reason(PLATFORM, message_ref, narrative_id, user, reason, tenant=self.tenant_of(body))
         await respond(text=thanks, response_type="ephemeral", replace_original=True)
 
 
@@ -711,6 +783,7 @@ class SlackHandlers:
         """"Check for narratives" on a message: its text and links checked, the answer for the clicker alone."""
         user = str((body.get("user") or {}).get("id", ""))
         channel = str((body.get("channel") or {}).get("id", ""))
+        tenant = self.tenant_of(body)
         message = body.get("message") or {}
         text = slack_text_to_plain(str(message.get("text") or ""))
         if not text:
@@ -718,7 +791,8 @@ class SlackHandlers:
         else:
             try:
                 response = await self.core.check_answer(
-                    text, channel_language=self.core.channel_language("slack", channel) if channel else None
+                    text,
+                    channel_language=self.core.channel_language("slack", channel, tenant=tenant) if channel else None,
                 )
             except Exception:
                 logger.exception("checking a message from the shortcut failed")
@@ -726,19 +800,26 @@ class SlackHandlers:
         answer = render_response(response, f"shortcut:{message.get('ts', '')}")
         thread_ts = message.get("thread_ts") if isinstance(message.get("thread_ts"), str) else None
         try:
-            await self.poster.ephemeral(channel, user, answer.text, thread_ts=thread_ts, blocks=answer.blocks)
+            await self.poster.for_tenant(tenant).ephemeral(
+                channel, user, answer.text, thread_ts=thread_ts, blocks=answer.blocks
+            )
         except SlackApiError as exc:
             # Not a member of that channel (or a DM): the shortcut's response URL reaches the user all the same.
             logger.info("chat.postEphemeral failed (%s); answering through the response URL", _slack_error(exc))
             await respond(text=answer.text, blocks=answer.blocks, response_type="ephemeral", replace_original=False)
 
-    def home_view(self) -> dict[str, Any]:
+    def home_view(self, tenant: str = "") -> dict[str, Any]:
+        """The Home tab of a workspace: its channels' settings and its latest alerts, none of another's."""
         channels = self.core.channels
-        configured = [(cid, channels.policy(PLATFORM, cid)) for cid in channels.configured_channels(PLATFORM)]
+        configured = [
+            (cid, channels.policy(PLATFORM, cid, tenant=tenant))
+            for cid in channels.configured_channels(PLATFORM, tenant=tenant)
+        ]
         rows = self.store.query(
-            """SELECT channel_id, payload FROM feed_alerts WHERE platform = ? AND kind = 'alert' AND status = 'posted'
+            """SELECT channel_id, payload FROM feed_alerts
+               WHERE platform = ? AND tenant = ? AND kind = 'alert' AND status = 'posted'
                ORDER BY posted_at DESC LIMIT ?""",
-            (PLATFORM, HOME_RECENT_ALERTS),
+            (PLATFORM, tenant, HOME_RECENT_ALERTS),
         )
         recent = []
         for row in rows:
@@ -748,12 +829,13 @@ class SlackHandlers:
                 continue  # a row an older version wrote differently: left out of the list, not a broken tab
         return home_view(channels.defaults(), configured, recent)
 
-    async def on_home_opened(self, event: Mapping[str, Any]) -> None:
+    async def on_home_opened(self, event: Mapping[str, Any], body: Mapping[str, Any] | None = None) -> None:
         user = event.get("user")
         if event.get("tab", "home") != "home" or not isinstance(user, str):
             return
+        tenant = self.tenant_of(body or {})
         try:
-            await self.poster.client.views_publish(user_id=user, view=self.home_view())
+            await self.poster.for_tenant(tenant).client.views_publish(user_id=user, view=self.home_view(tenant))
         except SlackApiError as exc:
             logger.warning("could not publish the Home tab for %s: %s", user, _slack_error(exc))
 
@@ -768,6 +850,7 @@ class _QuietTokenWarning(logging.Filter):
 
 _bolt_logger = logging.getLogger("bot.adapters.slack.bolt")
 _bolt_logger.addFilter(_QuietTokenWarning())
+slack_redact.install((_bolt_logger,))
 
 
 def build_slack_app(
@@ -787,15 +870,36 @@ def build_slack_app(
     if poster is not None:
         client = poster.client
     client = with_retry_handlers(client) if client is not None else make_client(settings)
-    poster = poster or SlackPoster(client, ChannelPacer(pace_s))
+    poster = poster or SlackPoster(client, ChannelPacer(pace_s), tokens=workspace_tokens(app))
+    if poster.tokens is None:
+        poster.tokens = workspace_tokens(app)  # with OAuth every workspace speaks with its own token
     handlers = SlackHandlers(app, poster)
-    bolt = AsyncApp(
-        name="narrative-bot",
-        client=client,
-        signing_secret=settings.slack_signing_secret.get(),
-        process_before_response=process_before_response,
-        logger=_bolt_logger,
-    )
+    if settings.slack_oauth:
+        from bot.adapters.slack_oauth import oauth_settings
+
+        # Several workspaces: Bolt finds each event's workspace in the installation store and serves the
+        # install pages (/slack/install, /slack/oauth_redirect) beside the events endpoint.
+        oauth = oauth_settings(settings, app.store)
+        bolt = AsyncApp(
+            name="narrative-bot",
+            client=client,
+            signing_secret=settings.slack_signing_secret.get(),
+            oauth_settings=oauth,
+            installation_store=oauth.installation_store,
+            installation_store_bot_only=True,
+            process_before_response=process_before_response,
+            logger=_bolt_logger,
+        )
+        # A workspace that removes the app (or revokes its token) is forgotten: its token is not kept a day longer.
+        bolt.enable_token_revocation_listeners()
+    else:
+        bolt = AsyncApp(
+            name="narrative-bot",
+            client=client,
+            signing_secret=settings.slack_signing_secret.get(),
+            process_before_response=process_before_response,
+            logger=_bolt_logger,
+        )
 
     @bolt.event("message")
     async def message_event(body: dict[str, Any], event: dict[str, Any], request: AsyncBoltRequest) -> None:
@@ -824,8 +928,8 @@ def build_slack_app(
     bolt.shortcut(CHECK_SHORTCUT)(check_shortcut)
 
     @bolt.event("app_home_opened")
-    async def home_opened(event: dict[str, Any]) -> None:
-        await handlers.on_home_opened(event)
+    async def home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
+        await handlers.on_home_opened(event, body)
 
     async def reason(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -904,12 +1008,16 @@ async def _serve_socket_mode(bolt: AsyncApp, app_token: str, stop: asyncio.Event
 async def run_slack(app: App) -> None:
     """Run the Slack bot until cancelled or SIGTERM: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT."""
     settings = app.settings
-    if not settings.slack_bot_token:
-        raise ConfigError("SLACK_BOT_TOKEN is required for --platform slack")
+    if not settings.slack_bot_token and not settings.slack_oauth:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN (one workspace) or NARRATIVE_BOT_SLACK_CLIENT_ID and _CLIENT_SECRET (OAuth) are "
+            "required for --platform slack"
+        )
     client = make_client(settings)
-    poster = SlackPoster(client, ChannelPacer(1.0))
+    poster = SlackPoster(client, ChannelPacer(1.0), tokens=workspace_tokens(app))
     bolt = build_slack_app(app, poster=poster)
-    await _check_token(client)
+    if not settings.slack_oauth:
+        await _check_token(client)
     stop = asyncio.Event()
     # Containers stop services with SIGTERM: close the server and the store cleanly instead of dying mid-write.
     loop = asyncio.get_running_loop()
@@ -917,7 +1025,7 @@ async def run_slack(app: App) -> None:
         loop.add_signal_handler(signal.SIGTERM, stop.set)
     tasks = _start_background(app, poster)
     try:
-        if settings.slack_app_token:
+        if settings.slack_app_token and not settings.slack_oauth:
             await _serve_socket_mode(bolt, settings.slack_app_token.get(), stop)
         else:
             await _serve_http(bolt, settings.port, stop)

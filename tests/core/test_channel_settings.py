@@ -178,11 +178,11 @@ async def test_digest_channels_are_those_that_turned_it_on(app: App, settings: S
     channels.change("slack", "C2", ["digest", "off"], "U1")
     channels.change("discord", "D1", ["digest", "on"], "U1")
     app.store.add_subscription("slack", "C3", "https://wire.example/rss")
-    assert channels.digest_channels("slack") == [("slack", "C1")]
-    assert channels.digest_channels() == [("discord", "D1"), ("slack", "C1")]
+    assert channels.digest_channels("slack") == [("slack", "", "C1")]
+    assert channels.digest_channels() == [("discord", "", "D1"), ("slack", "", "C1")]
     # With the digest on by default, every channel the bot serves gets it unless it turned it off.
     default_on = type(channels)(app.store, replace(settings, digest=True), channels.known_ids)
-    assert default_on.digest_channels("slack") == [("slack", "C1"), ("slack", "C3")]
+    assert default_on.digest_channels("slack") == [("slack", "", "C1"), ("slack", "", "C3")]
 
 
 @pytest.mark.parametrize(

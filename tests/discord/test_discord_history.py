@@ -29,7 +29,7 @@ async def _reply(fake: FakeDiscord, message_id: str) -> dict[str, Any]:
 
 async def _until_recorded(client: NarrativeClient) -> None:
     for _ in range(50):
-        if client.app.core.history.recent("discord", CHANNEL_ID):
+        if client.app.core.history.recent("discord", CHANNEL_ID, tenant=GUILD_ID):
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the reply never reached the alert history")
@@ -40,7 +40,7 @@ async def test_a_reply_is_recorded_with_its_jump_link_and_listed_by_recent(
 ) -> None:
     created = await _reply(fake, "930000000000000001")
     await _until_recorded(client)
-    (record,) = client.app.core.history.recent("discord", CHANNEL_ID)
+    (record,) = client.app.core.history.recent("discord", CHANNEL_ID, tenant=GUILD_ID)
     assert record.message_ref == created["id"] and record.workspace_id == GUILD_ID
     assert record.permalink == f"https://discord.com/channels/{GUILD_ID}/{CHANNEL_ID}/{created['id']}"
     assert record.narrative_id == "troops-denial" and record.excerpt == propaganda()
@@ -77,7 +77,7 @@ async def test_a_wrong_click_asks_why_and_stores_the_reason(client: NarrativeCli
     picked = await send(fake, pick)
     assert picked["type"] == 7  # the question is replaced by the thanks
     assert "a fact-check" in picked["data"]["content"] and picked["data"]["components"] == []
-    (record,) = client.app.core.history.recent("discord", CHANNEL_ID)
+    (record,) = client.app.core.history.recent("discord", CHANNEL_ID, tenant=GUILD_ID)
     assert (record.status, record.reason, record.wrong) == ("disputed", "fact-check", 1)
     listing = await send(fake, interaction(2, command("feedback", opt("which", "disputed"))))
     assert listing["data"]["flags"] & EPHEMERAL
@@ -94,7 +94,7 @@ async def test_the_weekly_digest_is_posted_once_a_week_with_the_chart_attached(
     await _until_recorded(client)
     core = client.app.core
     refused = await send(fake, interaction(2, command("digest", opt("state", "on"))))
-    assert "Manage Channels" in refused["data"]["content"] and not core.digests.enabled("discord", CHANNEL_ID)
+    assert "Manage Channels" in refused["data"]["content"] and not core.digests.enabled("discord", CHANNEL_ID, tenant=GUILD_ID)
     answer = await send(fake, interaction(2, command("digest", opt("state", "on")), permissions=EDITOR_PERMISSIONS))
     assert answer["data"]["content"].startswith("Weekly digest on")
     now = dt.datetime.now(dt.UTC).timestamp()

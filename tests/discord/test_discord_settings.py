@@ -7,7 +7,7 @@ from typing import Any
 from bot.adapters.discord import CHECK_MENU, NarrativeClient, delivery_nonce
 from bot.models import FeedAlert
 from tests.discord.conftest import PageServer, propaganda
-from tests.discord.fakediscord import APP_ID, CHANNEL_ID, FakeDiscord, message_payload
+from tests.discord.fakediscord import APP_ID, CHANNEL_ID, GUILD_ID, FakeDiscord, message_payload
 from tests.discord.test_discord_interactions import EDITOR_PERMISSIONS as EDITOR
 from tests.discord.test_discord_interactions import EPHEMERAL, command, interaction, opt, send
 from tests.discord.test_discord_messages import settle
@@ -58,7 +58,7 @@ async def test_settings_are_open_to_read_and_need_manage_channels_to_change(
     refused = await send(fake, interaction(2, command("threshold", opt("score", 70, 4), group="settings")))
     assert "needs the Manage Channels permission" in refused["data"]["content"]
     assert refused["data"]["flags"] & EPHEMERAL
-    assert client.app.core.channels.stored("discord", CHANNEL_ID) == {}
+    assert client.app.core.channels.stored("discord", CHANNEL_ID, tenant=GUILD_ID) == {}
     changed = await send(
         fake, interaction(2, command("threshold", opt("score", 70, 4), group="settings"), permissions=EDITOR)
     )
@@ -71,16 +71,16 @@ async def test_settings_are_open_to_read_and_need_manage_channels_to_change(
         fake, interaction(2, command("language", opt("language", "uk"), group="settings"), permissions=EDITOR)
     )
     assert "now in uk" in language["data"]["content"]
-    assert client.app.core.reply_language("discord", CHANNEL_ID) == "uk"
+    assert client.app.core.reply_language("discord", CHANNEL_ID, tenant=GUILD_ID) == "uk"
     choices = await send(fake, interaction(4, command("unmute", opt("id", "troops", focused=True), group="settings")))
     assert [c["value"] for c in choices["data"]["choices"]] == ["troops-denial"]
     reset = await send(fake, interaction(2, command("reset", group="settings"), permissions=EDITOR))
     assert "back to its default" in reset["data"]["content"]
-    assert client.app.core.channels.stored("discord", CHANNEL_ID) == {}
+    assert client.app.core.channels.stored("discord", CHANNEL_ID, tenant=GUILD_ID) == {}
 
 
 async def test_a_muted_narrative_is_not_answered_in_the_channel(client: NarrativeClient, fake: FakeDiscord) -> None:
-    client.app.core.channels.change("discord", CHANNEL_ID, ["mute", "troops-denial"], "editor")
+    client.app.core.channels.change("discord", CHANNEL_ID, ["mute", "troops-denial"], "editor", tenant=GUILD_ID)
     await fake.outbox.put(("MESSAGE_CREATE", message_payload("900000000000000051", propaganda())))
     await settle(fake, 1.0)
     assert fake.calls("POST", f"/channels/{CHANNEL_ID}/messages") == []

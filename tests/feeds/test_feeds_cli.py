@@ -71,6 +71,23 @@ def test_feeds_cli_add_poll_list_remove(cli_env: dict[str, str], feed_server: Fe
     assert run_cli(["feeds", "list"], cli_env, tmp_path).stdout.strip() == "No feed subscriptions."
 
 
+def test_feeds_cli_names_the_tenant_of_a_channel(
+    cli_env: dict[str, str], feed_server: FeedServer, tmp_path: Path
+) -> None:
+    url = feed_server.url("/tenants.xml")
+    feed_server.serve_feed("/tenants.xml", rss(neutral_items(feed_server)))
+    for team in ("TA", "TB"):
+        args = ["feeds", "add", url, "--platform", "slack", "--channel", "C1", "--tenant", team, "--no-check"]
+        added = run_cli(args, cli_env, tmp_path)
+        assert added.returncode == 0 and f"in slack/{team}/C1" in added.stdout, added.stderr
+    only_a = run_cli(["feeds", "list", "--json", "--tenant", "TA"], cli_env, tmp_path)
+    assert [(r["tenant"], r["channel"]) for r in map(json.loads, only_a.stdout.splitlines())] == [("TA", "C1")]
+    removed = run_cli(["feeds", "remove", url, "--tenant", "TB"], cli_env, tmp_path)
+    assert removed.returncode == 0 and "(1 subscription)" in removed.stdout
+    listed = run_cli(["feeds", "list"], cli_env, tmp_path)
+    assert listed.stdout.splitlines() == [f"slack/TA/C1  {url}  [not polled yet]"]
+
+
 def test_cli_rejects_non_http_feed(cli_env: dict[str, str], tmp_path: Path) -> None:
     result = run_cli(["feeds", "add", "file:///etc/passwd"], cli_env, tmp_path)
     assert result.returncode == 2 and "not an http(s) URL" in result.stderr

@@ -23,6 +23,20 @@ BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 TEAM_ID = "T0001"
 PERMALINK_BASE = "https://test.slack.com/archives/"
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "test-client-secret"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace the fake knows: its bot token (what auth.test answers for it) and its install code."""
+
+    team_id: str
+    bot_token: str
+    name: str = "Test newsroom"
+    bot_user_id: str = BOT_USER_ID
+    bot_id: str = BOT_ID
+    code: str = ""  # what oauth.v2.access exchanges for bot_token
 
 
 @dataclass
@@ -73,6 +87,19 @@ class FakeSlackApi:
     pending_files: dict[str, dict[str, Any]] = field(default_factory=dict)
     shared_files: list[dict[str, Any]] = field(default_factory=list)
     _files: int = 0
+    # Bot tokens the fake accepts, by token: the one workspace of the single-token tests, and any the test adds
+    # (each answers auth.test as its own team; oauth.v2.access hands out a workspace's token for its code).
+    workspaces: dict[str, Workspace] = field(
+        default_factory=lambda: {BOT_TOKEN: Workspace(TEAM_ID, BOT_TOKEN)}
+    )
+
+    def add_workspace(self, workspace: Workspace) -> Workspace:
+        self.workspaces[workspace.bot_token] = workspace
+        return workspace
+
+    def token_of(self, call: Call) -> str:
+        """The bot token a recorded call was made with."""
+        return call.headers.get("authorization", "").removeprefix("Bearer ")
 
     @property
     def url(self) -> str:
@@ -128,7 +155,10 @@ class FakeSlackApi:
             if request.headers.get("Authorization") != f"Bearer {APP_TOKEN}":
                 return web.json_response({"ok": False, "error": "invalid_auth"})
             return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
-        if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+        if method == "oauth.v2.access":  # the install flow: the app's own id and secret, no token
+            return web.json_response(self._oauth_access(params, request))
+        workspace = self.workspaces.get(request.headers.get("Authorization", "").removeprefix("Bearer "))
+        if workspace is None:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if method in self.errors:
             return web.json_response({"ok": False, "error": self.errors[method]})
@@ -137,11 +167,11 @@ class FakeSlackApi:
                 {
                     "ok": True,
                     "url": "https://test.slack.com/",
-                    "team": "Test newsroom",
+                    "team": workspace.name,
                     "user": "narrative-bot",
-                    "team_id": TEAM_ID,
-                    "user_id": BOT_USER_ID,
-                    "bot_id": BOT_ID,
+                    "team_id": workspace.team_id,
+                    "user_id": workspace.bot_user_id,
+                    "bot_id": workspace.bot_id,
                     "is_enterprise_install": False,
                 }
             )
@@ -197,6 +227,34 @@ class FakeSlackApi:
         if method == "files.completeUploadExternal":
             return web.json_response(self._complete_upload(params))
         return web.json_response({"ok": True})
+
+    def _oauth_access(self, params: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        """oauth.v2.access as Slack answers it: the app authenticates with its client id and secret (form fields
+        or HTTP Basic), and a workspace's one-time code becomes that workspace's bot token."""
+        import base64
+
+        client_id, client_secret = params.get("client_id"), params.get("client_secret")
+        basic = request.headers.get("Authorization", "")
+        if basic.startswith("Basic "):
+            client_id, _, client_secret = base64.b64decode(basic[6:]).decode().partition(":")
+        if (client_id, client_secret) != (CLIENT_ID, CLIENT_SECRET):
+            return {"ok": False, "error": "invalid_client_id"}
+        code = params.get("code")
+        for workspace in self.workspaces.values():
+            if workspace.code and workspace.code == code:
+                return {
+                    "ok": True,
+                    "app_id": "A0001",
+                    "authed_user": {"id": "UINSTALLER"},
+                    "scope": "chat:write,commands",
+                    "token_type": "bot",
+                    "access_token": workspace.bot_token,
+                    "bot_user_id": workspace.bot_user_id,
+                    "team": {"id": workspace.team_id, "name": workspace.name},
+                    "enterprise": None,
+                    "is_enterprise_install": False,
+                }
+        return {"ok": False, "error": "invalid_code"}
 
     async def _upload(self, request: web.Request) -> web.Response:
         """Step 2 of Slack's external upload: the bytes go to the URL step 1 handed out (any body format)."""
@@ -409,6 +467,7 @@ def message_event(
     channel: str = "C0001",
     ts: str = "1712345678.000100",
     user: str = "U0001",
+    team: str = TEAM_ID,
     **extra: Any,
 ) -> str:
     """An Events API `message` envelope as Slack posts it (JSON)."""
@@ -425,23 +484,25 @@ def message_event(
     return json.dumps(
         {
             "token": "legacy",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "api_app_id": "A0001",
             "event": event,
             "type": "event_callback",
             "event_id": event_id,
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+            "authorizations": [{"team_id": team, "user_id": BOT_USER_ID, "is_bot": True}],
         }
     )
 
 
-def slash_command(text: str, response_url: str, *, channel: str = "C0001", user: str = "U0001") -> str:
+def slash_command(
+    text: str, response_url: str, *, channel: str = "C0001", user: str = "U0001", team: str = TEAM_ID
+) -> str:
     """A `/narrative` invocation as Slack posts it (form-encoded)."""
     return urlencode(
         {
             "token": "legacy",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "team_domain": "test",
             "channel_id": channel,
             "channel_name": "newsroom",
@@ -457,15 +518,22 @@ def slash_command(text: str, response_url: str, *, channel: str = "C0001", user:
 
 
 def button_click(
-    action_id: str, value: str, response_url: str, *, channel: str = "C0001", user: str = "U0002", thread_ts: str = ""
+    action_id: str,
+    value: str,
+    response_url: str,
+    *,
+    channel: str = "C0001",
+    user: str = "U0002",
+    thread_ts: str = "",
+    team: str = TEAM_ID,
 ) -> str:
     """A block_actions payload for a click on one of the card's buttons (form-encoded `payload=`)."""
     payload = {
         "type": "block_actions",
-        "user": {"id": user, "username": "editor", "team_id": TEAM_ID},
+        "user": {"id": user, "username": "editor", "team_id": team},
         "api_app_id": "A0001",
         "token": "legacy",
-        "team": {"id": TEAM_ID, "domain": "test"},
+        "team": {"id": team, "domain": "test"},
         "channel": {"id": channel, "name": "newsroom"},
         "container": {
             "type": "message",
