@@ -318,7 +318,9 @@ def _full_matcher(settings: Settings, library: Any, thresholds: Any) -> Any:
 
 def cmd_library(args: argparse.Namespace) -> int:
     from bot.render.i18n import parse_language, word
-    from matchers import LibraryError, load_library
+    from matchers import LibraryError
+    from matchers.library import library_from_files
+    from matchers.library_files import read_library_files
 
     if args.action == "schema":
         from matchers.library import json_schema
@@ -332,14 +334,16 @@ def cmd_library(args: argparse.Namespace) -> int:
     except ConfigError:  # validating a file must not depend on the rest of the configuration
         from matchers.library import MAX_LIBRARY_BYTES as limit
     try:
-        library = load_library(path, max_bytes=limit)
+        files = read_library_files(path, max_bytes=limit)
+        library = library_from_files(files, max_bytes=limit)
     except LibraryError as exc:
         print(exc, file=sys.stderr)
         return 1
     if args.action == "validate":
         counts = {lang: sum(len(n.phrasings.get(lang, ())) for n in library.narratives) for lang in ("ru", "en", "uk")}
+        spread = f" in {len(files.files)} files" if files.split else ""
         print(
-            f"{path}: OK — {len(library.narratives)} narratives, "
+            f"{path}: OK — {len(library.narratives)} narratives{spread}, "
             + ", ".join(f"{n} {lang} phrasings" for lang, n in counts.items())
         )
         return 0
@@ -509,13 +513,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("file")
     ev.add_argument("--json", action="store_true")
-    ev.add_argument("--library", help="library file (default: the configured one)")
+    ev.add_argument("--library", help="library file or folder (default: the configured one)")
     ev.add_argument("--lexical", action="store_true", help="the lexical stage only (faster)")
     ev.set_defaults(func=cmd_eval)
 
     lib = sub.add_parser("library", help="validate, list or show the narrative library")
     lib_sub = lib.add_subparsers(dest="action", required=True)
-    validate = lib_sub.add_parser("validate", help="check a library file; errors name file:line:column")
+    validate = lib_sub.add_parser(
+        "validate", help="check a library (a file, with its NAME.d/ folder if any, or a folder); errors name file:line"
+    )
     validate.add_argument("path", nargs="?")
     build = lib_sub.add_parser("build", help="embed the library and train the semantic stage (progress on stderr)")
     build.add_argument("path", nargs="?")

@@ -236,6 +236,14 @@ def _existing_file(raw: str) -> Path:
     return path
 
 
+def _existing_library(raw: str) -> Path:
+    """A library file (with or without its folder of part-files beside it) or a folder of part-files."""
+    path = Path(raw).expanduser()
+    if not path.is_file() and not path.is_dir():
+        raise ValueError(f"no such file or folder: {raw}")
+    return path
+
+
 def _choice(*allowed: str):  # type: ignore[no-untyped-def]
     def parse(raw: str) -> str:
         value = raw.strip().lower()
@@ -256,7 +264,7 @@ def _slack_group(raw: str) -> str:
 # (environment variable, Settings field, parser, is_secret); a parser for the field "" returns several fields
 # by name (NARRATIVE_BOT_DB sets either the SQLite path or the PostgreSQL DSN).
 _FIELDS: list[tuple[str, str, object, bool]] = [
-    ("NARRATIVE_BOT_LIBRARY", "library_path", _existing_file, False),
+    ("NARRATIVE_BOT_LIBRARY", "library_path", _existing_library, False),
     ("NARRATIVE_BOT_DB", "", parse_database, False),
     ("NARRATIVE_BOT_ALERT_THRESHOLD", "alert_threshold", _threshold, False),
     ("NARRATIVE_BOT_SUGGEST_THRESHOLD", "suggest_threshold", _threshold, False),

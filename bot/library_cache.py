@@ -2,7 +2,8 @@
 
 A hundredfold library is some 60 MB of YAML: the pure-Python YAML parser and the stemming of every phrasing take
 half a minute or more, while reading both back from this cache takes a few seconds. Entries are keyed by a hash of
-the library file's bytes and of the matcher code that built them, so an edit to either is never served stale.
+the library files' names and bytes and of the matcher code that built them, so an edit to any part-file or to the
+code is never served stale.
 
 The format is pickle, because the index is a graph of Python objects (arrays, dicts, the concept rewriter) with no
 schema of its own. Pickle runs code on load, so only files this bot wrote into its own state directory are read,
@@ -20,12 +21,13 @@ import matchers
 from matchers import Library
 from matchers.atomic import write_atomically
 from matchers.index import CompiledLibrary
+from matchers.library_files import LibraryFiles
 
 logger = logging.getLogger(__name__)
 
 # Below this size, parsing and compiling take well under a second: no cache file is worth writing.
 MIN_CACHED_BYTES = 2 * 1024 * 1024
-_CODE_FILES = ("index.py", "library.py", "normalize.py", "stem_uk.py", "engine.py")
+_CODE_FILES = ("index.py", "library.py", "library_files.py", "normalize.py", "stem_uk.py", "engine.py")
 
 
 def _code_fingerprint() -> str:
@@ -36,8 +38,13 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def cache_key(raw: bytes) -> str:
-    return f"{hashlib.sha256(raw).hexdigest()[:24]}-{_code_fingerprint()}"
+def _files(content: bytes | LibraryFiles) -> LibraryFiles:
+    return content if isinstance(content, LibraryFiles) else LibraryFiles.single("narratives.yaml", content)
+
+
+def cache_key(content: bytes | LibraryFiles) -> str:
+    """A single file's bytes, or every file of a library (see LibraryFiles.digest), with the code's fingerprint."""
+    return f"{_files(content).digest()[:24]}-{_code_fingerprint()}"
 
 
 class LibraryCache:
@@ -48,10 +55,11 @@ class LibraryCache:
     def _path(self, key: str) -> Path:
         return self.folder / f"library-{key}.pickle"
 
-    def load(self, raw: bytes) -> tuple[Library, CompiledLibrary] | None:
-        if len(raw) < self.min_bytes:
+    def load(self, content: bytes | LibraryFiles) -> tuple[Library, CompiledLibrary] | None:
+        files = _files(content)
+        if files.size < self.min_bytes:
             return None
-        key = cache_key(raw)
+        key = cache_key(files)
         path = self._path(key)
         if not path.is_file():
             return None
@@ -65,10 +73,11 @@ class LibraryCache:
             return None
         return library, compiled
 
-    def save(self, raw: bytes, library: Library, compiled: CompiledLibrary) -> None:
-        if len(raw) < self.min_bytes:
+    def save(self, content: bytes | LibraryFiles, library: Library, compiled: CompiledLibrary) -> None:
+        files = _files(content)
+        if files.size < self.min_bytes:
             return
-        key = cache_key(raw)
+        key = cache_key(files)
         try:
             write_atomically(
                 self._path(key), lambda handle: pickle.dump((key, library, compiled), handle, pickle.HIGHEST_PROTOCOL)

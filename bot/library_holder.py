@@ -1,8 +1,7 @@
-"""Keeps the current Matcher and reloads narratives.yaml when the file changes, keeping the last good one."""
+"""Keeps the current Matcher and reloads the library when any of its files changes, keeping the last good one."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -11,7 +10,8 @@ from pathlib import Path
 
 from bot.library_cache import LibraryCache
 from matchers import Library, LibraryError, Matcher, Thresholds
-from matchers.library import MAX_LIBRARY_BYTES, library_from_bytes, read_library_bytes
+from matchers.library import MAX_LIBRARY_BYTES, library_from_files
+from matchers.library_files import LibraryFiles, read_library_files
 from matchers.semantic import HybridMatcher
 
 AnyMatcher = Matcher | HybridMatcher
@@ -24,8 +24,9 @@ logger = logging.getLogger(__name__)
 class LibraryHolder:
     """The one place that owns the library in a running bot.
 
-    `matcher` checks the file at most every `check_every_s` seconds; an edit that does not validate is logged with
-    its line-numbered errors and the previous library stays in service, so a typo never silences the bot.
+    `matcher` checks the library's files (narratives.yaml and its part-files, or a folder's) at most every
+    `check_every_s` seconds; an edit that does not validate is logged with its line-numbered errors and the previous
+    library stays in service, so a typo never silences the bot.
 
     With a `semantic` build, the lexical matcher serves at once and the full one replaces it when its build (in a
     background thread) is done; a reload does the same, so the bot never waits on embedding.
@@ -54,23 +55,23 @@ class LibraryHolder:
         self._semantic_ready = threading.Event()
         self.max_bytes = max_bytes
         self.cache = cache
-        raw = read_library_bytes(path, max_bytes=max_bytes)  # the first load must succeed
-        self._digest = _digest(raw)
-        lexical = self._lexical(raw)
+        files = read_library_files(path, max_bytes=max_bytes)  # the first load must succeed
+        self._digest = files.digest()
+        lexical = self._lexical(files)
         library = lexical.library
         self._matcher: AnyMatcher = lexical
         self._checked_at = clock()
         self._start_semantic(library)
 
-    def _lexical(self, raw: bytes) -> Matcher:
-        """The lexical matcher for the file's bytes: from the cache when it holds them, else parsed, compiled and
+    def _lexical(self, files: LibraryFiles) -> Matcher:
+        """The lexical matcher for the files' bytes: from the cache when it holds them, else parsed, compiled and
         cached (large libraries only)."""
-        cached = self.cache.load(raw) if self.cache is not None else None
+        cached = self.cache.load(files) if self.cache is not None else None
         if cached is not None:
             return Matcher(cached[0], self.thresholds, cached[1])
-        matcher = Matcher(library_from_bytes(raw, str(self.path), max_bytes=self.max_bytes), self.thresholds)
+        matcher = Matcher(library_from_files(files, max_bytes=self.max_bytes), self.thresholds)
         if self.cache is not None:
-            self.cache.save(raw, matcher.library, matcher.compiled)
+            self.cache.save(files, matcher.library, matcher.compiled)
         return matcher
 
     def _start_semantic(self, library: Library, lexical: Matcher | None = None) -> None:
@@ -121,22 +122,23 @@ class LibraryHolder:
         return self._matcher
 
     def reload_if_changed(self) -> bool:
-        """Reload when the file's content changed; True when a new library went into service.
+        """Reload when the library's content changed; True when a new library went into service.
 
         The content is compared, not the size and mtime: an edit that keeps both (a same-length fix saved within
-        the file system's mtime resolution, a tool that restores mtimes) would otherwise never be seen. The file is
-        at most `max_bytes`; hashing the shipped library every few seconds costs a millisecond.
+        the file system's mtime resolution, a tool that restores mtimes) would otherwise never be seen. The folder of
+        part-files is listed again each time, so an added or removed part-file is seen too. The files are at most
+        `max_bytes` together; hashing the shipped library every few seconds costs a millisecond.
         """
         with self._lock:
             try:
-                raw = read_library_bytes(self.path, max_bytes=self.max_bytes)
+                files = read_library_files(self.path, max_bytes=self.max_bytes)
             except LibraryError as exc:
                 return self._rejected(str(exc), None)
-            digest = _digest(raw)
+            digest = files.digest()
             if digest == self._digest:
                 return False
             try:
-                lexical = self._lexical(raw)
+                lexical = self._lexical(files)
             except LibraryError as exc:
                 return self._rejected(str(exc), digest)
             library = lexical.library
@@ -161,7 +163,3 @@ class LibraryHolder:
         if digest is not None:
             self._digest = digest
         return False
-
-
-def _digest(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()

@@ -1,4 +1,5 @@
-"""Load and validate narratives.yaml: safe YAML, typed models, errors that name file, line and key."""
+"""Load and validate narratives.yaml (and its part-files): safe YAML, typed models, errors that name file, line and
+key."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from matchers.library_error import LibraryError as LibraryError  # re-exported: callers catch it from here
+from matchers.library_error import too_large
+from matchers.library_files import LibraryFiles, read_library_files
+from matchers.library_files import read_library_bytes as _read_bytes
 
 # Large enough for a newsroom network's library (a hundredfold one is about 60 MB); NARRATIVE_BOT_MAX_LIBRARY_BYTES
 # sets another. The cap keeps a mistaken path (a log file, a dump) from being read whole into memory.
@@ -30,14 +36,6 @@ def as_language(value: object) -> Lang | None:
             return lang
     return None
 NARRATIVE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-class LibraryError(Exception):
-    """A library file that cannot be used; `problems` are lines like `narratives.yaml:41:7: key: message`."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 # -- safe YAML ---------------------------------------------------------------------------------------------------
@@ -195,6 +193,13 @@ class LibraryModel(_Model):
     narratives: list[NarrativeModel] = Field(min_length=1)
 
 
+class PartModel(LibraryModel):
+    """One file of a split library: any file may leave out narratives (a file of shared concepts, say), as long as
+    the library as a whole has one."""
+
+    narratives: list[NarrativeModel] = Field(default_factory=list)
+
+
 # -- public, plain dataclasses -----------------------------------------------------------------------------------
 
 
@@ -348,11 +353,6 @@ def json_schema() -> dict[str, Any]:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _too_large(where: object, max_bytes: int) -> LibraryError:
-    size = f"{max_bytes / 1024 / 1024:g} MiB" if max_bytes >= 1024 * 1024 else f"{max_bytes} bytes"
-    return LibraryError([f"{where}: the file is larger than {size} (NARRATIVE_BOT_MAX_LIBRARY_BYTES)"])
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -361,8 +361,10 @@ def _translated(model: TitleModel | SummaryModel | DebunkModel, tidy: Callable[[
     return Translated(en=tidy(model.en), uk=tidy(model.uk), ru=tidy(model.ru))
 
 
-def parse_library(text: str, filename: str = "narratives.yaml", *, max_bytes: int = MAX_LIBRARY_BYTES) -> Library:
-    """Validate library text; raises LibraryError listing every problem with file:line:column."""
+def _parsed(
+    text: str, filename: str, max_bytes: int, model: type[LibraryModel] = LibraryModel
+) -> tuple[LibraryModel, Positions]:
+    """One file's text validated as `model`, with the positions of its nodes."""
     surrogate = _SURROGATE.search(text)
     if surrogate is not None:
         # Text from a file is decoded UTF-8 and cannot hold one; a caller's string can, and would fail later.
@@ -370,64 +372,126 @@ def parse_library(text: str, filename: str = "narratives.yaml", *, max_bytes: in
         column = surrogate.start() - (text.rfind("\n", 0, surrogate.start()) + 1) + 1
         raise LibraryError([f"{filename}:{line}:{column}: an unpaired surrogate is not text"])
     if len(text.encode("utf-8")) > max_bytes:
-        raise _too_large(filename, max_bytes)
+        raise too_large(filename, max_bytes)
     data, positions = _load_yaml(text, filename)
     if not isinstance(data, dict):
         raise LibraryError([f"{filename}:1:1: the top level must be a mapping with 'version' and 'narratives'"])
     try:
-        model = LibraryModel.model_validate(data)
+        validated = model.model_validate(data)
     except ValidationError as exc:
         raise LibraryError(_format_validation(exc, filename, positions, data)) from None
-    _check_unique_ids(model, filename, positions)
-    return Library(
-        narratives=tuple(
-            Narrative(
-                id=n.id,
-                titles=_translated(n.title, str.strip),
-                summaries=_translated(n.summary, _one_line),
-                debunks=_translated(n.debunk, _one_line),
-                sources=tuple(Source(s.title, s.url) for s in n.sources),
-                topic=n.topic,
-                anchors=tuple(n.anchors),
-                phrasings={lang: tuple(items) for lang, items in n.phrasings.items()},
-                cues=dict(n.cues),
-                examples=tuple(n.examples),
-                non_examples=tuple(n.non_examples),
-                counter_examples={lang: tuple(items) for lang, items in n.counter_examples.items()},
-            )
-            for n in model.narratives
-        ),
-        concepts={name: tuple(words) for name, words in model.concepts.items()},
-        critical_markers=tuple(model.critical_markers),
-        topic_terms=tuple(model.topic_terms),
-        path=filename,
+    _check_unique_ids(validated, filename, positions)
+    return validated, positions
+
+
+def _narrative(n: NarrativeModel) -> Narrative:
+    return Narrative(
+        id=n.id,
+        titles=_translated(n.title, str.strip),
+        summaries=_translated(n.summary, _one_line),
+        debunks=_translated(n.debunk, _one_line),
+        sources=tuple(Source(s.title, s.url) for s in n.sources),
+        topic=n.topic,
+        anchors=tuple(n.anchors),
+        phrasings={lang: tuple(items) for lang, items in n.phrasings.items()},
+        cues=dict(n.cues),
+        examples=tuple(n.examples),
+        non_examples=tuple(n.non_examples),
+        counter_examples={lang: tuple(items) for lang, items in n.counter_examples.items()},
     )
 
 
+def _union(lists: Iterable[Iterable[str]]) -> tuple[str, ...]:
+    """The first list as it is, then what each later file adds to it (a word two files list counts once)."""
+    merged: list[str] = []
+    seen: set[str] = set()
+    for i, words in enumerate(lists):
+        for word in words:
+            if i == 0 or word not in seen:
+                merged.append(word)
+            seen.add(word)
+    return tuple(merged)
+
+
+def _library(models: list[LibraryModel], path: str) -> Library:
+    """The library of one file's model, or of several files' in load order: their narratives one after another,
+    each concept group, critical marker and topic term list the union of the files'."""
+    concepts: dict[str, list[list[str]]] = {}
+    for model in models:
+        for name, words in model.concepts.items():
+            concepts.setdefault(name, []).append(words)
+    return Library(
+        narratives=tuple(_narrative(n) for model in models for n in model.narratives),
+        concepts={name: _union(groups) for name, groups in concepts.items()},
+        critical_markers=_union(model.critical_markers for model in models),
+        topic_terms=_union(model.topic_terms for model in models),
+        path=path,
+    )
+
+
+def parse_library(text: str, filename: str = "narratives.yaml", *, max_bytes: int = MAX_LIBRARY_BYTES) -> Library:
+    """Validate library text; raises LibraryError listing every problem with file:line:column."""
+    model, _ = _parsed(text, filename, max_bytes)
+    return _library([model], filename)
+
+
 def load_library(path: str | Path, *, max_bytes: int = MAX_LIBRARY_BYTES) -> Library:
-    """Read and validate a library file."""
-    return library_from_bytes(read_library_bytes(path, max_bytes=max_bytes), str(path), max_bytes=max_bytes)
+    """Read and validate a library: a file, a file with its folder of part-files, or a folder of part-files."""
+    return library_from_files(read_library_files(path, max_bytes=max_bytes), max_bytes=max_bytes)
 
 
 def read_library_bytes(path: str | Path, *, max_bytes: int = MAX_LIBRARY_BYTES) -> bytes:
     """A library file's bytes, refused when it is too large or unreadable."""
-    path = Path(path)
+    return _read_bytes(path, max_bytes=max_bytes)
+
+
+def _text(raw: bytes, filename: str) -> str:
     try:
-        if path.stat().st_size > max_bytes:
-            raise _too_large(path, max_bytes)
-        with path.open("rb") as f:
-            raw = f.read(max_bytes + 1)  # the file may grow between stat and read
-    except OSError as exc:
-        raise LibraryError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
-    if len(raw) > max_bytes:
-        raise _too_large(path, max_bytes)
-    return raw
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LibraryError([f"{filename}: not UTF-8 text (byte {exc.start})"]) from None
 
 
 def library_from_bytes(raw: bytes, filename: str, *, max_bytes: int = MAX_LIBRARY_BYTES) -> Library:
     """Validate a library from the bytes of its file (see read_library_bytes)."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LibraryError([f"{filename}: not UTF-8 text (byte {exc.start})"]) from None
-    return parse_library(text, filename, max_bytes=max_bytes)
+    return parse_library(_text(raw, filename), filename, max_bytes=max_bytes)
+
+
+def library_from_files(files: LibraryFiles, *, max_bytes: int = MAX_LIBRARY_BYTES) -> Library:
+    """Validate a library from the bytes of its files (see read_library_files). A split library's problems are
+    gathered from every file, each naming its own file and line."""
+    if not files.split:
+        only = files.files[0]
+        return library_from_bytes(only.raw, only.name, max_bytes=max_bytes)
+    problems: list[str] = []
+    parsed: list[tuple[str, LibraryModel, Positions]] = []
+    for part in files.files:
+        try:
+            model, positions = _parsed(_text(part.raw, part.name), part.name, max_bytes, PartModel)
+        except LibraryError as exc:
+            problems.extend(exc.problems)
+        else:
+            parsed.append((part.name, model, positions))
+    problems.extend(_duplicates_across_files(parsed))
+    if not problems and not any(model.narratives for _, model, _ in parsed):
+        problems.append(f"{files.files[0].name}:1:1: narratives: none in any of the library's files; one is needed")
+    if problems:
+        raise LibraryError(problems)
+    return _library([model for _, model, _ in parsed], str(files.path))
+
+
+def _duplicates_across_files(parsed: list[tuple[str, LibraryModel, Positions]]) -> list[str]:
+    """A narrative id defined in two files, named at both places. (Twice in one file is refused by that file.)"""
+    first: dict[str, tuple[str, str]] = {}  # id -> (file, "file:line:column")
+    problems = []
+    for filename, model, positions in parsed:
+        for i, narrative in enumerate(model.narratives):
+            line, col = positions.get(("narratives", i, "id"), (1, 1))
+            where = f"{filename}:{line}:{col}"
+            if narrative.id in first and first[narrative.id][0] != filename:
+                problems.append(
+                    f"{where}: narratives[{i}].id: duplicate narrative id {narrative.id!r} "
+                    f"(first defined at {first[narrative.id][1]})"
+                )
+            first.setdefault(narrative.id, (filename, where))
+    return problems
