@@ -83,10 +83,8 @@ def library_paths(path: Path) -> tuple[list[Path], bool]:
             raise LibraryError([f"{path}: no library files (*.yaml, *.yml) in this folder"])
         return found, True
     folder = part_folder(path)
-    if not folder.exists():
+    if not folder.is_dir():  # absent, or a file of that name: a single-file library, as before folders were read
         return [path], False
-    if not folder.is_dir():
-        raise LibraryError([f"{folder}: not a folder; the part-files of {path.name} go in a folder of this name"])
     found = part_files(folder)
     return [path, *found], bool(found)
 

@@ -136,6 +136,13 @@ def test_an_empty_folder_beside_the_file_changes_nothing(tmp_path: Path, library
     assert load_library(main) == dataclasses.replace(library, path=str(main))
 
 
+def test_a_file_named_like_the_folder_is_not_read(tmp_path: Path, library: Library) -> None:
+    main = tmp_path / "narratives.yaml"
+    main.write_bytes(LIBRARY_PATH.read_bytes())
+    (tmp_path / "narratives.d").write_text("version: [not: a library\n", encoding="utf-8")
+    assert load_library(main) == dataclasses.replace(library, path=str(main))
+
+
 def test_an_empty_folder_is_not_a_library(tmp_path: Path) -> None:
     with pytest.raises(LibraryError, match=r"no library files \(\*\.yaml, \*\.yml\) in this folder"):
         load_library(tmp_path)
