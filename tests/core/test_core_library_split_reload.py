@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -105,6 +106,11 @@ def test_the_command_line_takes_a_file_with_its_folder_or_a_folder(tmp_path: Pat
     checked = run(["check", TEXT], tmp_path, env={"NARRATIVE_BOT_LIBRARY": str(folder)})
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout == run(["check", TEXT], tmp_path).stdout
+    cases = [{"id": "p1", "kind": "propaganda", "lang": "ru", "labels": ["sanctions-illegitimate"], "text": TEXT}]
+    (tmp_path / "set.jsonl").write_text(json.dumps(cases[0], ensure_ascii=False), encoding="utf-8")
+    scored = run(["eval", "set.jsonl", "--json", "--library", str(main)], tmp_path)
+    assert scored.returncode == 0, scored.stderr
+    assert scored.stdout == run(["eval", "set.jsonl", "--json", "--library", str(LIBRARY_PATH)], tmp_path).stdout
     (folder / "040-extra.yaml").write_text(EXTRA.replace("version: 1", "version: 2"), encoding="utf-8")
     refused = run(["check", TEXT], tmp_path, env={"NARRATIVE_BOT_LIBRARY": str(folder)})
     assert refused.returncode != 0 and f"{folder}/040-extra.yaml:1:1: version: Input should be 1" in refused.stderr
