@@ -35,7 +35,8 @@ from bot.models import (
     SourceLink,
     Verdict,
 )
-from bot.render.i18n import reply_language, text_language, word
+from bot.read_reasons import plural
+from bot.render.i18n import ITEMS, reply_language, text_language, word
 from bot.store import Store
 from matchers import Lang, Match, Narrative
 from matchers.index import analyse
@@ -78,6 +79,8 @@ class ReadError(Protocol):
     code: str
     user_message: str
 
+    def message_in(self, lang: Lang) -> str: ...
+
 
 HELP_TEXT = """\
 */narrative* — recognise Kremlin talking points about the Russia–DPRK alliance.
@@ -115,13 +118,18 @@ def finding_from_match(match: Match, narrative: Narrative, language: Lang = "en"
     )
 
 
-def _error_message(exc: BaseException) -> tuple[str, str, str | None]:
+def _error_message(exc: BaseException, language: Lang) -> tuple[str, str, str | None]:
+    """The code, the message in `language` and the operator hint of a failed read (see ReadError)."""
     code = getattr(exc, "code", None)
     message = getattr(exc, "user_message", None)
     hint = getattr(exc, "operator_hint", None)
+    message_in = getattr(exc, "message_in", None)
+    if callable(message_in):
+        worded = message_in(language)
+        message = worded if isinstance(worded, str) else message
     if isinstance(code, str) and isinstance(message, str):
         return code, message, hint if isinstance(hint, str) else None
-    return "internal_error", "I couldn't read that link because of an internal error; it has been logged.", None
+    return "internal_error", word("read_internal_error", language), None
 
 
 class Core:
@@ -249,18 +257,22 @@ class Core:
         language: Lang | None = None,
     ) -> tuple[Verdict | None, LinkProblem | None]:
         """Read a link and match its article; the problem users see when it can't be read. The card is in
-        `language`, else in the article's own language."""
+        `language`, else in the article's own language; the problem in `language`, else (no article to follow)
+        in English."""
+        problem_language = language or "en"
         if self.reader is None:
-            return None, LinkProblem(url, "disabled", "Reading links is not enabled in this setup.")
+            return None, LinkProblem(
+                url, "disabled", word("read_disabled", problem_language), language=problem_language
+            )
         try:
             article = await self.reader.read(url)
         except Exception as exc:  # every failure becomes a message, never a crash
-            code, message, hint = _error_message(exc)
+            code, message, hint = _error_message(exc, problem_language)
             if code == "internal_error":
                 logger.exception("reading %s failed", url)
             else:
                 logger.info("could not read %s: %s%s", url, code, f" ({hint})" if hint else "")
-            return None, LinkProblem(url, code, message, hint)
+            return None, LinkProblem(url, code, message, hint, language=problem_language)
         ref = ArticleRef(url=article.url, title=article.title, site=article.site, published=article.published)
         text = with_headline(article.title, article.text)
         verdict = await self.assess(
@@ -382,7 +394,8 @@ class Core:
         if sub == "check":
             return await self._check(rest, channel_language)
         if sub == "feeds":
-            return await self._feeds(request, rest)
+            # The feed commands have no words of their own to follow: the channel's language, else English.
+            return await self._feeds(request, rest, channel_language or "en")
         if sub == "settings":
             return self._settings(request, rest)
         if sub in ("recent", "feedback", "digest"):
@@ -515,7 +528,7 @@ class Core:
         summary += "".join("\n" + word("could_not_read", language, url=p.url, message=p.message) for p in problems)
         return CommandResponse(summary, verdicts=tuple(verdicts), problems=tuple(problems), ephemeral=not public)
 
-    async def _feeds(self, request: CommandRequest, rest: str) -> CommandResponse:
+    async def _feeds(self, request: CommandRequest, rest: str, language: Lang = "en") -> CommandResponse:
         try:
             action, *args = shlex.split(rest) if rest else ["list"]
         except ValueError:
@@ -524,23 +537,23 @@ class Core:
         if action == "list":
             subs = self.store.subscriptions(request.platform, request.channel_id, tenant=request.tenant)
             if not subs:
-                return CommandResponse("This channel watches no feeds. Add one with `/narrative feeds add URL`.")
+                return CommandResponse(word("feeds_none", language))
             from bot.feed_store import FeedStore, describe_feed_state
 
             feeds = FeedStore(self.store)
-            lines = [f"• {s.feed_url}{describe_feed_state(feeds.state(s.feed_url))}" for s in subs]
-            return CommandResponse("Feeds watched here:\n" + "\n".join(lines))
+            lines = [f"• {s.feed_url}{describe_feed_state(feeds.state(s.feed_url), language)}" for s in subs]
+            return CommandResponse(word("feeds_header", language) + "\n" + "\n".join(lines))
         if action in ("add", "remove") and len(args) == 1:
             url = canonical_feed_url(args[0])
             if url is None:
-                return CommandResponse(f"`{args[0]}` is not an http(s) URL.", error=True)
+                return CommandResponse(word("feeds_not_url", language, value=args[0]), error=True)
             if action == "add":
-                return await self._add_feed(request, url)
+                return await self._add_feed(request, url, language)
             removed = self.store.remove_subscription(request.platform, request.channel_id, url, tenant=request.tenant)
             if not removed:
-                return CommandResponse(f"This channel does not watch {url}.", error=True)
-            return CommandResponse(f"Stopped watching {url} here.")
-        return CommandResponse("Usage: `/narrative feeds add URL`, `feeds remove URL` or `feeds list`.", error=True)
+                return CommandResponse(word("feeds_not_watched", language, url=url), error=True)
+            return CommandResponse(word("feeds_stopped", language, url=url))
+        return CommandResponse(word("feeds_usage", language), error=True)
 
 
     def _settings(self, request: CommandRequest, rest: str) -> CommandResponse:
@@ -559,30 +572,32 @@ class Core:
                     request.user_id or "?", " ".join(args))
         return CommandResponse(text)
 
-    async def _add_feed(self, request: CommandRequest, url: str) -> CommandResponse:
+    async def _add_feed(self, request: CommandRequest, url: str, language: Lang = "en") -> CommandResponse:
         feeds = [
             s.feed_url for s in self.store.subscriptions(request.platform, request.channel_id, tenant=request.tenant)
         ]
         if url in feeds:
-            return CommandResponse(f"This channel already watches {url}.")
+            return CommandResponse(word("feeds_already", language, url=url))
         about = ""
         if self.feed_checker is not None:
             # Try it first: "Watching" a feed that can never be read would only fail quietly, poll after poll.
             check = await self.feed_checker.check(url)
             if check.problem is not None:
-                return CommandResponse(f"I can't watch {url}: {check.problem}", error=True)
-            title = f"“{check.title}”, " if check.title else ""
-            about = f" ({title}{check.items} item{'s' if check.items != 1 else ''} now)"
+                problem = check.reason.clause(language) if check.reason is not None else check.problem
+                return CommandResponse(word("feeds_refused", language, url=url, problem=problem), error=True)
+            items = word("feeds_items_now", language, count=check.items, items=plural(check.items, language, ITEMS))
+            title = f"{_QUOTES[language].format(check.title)}, " if check.title else ""
+            about = f" ({title}{items})"
         added = self.store.add_subscription(
             request.platform, request.channel_id, url, request.user_id, tenant=request.tenant
         )
         if not added:
-            return CommandResponse(f"This channel already watches {url}.")
-        return CommandResponse(
-            f"Watching {url} here{about}. Items already in the feed are recorded silently; "
-            "new ones that carry a narrative will be posted."
-        )
+            return CommandResponse(word("feeds_already", language, url=url))
+        return CommandResponse(word("feeds_added", language, url=url, about=about))
 
+
+# A feed's title quoted as each language quotes: “Wire” in English, «Wire» in Ukrainian and Russian.
+_QUOTES: dict[Lang, str] = {"en": "“{}”", "uk": "«{}»", "ru": "«{}»"}
 
 _LINK_MARKUP = re.compile(r"<(?:https?://)[^>\s]*>|\bhttps?://\S+", re.IGNORECASE)
 
