@@ -51,7 +51,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 
 class FetchError(Exception):
-    """A link could not be read; user_message is short and safe to post in chat.
+    """A link could not be read; user_message is short and safe to post in chat, in English, and message_in()
+    says the same in Ukrainian or Russian (from `reason`, bot/read_reasons.py).
 
     operator_hint, when set, tells whoever runs the bot which setting would allow the fetch. It goes to the log
     and to the command line, never to chat: a chat user cannot change the settings, and it names internal
