@@ -1,127 +1,49 @@
-"""Platform-neutral core: a message, command or feed item in; verdict cards and answers out. No chat SDK here."""
+"""Platform-neutral core: a message, command or feed item in; verdict cards and answers out. No chat SDK here.
+
+Core wires the parts together and is what adapters hold: matching and reading (bot/assess.py), the `/narrative`
+command (bot/commands.py) and the channel's state (settings, alert history, digests). It decides itself only
+what a chat message gets in reply.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
-import re
-import shlex
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
 
-from rapidfuzz import fuzz, process
-
-from bot.channel_settings import ChannelPolicy, ChannelSettings, SettingError
+from bot.assess import ArticleSource, Assessor, strip_links
+from bot.channel_settings import ChannelPolicy, ChannelSettings
+from bot.commands import NarrativeCommands
 from bot.config import Settings
 from bot.digest import DigestSettings
-from bot.headline import with_headline
-from bot.history import REASONS, AlertHistory, excerpt_of
+from bot.feed_commands import FeedChecker, FeedCommands
+from bot.history import REASONS, AlertHistory
 from bot.history_commands import HistoryCommands
 from bot.library_holder import LibraryHolder
-from bot.links import canonical_feed_url, find_links
+from bot.links import find_links
 from bot.models import (
     ArticleRef,
     CommandRequest,
     CommandResponse,
-    FeedCheck,
     FeedRef,
-    Finding,
     IncomingMessage,
     LinkProblem,
     MessageOutcome,
-    SourceLink,
     Verdict,
 )
-from bot.render.i18n import reply_language, text_language, word
+from bot.narrative_search import NarrativeSearch
+from bot.render.i18n import text_language, word
 from bot.store import Store
 from matchers import Lang, Match, Narrative
-from matchers.index import analyse
 from matchers.library import as_language
+
+__all__ = ["Core", "strip_links"]
 
 logger = logging.getLogger(__name__)
 
 # A message without links is matched on its own text only when it is long enough to carry a claim: short chatter
 # ("lol", "see thread") never alerts and costs nothing.
 MIN_WORDS_FOR_TEXT_MATCH = 6
-MAX_FINDINGS_PER_CARD = 3
-
-
-class ArticleLike(Protocol):
-    @property
-    def url(self) -> str: ...
-    @property
-    def title(self) -> str | None: ...
-    @property
-    def site(self) -> str | None: ...
-    @property
-    def published(self) -> str | None: ...
-    @property
-    def text(self) -> str: ...
-
-
-class ArticleSource(Protocol):
-    """Reads a URL into an article; raises an exception with `code` and `user_message` when it cannot."""
-
-    async def read(self, url: str) -> ArticleLike: ...
-
-
-class FeedChecker(Protocol):
-    """Tries a feed once (fetch and parse) without subscribing to it."""
-
-    async def check(self, url: str) -> FeedCheck: ...
-
-
-class ReadError(Protocol):
-    code: str
-    user_message: str
-
-
-HELP_TEXT = """\
-*/narrative* — recognise Kremlin talking points about the Russia–DPRK alliance.
-• `/narrative check TEXT|URL` — check a text and any links in it (add `--public` to show the result to the channel)
-• `/narrative search WORDS` — find narratives by words
-• `/narrative show ID [en|uk|ru]` — a narrative with its debunk and sources, in a language of your choice
-• `/narrative list [en|uk|ru]` — every narrative in the library
-• `/narrative feeds add URL` | `feeds remove URL` | `feeds list` — watch RSS/Atom feeds or Telegram channels here
-• `/narrative settings` — this channel's settings; `settings threshold N`, `mute ID`, `unmute ID`, `links on|off`, \
-`thread on|off`, `language en|uk|ru|auto`, `digest on|off`, `reset` change them
-• `/narrative recent [N]` — this channel's latest alerts, with the feedback they got
-• `/narrative feedback [disputed|confirmed]` — the matches people marked right or wrong here
-• `/narrative digest on|off` — a weekly summary with a chart, posted here
-• `/narrative help` — this text"""
-
-
-@dataclass(frozen=True)
-class NarrativeCard:
-    """What `show` returns, for renderers that want more than text."""
-
-    narrative: Narrative
-
-
-def finding_from_match(match: Match, narrative: Narrative, language: Lang = "en") -> Finding:
-    return Finding(
-        narrative_id=match.narrative_id,
-        title=narrative.title_in(language),
-        score=round(match.score),
-        level=match.level,
-        evidence=match.evidence,
-        matched=match.matched,
-        debunk=narrative.debunk_in(language),
-        sources=tuple(SourceLink(s.title, s.url) for s in narrative.sources),
-        signals=match.signals,
-    )
-
-
-def _error_message(exc: BaseException) -> tuple[str, str, str | None]:
-    code = getattr(exc, "code", None)
-    message = getattr(exc, "user_message", None)
-    hint = getattr(exc, "operator_hint", None)
-    if isinstance(code, str) and isinstance(message, str):
-        return code, message, hint if isinstance(hint, str) else None
-    return "internal_error", "I couldn't read that link because of an internal error; it has been logged.", None
 
 
 class Core:
@@ -138,13 +60,24 @@ class Core:
         self.library = library
         self.store = store
         self.settings = settings
-        self.reader = reader
-        # Without one (a core built for matching only) feeds are subscribed untried, as before.
-        self.feed_checker = feed_checker
         self.channels = ChannelSettings(store, settings, lambda: self.library.library.ids)
         self.history = AlertHistory(store)
         self.digests = DigestSettings(store, self.channels)
         self.history_commands = HistoryCommands(self.history, self.digests)
+        self.assessor = Assessor(library, settings, reader)
+        self.finder = NarrativeSearch(library)
+        self.feeds = FeedCommands(store, feed_checker)
+        self.commands = NarrativeCommands(
+            library, self.assessor, self.finder, self.channels, self.feeds, self.history_commands
+        )
+
+    @property
+    def reader(self) -> ArticleSource | None:
+        return self.assessor.reader
+
+    @property
+    def feed_checker(self) -> FeedChecker | None:
+        return self.feeds.feed_checker
 
     def reply_language(self, platform: str, channel_id: str, *, tenant: str = "") -> str | None:
         """The language a channel's replies should be in; None to follow the language of the text answered."""
@@ -154,7 +87,7 @@ class Core:
         """`reply_language` as one of the library's languages (None: follow the text)."""
         return as_language(self.reply_language(platform, channel_id, tenant=tenant) or "")
 
-    # -- matching -------------------------------------------------------------------------------------------
+    # -- matching (bot/assess.py) ---------------------------------------------------------------------------
 
     async def assess(
         self,
@@ -165,20 +98,9 @@ class Core:
         include_suggestions: bool = False,
         language: Lang | None = None,
     ) -> Verdict | None:
-        """Match a text; a Verdict when it carries a narrative at alert level (or suggest level when asked).
-
-        The card is in `language`, or in the text's own language when none is given (English for a text with no
-        letters).
-        """
-        # Always off the event loop: with the semantic stage even a short message embeds its sentences (tens of
-        # milliseconds each), and Slack and Discord expect their acknowledgements meanwhile.
-        return await asyncio.to_thread(
-            self.assess_now,
-            text,
-            article=article,
-            feed=feed,
-            include_suggestions=include_suggestions,
-            language=language,
+        """See Assessor.assess."""
+        return await self.assessor.assess(
+            text, article=article, feed=feed, include_suggestions=include_suggestions, language=language
         )
 
     def assess_now(
@@ -190,16 +112,10 @@ class Core:
         include_suggestions: bool = False,
         language: Lang | None = None,
     ) -> Verdict | None:
-        """`assess` without the event loop: pure CPU work, for worker threads that match many texts in a row."""
-        matches = self.library.matcher.match(text)
-        verdict = self.verdict_from_matches(
-            matches,
-            article=article,
-            feed=feed,
-            include_suggestions=include_suggestions,
-            language=reply_language(text, language),
+        """See Assessor.assess_now."""
+        return self.assessor.assess_now(
+            text, article=article, feed=feed, include_suggestions=include_suggestions, language=language
         )
-        return None if verdict is None else dataclasses.replace(verdict, excerpt=excerpt_of(text))
 
     def verdict_from_matches(
         self,
@@ -210,35 +126,13 @@ class Core:
         include_suggestions: bool = False,
         language: Lang = "en",
     ) -> Verdict | None:
-        library = self.library.library
-        findings: list[Finding] = []
-        for match in matches:
-            if match.level != "alert" and not include_suggestions:
-                continue
-            narrative = library.get(match.narrative_id)
-            if narrative is not None:
-                findings.append(finding_from_match(match, narrative, language))
-        if not findings:
-            return None
-        return Verdict(
-            findings=tuple(findings[:MAX_FINDINGS_PER_CARD]), article=article, feed=feed, language=language
+        return self.assessor.verdict_from_matches(
+            matches, article=article, feed=feed, include_suggestions=include_suggestions, language=language
         )
 
     def in_language(self, verdict: Verdict, language: Lang) -> Verdict:
-        """The same card with its titles and debunks taken in another language (a channel's own setting for an
-        alert matched once for several channels); a narrative since dropped from the library keeps its text."""
-        if verdict.language == language:
-            return verdict
-        library = self.library.library
-        findings = []
-        for finding in verdict.findings:
-            narrative = library.get(finding.narrative_id)
-            if narrative is not None:
-                finding = dataclasses.replace(
-                    finding, title=narrative.title_in(language), debunk=narrative.debunk_in(language)
-                )
-            findings.append(finding)
-        return dataclasses.replace(verdict, findings=tuple(findings), language=language)
+        """See Assessor.in_language."""
+        return self.assessor.in_language(verdict, language)
 
     async def read_and_assess(
         self,
@@ -248,25 +142,16 @@ class Core:
         feed: FeedRef | None = None,
         language: Lang | None = None,
     ) -> tuple[Verdict | None, LinkProblem | None]:
-        """Read a link and match its article; the problem users see when it can't be read. The card is in
-        `language`, else in the article's own language."""
-        if self.reader is None:
-            return None, LinkProblem(url, "disabled", "Reading links is not enabled in this setup.")
-        try:
-            article = await self.reader.read(url)
-        except Exception as exc:  # every failure becomes a message, never a crash
-            code, message, hint = _error_message(exc)
-            if code == "internal_error":
-                logger.exception("reading %s failed", url)
-            else:
-                logger.info("could not read %s: %s%s", url, code, f" ({hint})" if hint else "")
-            return None, LinkProblem(url, code, message, hint)
-        ref = ArticleRef(url=article.url, title=article.title, site=article.site, published=article.published)
-        text = with_headline(article.title, article.text)
-        verdict = await self.assess(
-            text, article=ref, feed=feed, include_suggestions=include_suggestions, language=language
+        """See Assessor.read_and_assess."""
+        return await self.assessor.read_and_assess(
+            url, include_suggestions=include_suggestions, feed=feed, language=language
         )
-        return verdict, None
+
+    async def check(
+        self, text: str, *, channel_language: Lang | None = None
+    ) -> tuple[list[Verdict], list[LinkProblem]]:
+        """See Assessor.check."""
+        return await self.assessor.check(text, channel_language=channel_language)
 
     # -- chat messages --------------------------------------------------------------------------------------
 
@@ -305,11 +190,13 @@ class Core:
         # A channel with its own cut-off decides on scores below the process's alert threshold too.
         suggestions = policy.own_threshold
         if own_text is not None:
-            verdict = policy.apply(await self.assess(own_text, include_suggestions=suggestions, language=language))
+            verdict = policy.apply(
+                await self.assessor.assess(own_text, include_suggestions=suggestions, language=language)
+            )
             if verdict is not None:
                 verdicts.append(verdict)
         results = await asyncio.gather(
-            *(self.read_and_assess(url, include_suggestions=suggestions, language=language) for url in links)
+            *(self.assessor.read_and_assess(url, include_suggestions=suggestions, language=language) for url in links)
         )
         for verdict_or_none, problem in results:
             verdict_or_none = policy.apply(verdict_or_none)
@@ -351,242 +238,26 @@ class Core:
             return "That reason could not be recorded (the ❌ it belongs to was changed or not found)."
         return f"Thanks — noted: {REASONS[reason].lower()}. Editors see it in `narrative-bot feedback list`."
 
-    # -- the /narrative command -----------------------------------------------------------------------------
+    # -- the /narrative command (bot/commands.py) -----------------------------------------------------------
 
     async def handle_command(
         self, request: CommandRequest, *, channel_language: Lang | None = None
     ) -> CommandResponse:
-        """Answer `/narrative …`. `show`, `list`, `search` and `check` answer in `channel_language` when the channel
-        has one (None: not set), else in the language the words or text were written in (`show ID uk` and `list uk`
-        name one), else in English."""
-        channel_language = channel_language or self.channel_language(
-            request.platform, request.channel_id, tenant=request.tenant
-        )
-        text = request.text.strip()
-        if text.startswith("/narrative"):
-            text = text[len("/narrative") :].strip()
-        sub, _, rest = text.partition(" ")
-        sub = sub.lower()
-        rest = rest.strip()
-        if sub in ("", "help"):
-            return CommandResponse(HELP_TEXT)
-        if sub == "list":
-            return self._list(as_language(rest) or channel_language or "en")
-        if sub == "show":
-            # A last word that names a language picks it ("show troops-denial uk"); otherwise it is all the id.
-            head, _, last = rest.rpartition(" ")
-            asked = as_language(last) if head else None
-            return self._show(head if asked else rest, asked or channel_language or "en")
-        if sub == "search":
-            return self._search(rest, channel_language or text_language(rest) or "en")
-        if sub == "check":
-            return await self._check(rest, channel_language)
-        if sub == "feeds":
-            return await self._feeds(request, rest)
-        if sub == "settings":
-            return self._settings(request, rest)
-        if sub in ("recent", "feedback", "digest"):
-            return self.history_commands.handle(request, sub, rest)
-        return CommandResponse(f"Unknown subcommand `{sub}`.\n\n{HELP_TEXT}", error=True)
-
-    def _list(self, language: Lang) -> CommandResponse:
-        lines = [f"• `{n.id}` — {n.title_in(language)}" for n in self.library.library.narratives]
-        return CommandResponse(word("list_header", language, count=len(lines)) + "\n" + "\n".join(lines))
-
-    def closest_ids(self, word: str, limit: int = 3) -> list[str]:
-        ids = self.library.library.ids
-        return [m[0] for m in process.extract(word, ids, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)]
-
-    def describe(self, narrative: Narrative, language: Lang = "en") -> str:
-        sources = "\n".join(f"  – {s.title}: {s.url}" for s in narrative.sources)
-        return (
-            f"*{narrative.title_in(language)}* (`{narrative.id}`)\n{narrative.summary_in(language)}\n\n"
-            f"*{word('facts', language)}:* {narrative.debunk_in(language)}\n*{word('sources', language)}:*\n{sources}"
-        )
-
-    def _show(self, narrative_id: str, language: Lang = "en") -> CommandResponse:
-        if not narrative_id:
-            return CommandResponse("Usage: `/narrative show ID` (see `/narrative list`).", error=True)
-        narrative = self.library.library.get(narrative_id.strip().lower())
-        if narrative is None:
-            close = self.closest_ids(narrative_id)
-            hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
-            return CommandResponse(f"No narrative `{narrative_id}`.{hint}", error=True, choices=tuple(close))
-        return CommandResponse(self.describe(narrative, language))
-
-    def search(self, words: str, limit: int = 5) -> list[tuple[Narrative, float]]:
-        """Narratives ranked by how well `words` fit them, in any of the three languages.
-
-        Words are stemmed like texts are, so "истерике" finds "истерика"; a word counts fully when the title,
-        summary or cues use it, a little less when only phrasings do (three of them make it); rapidfuzz on id
-        and title forgives typos. Only narratives close to the best fit are returned, so a common word does not
-        list the library.
-        """
-        matcher = self.library.matcher
-        compiled = matcher.compiled
-        query = set(analyse(words, compiled.rewriter).content)
-        phrasing_stems: dict[int, list[tuple[int, ...]]] = defaultdict(list)
-        for phrasing in compiled.phrasings:
-            phrasing_stems[phrasing.narrative].append(phrasing.stems)
-        ranked: list[tuple[Narrative, float]] = []
-        for n_idx, narrative in enumerate(matcher.library.narratives):
-            # Titles and summaries in all three languages, so "паніка" finds what "panic" finds.
-            about_text = " ".join(
-                [narrative.id.replace("-", " "), *narrative.titles.all(), *narrative.summaries.all(), *narrative.cues]
-            )
-            about = set(analyse(about_text, compiled.rewriter).content)
-            values = []
-            for stem_ in query:
-                k = compiled.vocab.get(stem_)
-                uses = 0 if k is None else sum(k in p for p in phrasing_stems[n_idx])
-                values.append(1.0 if stem_ in about else min(0.9, uses / 3))
-            score = 100 * sum(values) / len(values) if values else 0.0
-            typo = max(
-                fuzz.partial_token_set_ratio(words.lower(), f.lower()) for f in (narrative.id, *narrative.titles.all())
-            )
-            ranked.append((narrative, max(score, typo if typo >= 80 else 0.0)))
-        ranked.sort(key=lambda item: -item[1])
-        if not ranked or ranked[0][1] < 50:
-            return []
-        top = ranked[0][1]
-        return [(n, score) for n, score in ranked[:limit] if score >= max(50.0, top - 15)]
-
-    def _search(self, words: str, language: Lang = "en") -> CommandResponse:
-        if not words:
-            return CommandResponse("Usage: `/narrative search WORDS`.", error=True)
-        found = self.search(words)
-        if not found:
-            return CommandResponse(word("search_none", language, words=words))
-        lines = [f"• `{n.id}` — {n.title_in(language)}" for n, _ in found]
-        return CommandResponse(word("search_header", language, words=words) + "\n" + "\n".join(lines))
-
-    async def check(
-        self, text: str, *, channel_language: Lang | None = None
-    ) -> tuple[list[Verdict], list[LinkProblem]]:
-        """What `check` answers: the text's own words and every link in it, wherever it stands (suggestions
-        included). A link is read whether it comes alone or after a few words, as people paste them.
-
-        Cards are in `channel_language` when set, else in the language of the text's own words, else (links alone)
-        in each article's language."""
-        links = find_links(text, limit=self.settings.max_links)
-        own_text = strip_links(text) if links else text
-        language = channel_language or text_language(own_text)
-        verdicts: list[Verdict] = []
-        problems: list[LinkProblem] = []
-        if own_text.strip():
-            verdict = await self.assess(own_text, include_suggestions=True, language=language)
-            if verdict is not None:
-                verdicts.append(verdict)
-        results = await asyncio.gather(
-            *(self.read_and_assess(url, include_suggestions=True, language=language) for url in links)
-        )
-        for verdict_or_none, problem in results:
-            if verdict_or_none is not None:
-                verdicts.append(verdict_or_none)
-            if problem is not None:
-                problems.append(problem)
-        return verdicts, problems
-
-    async def _check(self, rest: str, channel_language: Lang | None = None) -> CommandResponse:
-        public = False
-        words = rest.split()
-        if "--public" in words:
-            public = True
-            rest = " ".join(w for w in words if w != "--public")
-        if not rest:
-            return CommandResponse("Usage: `/narrative check TEXT|URL`.", error=True)
-        return await self.check_answer(rest, public=public, channel_language=channel_language)
+        """See NarrativeCommands.handle."""
+        return await self.commands.handle(request, channel_language=channel_language)
 
     async def check_answer(
         self, text: str, *, public: bool = False, channel_language: Lang | None = None
     ) -> CommandResponse:
-        """What `check` says about a text and its links: for the command, Slack's message shortcut and Discord's
-        message menu alike (private unless `public`)."""
-        verdicts, problems = await self.check(text, channel_language=channel_language)
-        if not verdicts and problems:
-            text = "\n".join(p.message if len(problems) == 1 else f"{p.url}: {p.message}" for p in problems)
-            return CommandResponse(text, problems=tuple(problems), ephemeral=not public, error=True)
-        # The answer's own words follow its cards (the first card's language when links differ).
-        language = verdicts[0].language if verdicts else reply_language(strip_links(text), channel_language)
-        if not verdicts:
-            return CommandResponse(word("check_none", language), ephemeral=not public)
-        found = any(v.alerts for v in verdicts)
-        summary = word("check_found" if found else "check_possible", language)
-        summary += "".join("\n" + word("could_not_read", language, url=p.url, message=p.message) for p in problems)
-        return CommandResponse(summary, verdicts=tuple(verdicts), problems=tuple(problems), ephemeral=not public)
+        """See NarrativeCommands.check_answer."""
+        return await self.commands.check_answer(text, public=public, channel_language=channel_language)
 
-    async def _feeds(self, request: CommandRequest, rest: str) -> CommandResponse:
-        try:
-            action, *args = shlex.split(rest) if rest else ["list"]
-        except ValueError:
-            action, args = rest.split()[0], rest.split()[1:]
-        action = action.lower()
-        if action == "list":
-            subs = self.store.subscriptions(request.platform, request.channel_id, tenant=request.tenant)
-            if not subs:
-                return CommandResponse("This channel watches no feeds. Add one with `/narrative feeds add URL`.")
-            from bot.feed_store import FeedStore, describe_feed_state
+    def search(self, words: str, limit: int = 5) -> list[tuple[Narrative, float]]:
+        """See NarrativeSearch.search."""
+        return self.finder.search(words, limit)
 
-            feeds = FeedStore(self.store)
-            lines = [f"• {s.feed_url}{describe_feed_state(feeds.state(s.feed_url))}" for s in subs]
-            return CommandResponse("Feeds watched here:\n" + "\n".join(lines))
-        if action in ("add", "remove") and len(args) == 1:
-            url = canonical_feed_url(args[0])
-            if url is None:
-                return CommandResponse(f"`{args[0]}` is not an http(s) URL.", error=True)
-            if action == "add":
-                return await self._add_feed(request, url)
-            removed = self.store.remove_subscription(request.platform, request.channel_id, url, tenant=request.tenant)
-            if not removed:
-                return CommandResponse(f"This channel does not watch {url}.", error=True)
-            return CommandResponse(f"Stopped watching {url} here.")
-        return CommandResponse("Usage: `/narrative feeds add URL`, `feeds remove URL` or `feeds list`.", error=True)
+    def closest_ids(self, word: str, limit: int = 3) -> list[str]:
+        return self.finder.closest_ids(word, limit)
 
-
-    def _settings(self, request: CommandRequest, rest: str) -> CommandResponse:
-        """`settings` alone shows the channel's settings; with arguments it changes one. Who may change them is
-        the adapter's business (bot/permissions.py): the core only applies what reaches it."""
-        args = rest.split()
-        if not args or args[0].lower() in ("show", "list"):
-            return CommandResponse(self.channels.describe(request.platform, request.channel_id, tenant=request.tenant))
-        try:
-            text = self.channels.change(
-                request.platform, request.channel_id, args, request.user_id, tenant=request.tenant
-            )
-        except SettingError as exc:
-            return CommandResponse(str(exc), error=True)
-        logger.info("settings of %s/%s changed by %s: %s", request.platform, request.channel_id,
-                    request.user_id or "?", " ".join(args))
-        return CommandResponse(text)
-
-    async def _add_feed(self, request: CommandRequest, url: str) -> CommandResponse:
-        feeds = [
-            s.feed_url for s in self.store.subscriptions(request.platform, request.channel_id, tenant=request.tenant)
-        ]
-        if url in feeds:
-            return CommandResponse(f"This channel already watches {url}.")
-        about = ""
-        if self.feed_checker is not None:
-            # Try it first: "Watching" a feed that can never be read would only fail quietly, poll after poll.
-            check = await self.feed_checker.check(url)
-            if check.problem is not None:
-                return CommandResponse(f"I can't watch {url}: {check.problem}", error=True)
-            title = f"“{check.title}”, " if check.title else ""
-            about = f" ({title}{check.items} item{'s' if check.items != 1 else ''} now)"
-        added = self.store.add_subscription(
-            request.platform, request.channel_id, url, request.user_id, tenant=request.tenant
-        )
-        if not added:
-            return CommandResponse(f"This channel already watches {url}.")
-        return CommandResponse(
-            f"Watching {url} here{about}. Items already in the feed are recorded silently; "
-            "new ones that carry a narrative will be posted."
-        )
-
-
-_LINK_MARKUP = re.compile(r"<(?:https?://)[^>\s]*>|\bhttps?://\S+", re.IGNORECASE)
-
-
-def strip_links(text: str) -> str:
-    """The message's own words, without the links (and Slack/Discord link markup) it carries."""
-    return " ".join(_LINK_MARKUP.sub(" ", text).split())
+    def describe(self, narrative: Narrative, language: Lang = "en") -> str:
+        return self.commands.describe(narrative, language)

@@ -21,12 +21,27 @@ WEEK_S = 7 * 86400
 DIGEST_TICK_S = 600.0  # how often the run loop looks for digests due; a new week's digest goes out within that
 CHART_NAME = "narratives-by-week.png"
 DIGEST_WEEKS = 8  # weeks the digest chart shows
+# A digest whose upload keeps failing (the bot removed from the channel, a revoked scope, an outage) is given up for
+# its week after this many attempts, or this long after the first failure, whichever comes first: about two hours
+# of rounds, long enough for someone to invite the bot back, and never a week of errors. Next week's is tried anew.
+DIGEST_MAX_ATTEMPTS = 12
+DIGEST_GIVE_UP_AFTER_S = 86400.0
 
 
 def iso_week(when: float) -> str:
     """The ISO week a time falls in, as `2026-W49` (UTC): a digest is posted once per such week."""
     year, week, _ = dt.datetime.fromtimestamp(when, dt.UTC).isocalendar()
     return f"{year}-W{week:02d}"
+
+
+@dataclass(frozen=True)
+class DigestFailure:
+    """A failed attempt at a week's digest, as counted in the state: the attempts so far that week, and whether
+    this one made the channel give the week up."""
+
+    attempts: int
+    first_failed_at: float
+    gave_up: bool
 
 
 @dataclass(frozen=True)
@@ -57,17 +72,60 @@ class DigestSettings:
         return self.channels.policy(platform, channel_id, tenant=tenant).digest
 
     def due(self, platform: str, now: float) -> list[DigestChannel]:
-        """The platform's channels with the digest on that have not had this week's."""
+        """The platform's channels with the digest on that have not had this week's (nor given it up)."""
         week = iso_week(now)
         rows = self.store.query(
-            "SELECT tenant, channel_id, last_week FROM digest_channels WHERE platform = ?", (platform,)
+            "SELECT tenant, channel_id, last_week, failed_week, gave_up FROM digest_channels WHERE platform = ?",
+            (platform,),
         )
         last = {(r["tenant"], r["channel_id"]): r["last_week"] for r in rows}
+        given_up = {(r["tenant"], r["channel_id"]) for r in rows if r["failed_week"] == week and r["gave_up"]}
         return [
             DigestChannel(platform, channel_id, last.get((tenant, channel_id)), tenant)
             for _, tenant, channel_id in self.channels.digest_channels(platform)
-            if last.get((tenant, channel_id)) != week
+            if last.get((tenant, channel_id)) != week and (tenant, channel_id) not in given_up
         ]
+
+    def record_failure(
+        self,
+        platform: str,
+        channel_id: str,
+        week: str,
+        now: float,
+        *,
+        tenant: str = "",
+        max_attempts: int = DIGEST_MAX_ATTEMPTS,
+        give_up_after_s: float = DIGEST_GIVE_UP_AFTER_S,
+    ) -> DigestFailure:
+        """Count a failed attempt at `week`'s digest (the count starts again with a new week); the week is given
+        up once the attempts reach `max_attempts` or `give_up_after_s` passed since the first failure."""
+        with self.store.transaction() as db:
+            db.execute(
+                """INSERT INTO digest_channels (platform, tenant, channel_id, enabled, updated_at)
+                   VALUES (?, ?, ?, 1, ?) ON CONFLICT (platform, tenant, channel_id) DO NOTHING""",
+                (platform, tenant, channel_id, now),
+            )
+            db.execute(
+                """UPDATE digest_channels
+                   SET failures = CASE WHEN failed_week = ? THEN failures + 1 ELSE 1 END,
+                       first_failed_at = CASE WHEN failed_week = ? THEN first_failed_at ELSE ? END,
+                       gave_up = 0, failed_week = ?, updated_at = ?
+                   WHERE platform = ? AND tenant = ? AND channel_id = ?""",
+                (week, week, now, week, now, platform, tenant, channel_id),
+            )
+            row = db.execute(
+                """SELECT failures, first_failed_at FROM digest_channels
+                   WHERE platform = ? AND tenant = ? AND channel_id = ?""",
+                (platform, tenant, channel_id),
+            ).fetchone()
+            attempts, first = int(row[0]), float(row[1])
+            gave_up = attempts >= max_attempts or now - first >= give_up_after_s
+            if gave_up:
+                db.execute(
+                    "UPDATE digest_channels SET gave_up = 1 WHERE platform = ? AND tenant = ? AND channel_id = ?",
+                    (platform, tenant, channel_id),
+                )
+        return DigestFailure(attempts, first, gave_up)
 
     def mark_sent(self, platform: str, channel_id: str, week: str, *, tenant: str = "") -> None:
         with self.store.transaction() as db:
@@ -75,7 +133,8 @@ class DigestSettings:
                 """INSERT INTO digest_channels (platform, tenant, channel_id, enabled, last_week, updated_at)
                    VALUES (?, ?, ?, 1, ?, ?)
                    ON CONFLICT (platform, tenant, channel_id) DO UPDATE SET last_week = excluded.last_week,
-                       updated_at = excluded.updated_at""",
+                       updated_at = excluded.updated_at, failed_week = NULL, failures = 0, first_failed_at = NULL,
+                       gave_up = 0""",
                 (platform, tenant, channel_id, week, self.store.clock()),
             )
 
@@ -132,13 +191,23 @@ def build_digest(history: AlertHistory, platform: str, channel_id: str, now: flo
     return Digest(platform, channel_id, iso_week(now), text, png, tenant=tenant)
 
 
+def error_brief(exc: BaseException) -> str:
+    """An error named for a log line that must not carry secrets: the platform's error code when its answer has
+    one (Slack's "not_in_channel"), else the exception's type (its text may hold a signed upload URL)."""
+    response = getattr(exc, "response", None)
+    code = response.get("error") if callable(getattr(response, "get", None)) else None  # type: ignore[union-attr]
+    name = type(exc).__name__
+    return f"{name}: {code}" if isinstance(code, str) and code.isascii() and len(code) <= 100 else name
+
+
 async def send_due_digests(
     history: AlertHistory, settings: DigestSettings, sender: DigestSender, clock: Callable[[], float]
 ) -> int:
     """Post this week's digest to each channel that asked and has not had it; how many were posted.
 
     The week is written only after the platform confirmed the post, so a failed upload is tried again on the next
-    tick and a restart never skips a week; a repeat is possible only if the process dies between the two.
+    tick and a restart never skips a week; a repeat is possible only if the process dies between the two. A week
+    whose digest keeps failing is given up (see DIGEST_MAX_ATTEMPTS), with one warning; the next week tries again.
     """
     now = clock()
     posted = 0
@@ -149,8 +218,24 @@ async def send_due_digests(
         )
         try:
             await sender.send_digest(digest)
-        except Exception:
-            logger.exception("could not post the weekly digest to %s/%s", channel.platform, channel.channel_id)
+        except Exception as exc:
+            failure = settings.record_failure(
+                channel.platform, channel.channel_id, digest.week, now, tenant=channel.tenant
+            )
+            where = f"{channel.platform}/{channel.channel_id}"
+            if failure.gave_up:
+                hours = (now - failure.first_failed_at) / 3600
+                logger.warning(
+                    "gave up the weekly digest %s for %s after %d failed attempt%s over %.1f h (last: %s); it is "
+                    "not tried again this week, next week's digest is",
+                    digest.week, where, failure.attempts, "" if failure.attempts == 1 else "s", hours,
+                    error_brief(exc),
+                )  # fmt: skip
+            else:
+                logger.exception(
+                    "could not post the weekly digest to %s (attempt %d of %d this week)",
+                    where, failure.attempts, DIGEST_MAX_ATTEMPTS,
+                )  # fmt: skip
             continue
         settings.mark_sent(channel.platform, channel.channel_id, digest.week, tenant=channel.tenant)
         posted += 1

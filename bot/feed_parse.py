@@ -18,6 +18,7 @@ from typing import Any
 import feedparser
 
 from bot.charsafe import ascii_int, clean_chars, repair_charrefs
+from bot.read_reasons import Reason
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +30,14 @@ MAX_MARKUP_CHARS = 10 * MAX_TEXT_CHARS
 
 
 class FeedParseError(Exception):
-    """The bytes are not a feed we can read; `code` and `user_message` as for fetch errors."""
+    """The bytes are not a feed we can read; `code`, `reason` and `user_message` (English) as for fetch errors."""
 
-    def __init__(self, message: str, *, url: str = "") -> None:
+    def __init__(self, reason: Reason, *, url: str = "") -> None:
         self.code = "malformed_feed"
-        self.user_message = message
+        self.reason = reason
+        self.user_message = reason.sentence("en")
         self.url = url
-        super().__init__(f"{message} ({url})")
+        super().__init__(f"{self.user_message} ({url})")
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,7 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     if not parsed.get("version") and not entries:
         reason = parsed.get("bozo_exception")
         logger.info("not a feed: %s (%s)", url, reason)
-        raise FeedParseError("The address did not return a readable RSS or Atom feed.", url=url)
+        raise FeedParseError(Reason("malformed_feed"), url=url)
     if parsed.get("bozo"):
         # Minor breakage (a wrong charset label, an unescaped &) is common; keep what feedparser recovered.
         logger.debug("feed %s parsed with problems: %s", url, parsed.get("bozo_exception"))
@@ -283,7 +285,7 @@ def _parse_by_item(body: bytes, *, url: str, headers: Mapping[str, str]) -> Pars
         spans.append((match.start(), end))
         pos = end
     if not spans:
-        raise FeedParseError("The address did not return a readable RSS or Atom feed.", url=url)
+        raise FeedParseError(Reason("malformed_feed"), url=url)
     head, tail = body[: spans[0][0]], body[spans[-1][1] :]
     items: list[FeedItem] = []
     title: str | None = None
@@ -319,9 +321,9 @@ def parse_telegram(page_text: str, *, url: str, final_url: str | None = None) ->
     if not posts:
         if final_url and "/s/" not in final_url:
             # Restricted channels have no preview: Telegram redirects /s/<channel> to the plain channel page.
-            raise FeedParseError("This Telegram channel does not allow previews, so it cannot be watched.", url=url)
+            raise FeedParseError(Reason("telegram_channel_no_preview"), url=url)
         if "tgme_channel_history" not in page_text and "tgme_widget_message" not in page_text:
-            raise FeedParseError("The address did not return a Telegram channel preview.", url=url)
+            raise FeedParseError(Reason("not_telegram_preview"), url=url)
     items = []
     for post in posts:
         # Photo-only posts have no text: keep them (with their id) so they are marked seen like any other post.

@@ -7,15 +7,14 @@ import logging
 from bot.feed_parse import FeedParseError, parse_feed, parse_telegram, telegram_preview_url
 from bot.fetch import FetchError, SafeFetcher
 from bot.models import FeedCheck
+from bot.read_reasons import LINK_PREFIX, Reason
 
 logger = logging.getLogger(__name__)
 
-_FETCH_PREFIX = "I can't read that link: "
 
-
-def _reason(message: str) -> str:
-    # Fetch messages are worded for a pasted link; here they follow "I can't watch URL: ".
-    message = message.removeprefix(_FETCH_PREFIX)
+def _clause(message: str) -> str:
+    # A message given as text alone is worded for a pasted link; here it follows "I can't watch URL: ".
+    message = message.removeprefix(LINK_PREFIX["en"])
     return message[:1].lower() + message[1:]
 
 
@@ -39,8 +38,10 @@ class FeedProbe:
         except (FetchError, FeedParseError) as exc:
             logger.info("feed %s refused: %s", url, exc.code)
             hint = exc.operator_hint if isinstance(exc, FetchError) else None
-            return FeedCheck(url, problem=_reason(exc.user_message), hint=hint)
+            problem = exc.reason.clause("en") if exc.reason is not None else _clause(exc.user_message)
+            return FeedCheck(url, problem=problem, hint=hint, reason=exc.reason)
         except Exception:  # a bug or a library surprise must not leave the command unanswered
             logger.exception("trying feed %s failed", url)
-            return FeedCheck(url, problem="it could not be read because of an internal error; it has been logged.")
+            reason = Reason("internal_error")
+            return FeedCheck(url, problem=reason.clause("en"), reason=reason)
         return FeedCheck(url, title=parsed.title, items=len(parsed.items))

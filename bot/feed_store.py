@@ -14,8 +14,10 @@ import yaml
 
 from bot.links import canonical_feed_url
 from bot.models import ArticleRef, FeedRef, Finding, SourceLink, Verdict
+from bot.read_reasons import plural, stored_error_in
+from bot.render.i18n import FAILURES, FAILURES_IN_A_ROW, word
 from bot.store import Store
-from matchers.library import as_language
+from matchers.library import Lang, as_language
 
 logger = logging.getLogger(__name__)
 
@@ -532,12 +534,16 @@ def load_default_feeds(store: Store, path: Path, default_platform: str) -> int:
     return added
 
 
-def describe_feed_state(state: FeedState | None) -> str:
-    """A short status suffix for `/narrative feeds list`: disabled, failing, or when it was last read."""
+def describe_feed_state(state: FeedState | None, lang: Lang = "en") -> str:
+    """A short status suffix for `/narrative feeds list` in `lang`: disabled, failing, or when it was last read.
+
+    The last error is stored in English; another language names its code and that code's reason instead."""
     if state is None or state.last_poll_at is None:
-        return " — not polled yet"
+        return word("feed_not_polled", lang)
+    error = stored_error_in(state.last_error or "", lang)
+    count = state.failures
     if state.disabled:
-        return f" — disabled after {state.failures} failures ({state.last_error}); remove and add it to retry"
+        return word("feed_disabled", lang, count=count, failures=plural(count, lang, FAILURES), error=error)
     if state.failures:
-        return f" — failing ({state.failures} in a row: {state.last_error})"
-    return " — ok" + (f" ({state.title})" if state.title else "")
+        return word("feed_failing", lang, count=count, failures=plural(count, lang, FAILURES_IN_A_ROW), error=error)
+    return word("feed_ok", lang) + (f" ({state.title})" if state.title else "")

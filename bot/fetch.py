@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
-import http
 import ipaddress
 import logging
 import re
@@ -30,6 +29,8 @@ from bot.netguard import (
     blocked_reason,
     parse_address,
 )
+from bot.read_reasons import Reason, code_reason
+from matchers.library import Lang
 
 logger = logging.getLogger(__name__)
 
@@ -49,27 +50,9 @@ ACCEPTED_TYPES = frozenset(
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 
-_PREFIX = "I can't read that link: "
-DEFAULT_MESSAGES: Mapping[str, str] = types.MappingProxyType(
-    {
-        "bad_url": _PREFIX + "it isn't a valid http(s) web address.",
-        "blocked_address": _PREFIX + "it points to a private or local network address.",
-        "timeout": _PREFIX + "the site took too long to answer.",
-        "too_large": _PREFIX + "the page is too large.",
-        "http_error": _PREFIX + "the site answered with an error.",
-        "unsupported_type": _PREFIX + "it isn't a web page.",
-        "connect_failed": _PREFIX + "I couldn't connect to the site.",
-        "too_many_redirects": _PREFIX + "the site redirected too many times.",
-        "not_article": _PREFIX + "I found no article text on that page.",
-        "page_too_complex": _PREFIX + "the page is too large or complex to read in reasonable time.",
-        "telegram_no_preview": _PREFIX + "this Telegram channel does not allow previews, so I can't see the post.",
-        "dns_failed": _PREFIX + "the site's name doesn't resolve to any address.",
-    }
-)
-
-
 class FetchError(Exception):
-    """A link could not be read; user_message is short and safe to post in chat.
+    """A link could not be read; user_message is short and safe to post in chat, in English, and message_in()
+    says the same in Ukrainian or Russian (from `reason`, bot/read_reasons.py).
 
     operator_hint, when set, tells whoever runs the bot which setting would allow the fetch. It goes to the log
     and to the command line, never to chat: a chat user cannot change the settings, and it names internal
@@ -81,18 +64,27 @@ class FetchError(Exception):
         code: str,
         user_message: str | None = None,
         *,
+        reason: Reason | None = None,
         url: str = "",
         status: int | None = None,
         retry_after: str | None = None,
         operator_hint: str | None = None,
     ) -> None:
         self.code = code
-        self.user_message = user_message or DEFAULT_MESSAGES.get(code, _PREFIX + "something went wrong.")
+        # The reason words the message in any language; a message given as text alone stays as it was given.
+        if reason is None and user_message is None:
+            reason = code_reason(code) or Reason("unknown")
+        self.reason = reason
+        self.user_message = user_message or (reason.message("en") if reason else "")
         self.url = url
         self.status = status
         self.retry_after = retry_after  # the server's Retry-After on an error answer, for pollers to honour
         self.operator_hint = operator_hint
         super().__init__(f"{code}: {self.user_message} ({url})")
+
+    def message_in(self, lang: Lang) -> str:
+        """What users see, in `lang`."""
+        return self.reason.message(lang) if self.reason is not None else self.user_message
 
 
 # The settings (bot/config.py) that widen the policy, named in operator hints.
@@ -111,47 +103,6 @@ def allow_nets_hint(address: str, reason: str) -> str:
 
 def allowed_ports_hint(port: int) -> str:
     return f"port {port} is not in {ALLOWED_PORTS_SETTING}; add it there to allow it"
-
-
-# What users call the files we do not read: a raw media type ("application/pdf") means nothing to most of them.
-_MEDIA_NAMES: Mapping[str, str] = types.MappingProxyType(
-    {
-        "application/pdf": "a PDF file",
-        "application/json": "a JSON file",
-        "application/zip": "an archive",
-        "application/gzip": "an archive",
-        "application/x-gzip": "an archive",
-        "application/x-tar": "an archive",
-        "application/x-7z-compressed": "an archive",
-        "application/vnd.rar": "an archive",
-        "application/x-rar-compressed": "an archive",
-        "application/epub+zip": "an e-book",
-        "application/msword": "a Word document",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "a Word document",
-        "application/vnd.oasis.opendocument.text": "a text document",
-        "application/vnd.ms-excel": "a spreadsheet",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "a spreadsheet",
-        "application/vnd.ms-powerpoint": "a presentation",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation": "a presentation",
-        "application/javascript": "a script",
-        "text/javascript": "a script",
-        "text/css": "a style sheet",
-        "text/csv": "a spreadsheet (CSV)",
-        "text/calendar": "a calendar file",
-        "application/octet-stream": "a download",
-    }
-)
-_MEDIA_FAMILIES: Mapping[str, str] = types.MappingProxyType(
-    {"image": "an image", "video": "a video", "audio": "an audio file", "font": "a font file"}
-)
-
-
-def describe_media_type(media_type: str) -> str:
-    """A media type in words, with its article: "a PDF file", "an image"; "a file" when unknown."""
-    named = _MEDIA_NAMES.get(media_type)
-    if named is not None:
-        return named
-    return _MEDIA_FAMILIES.get(media_type.partition("/")[0], "a file")
 
 
 @dataclass(frozen=True)
@@ -177,11 +128,6 @@ class FetchedPage:
     body: bytes
     text: str
     headers: Mapping[str, str]
-
-
-def _size_text(n: int) -> str:
-    mib = n / (1024 * 1024)
-    return f"{mib:g} MB" if mib >= 1 else f"{n // 1024} KB"
 
 
 # --- decompression with a hard output cap ---------------------------------------------------
@@ -394,9 +340,7 @@ class SafeFetcher:
 
     def _timeout(self, url: str) -> FetchError:
         return FetchError(
-            "timeout",
-            f"{_PREFIX}the site took longer than {self.settings.timeout_s:g} s to answer.",
-            url=url,
+            "timeout", reason=Reason("timeout_after", (("seconds", f"{self.settings.timeout_s:g}"),)), url=url
         )
 
     def _check_url(self, url: str) -> httpx.URL:
@@ -417,7 +361,7 @@ class SafeFetcher:
         if port not in self.settings.allowed_ports:
             raise FetchError(
                 "bad_url",
-                f"{_PREFIX}it uses port {port}, which I don't connect to.",
+                reason=Reason("bad_port", (("port", port),)),
                 url=url,
                 operator_hint=allowed_ports_hint(port),
             )
@@ -442,7 +386,7 @@ class SafeFetcher:
                 await response.aclose()
         raise FetchError(
             "too_many_redirects",
-            f"{_PREFIX}the site redirected more than {self.settings.max_redirects} times.",
+            reason=Reason("too_many_redirects_n", (("count", self.settings.max_redirects),)),
             url=url,
         )
 
@@ -455,7 +399,7 @@ class SafeFetcher:
             raise FetchError("blocked_address", url=url, operator_hint=hint) from None
         except ResolveError:
             raise FetchError(
-                "dns_failed", f"{_PREFIX}the site's name ({request.url.host}) doesn't resolve.", url=url
+                "dns_failed", reason=Reason("dns_failed_host", (("host", request.url.host),)), url=url
             ) from None
         except httpx.TimeoutException:
             raise self._timeout(url) from None
@@ -471,13 +415,9 @@ class SafeFetcher:
         if status == 304:
             return FetchedPage(url, 304, media_type, b"", "", headers)
         if not 200 <= status < 300:
-            try:
-                phrase = http.HTTPStatus(status).phrase.lower()
-            except ValueError:
-                phrase = "error"
             raise FetchError(
                 "http_error",
-                f"{_PREFIX}the site answered HTTP {status} ({phrase}).",
+                reason=Reason("http_status", (("status", status),)),
                 url=url,
                 status=status,
                 retry_after=response.headers.get("retry-after"),
@@ -485,7 +425,7 @@ class SafeFetcher:
         if media_type and media_type not in ACCEPTED_TYPES:
             raise FetchError(
                 "unsupported_type",
-                f"{_PREFIX}it is {describe_media_type(media_type)}, not a web page.",
+                reason=Reason("media_type", (("media_type", media_type),)),
                 url=url,
                 status=status,
             )
@@ -499,7 +439,7 @@ class SafeFetcher:
     async def _read_body(self, url: str, response: httpx.Response) -> bytes:
         cap = self.settings.max_bytes
         too_large = FetchError(
-            "too_large", f"{_PREFIX}the page is larger than {_size_text(cap)}.", url=url, status=response.status_code
+            "too_large", reason=Reason("too_large_than", (("bytes", cap),)), url=url, status=response.status_code
         )
         length = response.headers.get("content-length", "").strip()
         # Read as ASCII digits only ("²" passes isdigit() and then fails int()); a longer number is over any cap.
@@ -507,7 +447,7 @@ class SafeFetcher:
             raise too_large
         decoder = _decoder_for(response.headers.get("content-encoding", ""))
         if decoder is None:
-            raise FetchError("unsupported_type", f"{_PREFIX}the site used a compression I don't read.", url=url)
+            raise FetchError("unsupported_type", reason=Reason("compression"), url=url)
         wire = 0
         out = bytearray()
         try:
@@ -519,11 +459,11 @@ class SafeFetcher:
                 if len(out) > cap:
                     raise too_large
         except (zlib.error, brotli.error):
-            raise FetchError("connect_failed", f"{_PREFIX}the site sent a corrupt compressed page.", url=url) from None
+            raise FetchError("connect_failed", reason=Reason("corrupt_compression"), url=url) from None
         except httpx.TimeoutException:
             raise self._timeout(url) from None
         except httpx.HTTPError:
             raise FetchError(
-                "connect_failed", f"{_PREFIX}the connection broke while reading the page.", url=url
+                "connect_failed", reason=Reason("connection_broke"), url=url
             ) from None
         return bytes(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.read_reasons import Reason
 from matchers.library import Lang
 
 Level = Literal["alert", "suggest"]
@@ -80,18 +81,21 @@ class LinkProblem:
     """A pasted link the bot could not read, with the message users see.
 
     `hint` is for whoever runs the bot (the setting that would allow it); chat renderers never show it.
+    `language` is the language `message` is written in.
     """
 
     url: str
     code: str
     message: str
     hint: str | None = None
+    language: Lang = "en"
 
 
 @dataclass(frozen=True)
 class FeedCheck:
     """A feed tried before subscribing: its title and item count, or the problem users see.
 
+    `problem` is in English (the command line); `reason`, when known, words it in a channel's language.
     `hint` (the setting that would allow the fetch) is for the command line, never for chat.
     """
 
@@ -100,6 +104,7 @@ class FeedCheck:
     items: int = 0
     problem: str | None = None
     hint: str | None = None
+    reason: Reason | None = None
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,14 @@ def _size(entry: _Entry) -> int:
 
 def _copy(err: FetchError) -> FetchError:
     # A fresh exception per raise: re-raising one cached object would chain tracebacks forever.
-    return FetchError(err.code, err.user_message, url=err.url, status=err.status, operator_hint=err.operator_hint)
+    return FetchError(
+        err.code,
+        None if err.reason else err.user_message,
+        reason=err.reason,
+        url=err.url,
+        status=err.status,
+        operator_hint=err.operator_hint,
+    )
 
 
 class ArticleReader:

@@ -378,6 +378,14 @@ MIGRATIONS: list[str | dict[str, str]] = [
         expires_at REAL NOT NULL
     );
     """,
+    # 9: a weekly digest that keeps failing (bot/digest.py): the week of the failures, how many and since when,
+    # and whether that week was given up, so that a restart does not start counting again
+    """
+    ALTER TABLE digest_channels ADD COLUMN failed_week TEXT;
+    ALTER TABLE digest_channels ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE digest_channels ADD COLUMN first_failed_at REAL;
+    ALTER TABLE digest_channels ADD COLUMN gave_up INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 

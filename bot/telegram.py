@@ -13,6 +13,7 @@ from lxml import etree
 from bot.charsafe import ascii_int, clean_chars
 from bot.extract import Article, clean_text
 from bot.fetch import FetchError
+from bot.read_reasons import Reason
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def parse_telegram_embed(html: str, post_url: str) -> Article:
     text = _message_text(message)
     if not text:
         logger.info("telegram post has no text: %s", post_url)
-        raise FetchError("not_article", "I can't read that link: that Telegram post has no text.", url=post_url)
+        raise FetchError("not_article", reason=Reason("telegram_post_empty"), url=post_url)
     author = _author(message)
     return Article(url=post_url, title=author, site="Telegram", published=_published(message), text=text)
 

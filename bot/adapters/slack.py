@@ -26,11 +26,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import slack_redact
 from bot.adapters.slack_delivery import LOOKBACK_MESSAGES, delivery_metadata, find_delivered, oldest_for
 from bot.config import ConfigError, Settings
+from bot.core import strip_links
 from bot.digest import Digest, run_digests
 from bot.feed_store import verdict_from_json
 from bot.history import AlertHistory, Origin, PostedCard
 from bot.models import CommandRequest, CommandResponse, FeedAlert, FeedNotice, IncomingMessage, Verdict
 from bot.permissions import SlackPermissions, changes_channel
+from bot.render.i18n import Lang, reply_language, word
 from bot.render.slack_blocks import (
     ACTION_CORRECT,
     ACTION_WRONG,
@@ -703,10 +705,17 @@ class SlackHandlers:
         request = self.command_request(command)
         if _is_slow(request.text):
             # The answer comes through the response URL; say at once that it is coming.
-            await ack(text="Checking… the result follows in a moment.", response_type="ephemeral")
+            await ack(text=word("checking", self._ack_language(request)), response_type="ephemeral")
             return
         response = await self._answer(request)
         await ack(**_command_payload(response, command))
+
+    def _ack_language(self, request: CommandRequest) -> Lang:
+        """The language of "Checking…", as the answer that follows will choose it: the channel's, else (a check)
+        the language of the words checked, else English."""
+        channel = self.core.channel_language(PLATFORM, request.channel_id, tenant=request.tenant)
+        sub, _, rest = request.text.strip().partition(" ")
+        return reply_language(strip_links(rest) if sub.lower() == "check" else "", channel)
 
     async def _answer(self, request: CommandRequest) -> CommandResponse:
         if changes_channel(request.text):

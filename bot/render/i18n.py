@@ -12,7 +12,8 @@ from matchers.library import TEXT_LANGUAGES, Lang, as_language
 from matchers.normalize import guess_cyrillic_language
 
 __all__ = [
-    "LANGUAGES", "WORDS", "Lang", "parse_language", "reply_language", "text_language", "translate_signal", "word",
+    "FAILURES", "FAILURES_IN_A_ROW", "ITEMS", "LANGUAGES", "WORDS", "Lang", "parse_language", "reply_language",
+    "text_language", "translate_signal", "word",
 ]  # fmt: skip
 
 LANGUAGES: tuple[Lang, ...] = TEXT_LANGUAGES
@@ -91,6 +92,87 @@ WORDS: dict[str, dict[Lang, str]] = {
         "uk": "Не вдалося прочитати {url}: {message}",
         "ru": "Не удалось прочитать {url}: {message}",
     },
+    "read_internal_error": {
+        "en": "I couldn't read that link because of an internal error; it has been logged.",
+        "uk": "Не вдалося прочитати посилання через внутрішню помилку; подробиці записано в журнал.",
+        "ru": "Не удалось прочитать ссылку из-за внутренней ошибки; подробности записаны в журнал.",
+    },
+    "read_disabled": {
+        "en": "Reading links is not enabled in this setup.",
+        "uk": "Читання посилань у цьому розгортанні бота вимкнено.",
+        "ru": "Чтение ссылок в этой установке бота отключено.",
+    },
+    "checking": {
+        "en": "Checking… the result follows in a moment.",
+        "uk": "Перевіряємо… відповідь надійде за кілька секунд.",
+        "ru": "Проверяем… ответ придёт через несколько секунд.",
+    },
+    # -- /narrative feeds
+    "feeds_none": {
+        "en": "This channel watches no feeds. Add one with `/narrative feeds add URL`.",
+        "uk": "Цей канал не стежить за жодною стрічкою. Додайте її командою `/narrative feeds add URL`.",
+        "ru": "Этот канал не следит ни за одной лентой. Добавьте её командой `/narrative feeds add URL`.",
+    },
+    "feeds_header": {
+        "en": "Feeds watched here:",
+        "uk": "Стрічки, за якими стежить цей канал:",
+        "ru": "Ленты, за которыми следит этот канал:",
+    },
+    "feed_not_polled": {"en": " — not polled yet", "uk": " — ще не перевірялася", "ru": " — ещё не проверялась"},
+    "feed_disabled": {
+        "en": " — disabled after {count} {failures} ({error}); remove and add it to retry",
+        "uk": " — вимкнена після {count} {failures} ({error}); щоб спробувати знову, видаліть її й додайте ще раз",
+        "ru": " — отключена после {count} {failures} ({error}); чтобы попробовать снова, удалите её и добавьте ещё раз",
+    },
+    "feed_failing": {
+        "en": " — failing ({count} in a row: {error})",
+        "uk": " — не читається ({count} {failures} поспіль: {error})",
+        "ru": " — не читается ({count} {failures} подряд: {error})",
+    },
+    "feed_ok": {"en": " — ok", "uk": " — працює", "ru": " — работает"},
+    "feeds_not_url": {
+        "en": "`{value}` is not an http(s) URL.",
+        "uk": "`{value}` — не адреса http(s).",
+        "ru": "`{value}` — не адрес http(s).",
+    },
+    "feeds_not_watched": {
+        "en": "This channel does not watch {url}.",
+        "uk": "Цей канал не стежить за {url}.",
+        "ru": "Этот канал не следит за {url}.",
+    },
+    "feeds_stopped": {
+        "en": "Stopped watching {url} here.",
+        "uk": "Канал більше не стежить за {url}.",
+        "ru": "Канал больше не следит за {url}.",
+    },
+    "feeds_usage": {
+        "en": "Usage: `/narrative feeds add URL`, `feeds remove URL` or `feeds list`.",
+        "uk": "Формат команди: `/narrative feeds add URL`, `feeds remove URL` або `feeds list`.",
+        "ru": "Формат команды: `/narrative feeds add URL`, `feeds remove URL` или `feeds list`.",
+    },
+    "feeds_already": {
+        "en": "This channel already watches {url}.",
+        "uk": "Цей канал уже стежить за {url}.",
+        "ru": "Этот канал уже следит за {url}.",
+    },
+    "feeds_refused": {
+        "en": "I can't watch {url}: {problem}",
+        "uk": "Не вдалося підписатися на {url}: {problem}",
+        "ru": "Не удалось подписаться на {url}: {problem}",
+    },
+    "feeds_items_now": {
+        "en": "{count} {items} now",
+        "uk": "зараз {count} {items}",
+        "ru": "сейчас {count} {items}",
+    },
+    "feeds_added": {
+        "en": "Watching {url} here{about}. Items already in the feed are recorded silently; new ones that carry a "
+        "narrative will be posted.",
+        "uk": "Канал тепер стежить за {url}{about}. Записи, що вже є у стрічці, враховано без публікації; нові, "
+        "у яких знайдеться наратив, з'являтимуться тут.",
+        "ru": "Канал теперь следит за {url}{about}. Записи, которые уже есть в ленте, учтены без публикации; новые, "
+        "в которых найдётся нарратив, будут появляться здесь.",
+    },
     "feedback_right": {
         "en": "Thanks — recorded that “{title}” was right here.",
         "uk": "Дякуємо — записано, що «{title}» тут визначено правильно.",
@@ -101,6 +183,25 @@ WORDS: dict[str, dict[Lang, str]] = {
         "uk": "Дякуємо — записано, що «{title}» тут визначено хибно.",
         "ru": "Спасибо — записано, что «{title}» здесь определён ошибочно.",
     },
+}
+
+# Noun forms for a count (one, few, many: see bot.read_reasons.plural). "Failures" follows a preposition that
+# takes the genitive in Ukrainian and Russian ("після 1 невдалої спроби", "после 5 неудачных попыток"), and
+# stands alone after a count in the "failing" line.
+ITEMS: dict[Lang, tuple[str, str, str]] = {
+    "en": ("item", "items", "items"),
+    "uk": ("запис", "записи", "записів"),
+    "ru": ("запись", "записи", "записей"),
+}
+FAILURES: dict[Lang, tuple[str, str, str]] = {
+    "en": ("failure", "failures", "failures"),
+    "uk": ("невдалої спроби", "невдалих спроб", "невдалих спроб"),
+    "ru": ("неудачной попытки", "неудачных попыток", "неудачных попыток"),
+}
+FAILURES_IN_A_ROW: dict[Lang, tuple[str, str, str]] = {
+    "en": ("", "", ""),
+    "uk": ("збій", "збої", "збоїв"),
+    "ru": ("сбой", "сбоя", "сбоев"),
 }
 
 

@@ -165,7 +165,7 @@ def fallback_text(verdicts: tuple[Verdict, ...], problems: tuple[LinkProblem, ..
         if article:
             line += f" — {article}"
         lines.append(line)
-    lines.extend(f"Could not read {p.url}: {p.message}" for p in problems)
+    lines.extend(word("could_not_read", p.language, url=p.url, message=p.message) for p in problems)
     return escape("\n".join(lines))[:FALLBACK_MAX]
 
 

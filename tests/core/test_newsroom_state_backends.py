@@ -50,6 +50,18 @@ def test_settings_history_feedback_digest_and_report(state_location: str | Path)
         digests.mark_sent("slack", "C1", week)
         digests.mark_sent("slack", "C1", week)  # a repeat is harmless
         assert digests.due("slack", now[0]) == []
+        # A week whose digest keeps failing is given up; the next week counts from one again.
+        digests.set("slack", "C2", True, "U1")
+        first = digests.record_failure("slack", "C2", week, now[0], max_attempts=2)
+        assert (first.attempts, first.gave_up) == (1, False)
+        assert [c.channel_id for c in digests.due("slack", now[0])] == ["C2"]
+        second = digests.record_failure("slack", "C2", week, now[0] + 600, max_attempts=2)
+        assert (second.attempts, second.first_failed_at, second.gave_up) == (2, now[0], True)
+        assert digests.due("slack", now[0]) == []
+        next_week = now[0] + 7 * 86400
+        assert {c.channel_id for c in digests.due("slack", next_week)} == {"C1", "C2"}
+        again = digests.record_failure("slack", "C2", iso_week(next_week), next_week, max_attempts=2)
+        assert (again.attempts, again.first_failed_at, again.gave_up) == (1, next_week, False)
 
         report = build_report(store, since=None, until=now[0] + 1)
         assert report.total == 2

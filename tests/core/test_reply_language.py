@@ -3,6 +3,8 @@ it (a channel setting first, else the language of the text answered, else Englis
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.adapters.console import ConsoleSession
@@ -192,3 +194,132 @@ async def test_a_stored_alert_keeps_its_language(app: App, library: Library) -> 
     russian = app.core.in_language(verdict, "ru")
     assert russian.language == "ru" and russian.top.debunk == narrative.debunk_in("ru")
     assert russian.top.evidence == verdict.top.evidence and russian.top.sources == verdict.top.sources
+
+
+# -- why a link can't be read -----------------------------------------------------------------------------------
+
+UK_WORDS = "Подивіться, що пишуть про санкції цього тижня:"  # Ukrainian words around a link
+RU_WORDS = "Посмотрите, что пишут про санкции на этой неделе:"
+
+
+def test_every_reason_has_every_language() -> None:
+    from bot.read_reasons import _CLAUSES, LINK_PREFIX, Reason
+
+    assert set(LINK_PREFIX) == set(LANGUAGES)
+    for key, entry in _CLAUSES.items():
+        assert set(entry) == set(LANGUAGES), key
+        assert len({entry[lang] for lang in LANGUAGES}) == len(LANGUAGES), key  # never English left in place
+    assert Reason("http_status", (("status", 404),)).message("uk") == (
+        "Не вдалося прочитати посилання: сайт відповів кодом HTTP 404 (сторінку не знайдено)."
+    )
+    assert Reason("http_status", (("status", 418),)).clause("ru") == "сайт ответил кодом HTTP 418."  # no phrase
+    assert Reason("too_large_than", (("bytes", 1536 * 1024),)).clause("uk") == "сторінка більша за 1,5 МБ."
+    assert Reason("media_type", (("media_type", "application/pdf"),)).clause("ru") == "это PDF-файл, а не веб-страница."
+
+
+def test_counts_take_the_noun_form_of_their_number() -> None:
+    from bot.read_reasons import plural
+    from bot.render.i18n import ITEMS
+
+    assert [plural(n, "uk", ITEMS) for n in (1, 2, 5, 11, 12, 21, 22, 25, 101)] == [
+        "запис", "записи", "записів", "записів", "записів", "запис", "записи", "записів", "запис",
+    ]  # fmt: skip
+    assert [plural(n, "ru", ITEMS) for n in (1, 3, 14, 24)] == ["запись", "записи", "записей", "записи"]
+    assert [plural(n, "en", ITEMS) for n in (0, 1, 2)] == ["items", "item", "items"]
+
+
+async def test_an_unreadable_link_is_explained_in_the_text_language(
+    session: ConsoleSession, page_server: LoopbackServer
+) -> None:
+    missing = page_server.url("/gone")  # the loopback server answers 404
+    await session.push(f"{UK_WORDS} {missing}")
+    assert session.pop() == (
+        f"⚠ {missing}: Не вдалося прочитати посилання: сайт відповів кодом HTTP 404 (сторінку не знайдено)."
+    )
+    page_server.serve("/report.pdf", b"%PDF-1.7", content_type="application/pdf")
+    await session.push(f"{RU_WORDS} {page_server.url('/report.pdf')}")
+    assert session.pop().endswith(": Не удалось прочитать ссылку: это PDF-файл, а не веб-страница.")
+    # A link alone has no words to follow, and no article either: English.
+    await session.push(missing)
+    assert session.pop() == f"⚠ {missing}: I can't read that link: the site answered HTTP 404 (not found)."
+
+
+async def test_an_unreadable_link_follows_the_channel_language(app: App, page_server: LoopbackServer) -> None:
+    session = ConsoleSession(app.core, channel_language="ru")
+    await session.push(f"{UK_WORDS} {page_server.url('/gone')}")
+    assert "Не удалось прочитать ссылку: сайт ответил кодом HTTP 404 (страница не найдена)." in session.pop()
+    blocked = "http://10.1.2.3/article"  # a private address: refused before any connection
+    response = await app.core.handle_command(CommandRequest("console", "c1", f"check {blocked}"), channel_language="uk")
+    assert response.error
+    assert response.text == "Не вдалося прочитати посилання: адреса веде до приватної або локальної мережі."
+    assert response.problems[0].code == "blocked_address" and response.problems[0].language == "uk"
+    english = await app.core.handle_command(CommandRequest("console", "c1", f"check {blocked}"))
+    assert english.text == "I can't read that link: it points to a private or local network address."
+
+
+# -- /narrative feeds -------------------------------------------------------------------------------------------
+
+FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+    + b"".join(
+        b"<item><guid>%d</guid><title>A</title><link>https://news.example/%d</link>"
+        b"<description>Road repairs.</description></item>" % (i, i)
+        for i in range(3)
+    )
+    + b"</channel></rss>"
+)
+
+
+async def test_feed_commands_answer_in_the_channel_language(app: App, page_server: LoopbackServer) -> None:
+    page_server.serve("/rss", FEED, content_type="application/rss+xml")
+    url = page_server.url("/rss")
+
+    async def ask(text: str, lang: str | None) -> tuple[str, bool]:
+        request = CommandRequest("console", "news", text, user_id="u1")
+        response = await app.core.handle_command(request, channel_language=lang)  # type: ignore[arg-type]
+        return response.text, response.error
+
+    assert await ask("feeds list", "uk") == (
+        "Цей канал не стежить за жодною стрічкою. Додайте її командою `/narrative feeds add URL`.", False
+    )
+    added, _ = await ask(f"feeds add {url}", "uk")
+    assert added.startswith(f"Канал тепер стежить за {url} («Wire», зараз 3 записи). ")
+    assert await ask(f"feeds add {url}", "ru") == (f"Этот канал уже следит за {url}.", False)
+    listed, _ = await ask("feeds list", "ru")
+    assert listed == f"Ленты, за которыми следит этот канал:\n• {url} — ещё не проверялась"
+    assert await ask("feeds add ftp://x", "uk") == ("`ftp://x` — не адреса http(s).", True)
+    assert await ask("feeds frobnicate", "ru") == (
+        "Формат команды: `/narrative feeds add URL`, `feeds remove URL` или `feeds list`.", True
+    )
+    assert await ask(f"feeds remove {url}", "ru") == (f"Канал больше не следит за {url}.", False)
+    assert await ask(f"feeds remove {url}", "uk") == (f"Цей канал не стежить за {url}.", True)
+    refused = await ask(f"feeds add {page_server.url('/gone.xml')}", "uk")
+    assert refused == (
+        f"Не вдалося підписатися на {page_server.url('/gone.xml')}: "
+        "сайт відповів кодом HTTP 404 (сторінку не знайдено).",
+        True,
+    )
+    page_server.serve("/page", b"<html><body><p>Not a feed at all, just a page.</p></body></html>")
+    not_feed, _ = await ask(f"feeds add {page_server.url('/page')}", "ru")
+    assert not_feed.endswith(": по этому адресу нет ленты RSS или Atom, которую можно прочитать.")
+    # Without a channel language (the command's words are its own keywords): English, as before.
+    assert (await ask("feeds list", None))[0].startswith("This channel watches no feeds.")
+
+
+def test_a_feed_state_is_described_in_the_listing_language() -> None:
+    from bot.feed_store import FeedState, describe_feed_state
+
+    error = "http_error: I can't read that link: the site answered HTTP 503 (service unavailable)."
+    state = FeedState(
+        url="https://feeds.example/rss", title="Wire", etag=None, last_modified=None, primed=True,
+        next_poll_at=0.0, last_poll_at=1.0, last_ok_at=None, failures=3, last_error=error, disabled_at=None,
+    )  # fmt: skip
+    assert describe_feed_state(state) == f" — failing (3 in a row: {error})"
+    assert describe_feed_state(state, "uk") == " — не читається (3 збої поспіль: http_error — сайт відповів помилкою)"
+    disabled = dataclasses.replace(state, failures=21, disabled_at=2.0)
+    assert describe_feed_state(disabled, "ru") == (
+        " — отключена после 21 неудачной попытки (http_error — сайт ответил ошибкой); "
+        "чтобы попробовать снова, удалите её и добавьте ещё раз"
+    )
+    fine = dataclasses.replace(state, failures=0, last_error=None)
+    assert describe_feed_state(fine, "uk") == " — працює (Wire)"

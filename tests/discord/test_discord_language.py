@@ -77,3 +77,41 @@ async def test_autocomplete_shows_titles_in_the_language_typed(client: Narrative
     answer = await send(fake, interaction(4, command("show", opt("id", "фейк", focused=True))))
     names = {c["value"]: c["name"] for c in answer["data"]["choices"]}
     assert NARRATIVE in names and library_narrative().title_in("ru")[:40] in names[NARRATIVE]
+
+
+# -- unreadable links and the feed commands ---------------------------------------------------------------------
+
+
+async def test_an_unreadable_link_is_explained_in_the_message_language(
+    client: NarrativeClient, fake: FakeDiscord, pages: PageServer
+) -> None:
+    missing = pages.url("/missing.html")
+    text = f"Посмотрите, что пишут про санкции на этой неделе: {missing}"
+    await fake.outbox.put(("MESSAGE_CREATE", message_payload("910000000000000003", text)))
+    posted = await fake.wait_for("POST", f"/channels/{CHANNEL_ID}/messages")
+    assert posted.json["content"] == (
+        f"⚠ <{missing}>: Не удалось прочитать ссылку: сайт ответил кодом HTTP 404 (страница не найдена)."
+    )
+
+
+async def test_feed_commands_follow_the_channel_language(
+    client: NarrativeClient, fake: FakeDiscord, pages: PageServer
+) -> None:
+    from tests.discord.fakediscord import APP_ID, GUILD_ID
+    from tests.discord.test_discord_interactions import EDITOR_PERMISSIONS
+
+    client.app.core.channels.change("discord", CHANNEL_ID, ["language", "uk"], "u1", tenant=GUILD_ID)
+    url = pages.url("/rss")
+    payload = interaction(2, command("add", opt("url", url), group="feeds"), permissions=EDITOR_PERMISSIONS)
+    await send(fake, payload)
+    added = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{payload['token']}")
+    assert added.json["content"].startswith(f"Канал тепер стежить за {url} (")
+    listed = await send(fake, interaction(2, command("list", group="feeds")))
+    assert listed["data"]["content"].startswith("Стрічки, за якими стежить цей канал:")
+    gone = pages.url("/gone.xml")
+    payload = interaction(2, command("add", opt("url", gone), group="feeds"), permissions=EDITOR_PERMISSIONS)
+    await send(fake, payload)
+    refused = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{payload['token']}")
+    assert refused.json["content"] == (
+        f"Не вдалося підписатися на {gone}: сайт відповів кодом HTTP 404 (сторінку не знайдено)."
+    )

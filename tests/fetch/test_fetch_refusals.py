@@ -10,7 +10,8 @@ import pytest
 from bot.adapters.console import ConsoleSession
 from bot.app import build_app
 from bot.config import Settings
-from bot.fetch import FetchError, FetchSettings, SafeFetcher, describe_media_type
+from bot.fetch import FetchError, FetchSettings, SafeFetcher
+from bot.read_reasons import describe_media_type
 from tests.core.test_core_cli import run
 from tests.fetch.loopback import LOOPBACK, LoopbackServer, loopback_settings
 from tests.fetch.test_fetch_netguard import FakeResolver

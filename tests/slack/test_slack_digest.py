@@ -4,18 +4,21 @@ a week per channel, restarts included."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import json
+import logging
 import time
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from slack_bolt.async_app import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import ChannelPacer, SlackAlertSender, SlackPoster, _start_background
 from bot.app import build_app
-from bot.digest import iso_week, run_digests, send_due_digests
+from bot.digest import DIGEST_GIVE_UP_AFTER_S, DIGEST_MAX_ATTEMPTS, iso_week, run_digests, send_due_digests
 from tests.slack.conftest import SlackRig, narrative, rig_settings
 from tests.slack.fakeslack import BOT_TOKEN, FakeSlackApi, PageServer, message_event, signed_headers, slash_command
 
@@ -105,3 +108,87 @@ async def test_the_run_loop_starts_the_digest_and_posts_what_is_due(rig: SlackRi
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+# -- a digest that keeps failing ----------------------------------------------------------------------------------
+
+# A Monday morning (UTC): a day and more of retries stay within the same ISO week.
+MONDAY = dt.datetime(2026, 11, 30, 1, 0, tzinfo=dt.UTC).timestamp()
+ROUND_S = 600.0  # the run loop's tick
+
+
+async def test_a_digest_that_keeps_failing_is_given_up_for_its_week(
+    rig: SlackRig, tmp_path: Path, api: FakeSlackApi, pages: PageServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.digest")
+    rig.app.core.digests.set("slack", "C0001", True)
+    api.errors["files.completeUploadExternal"] = "not_in_channel"  # the bot was removed from the channel
+    core = rig.app.core
+    sender = SlackAlertSender(SlackPoster(rig.client, ChannelPacer(0.0)), history=core.history)
+    now = MONDAY
+    for _ in range(5):
+        assert await send_due_digests(core.history, core.digests, sender, lambda at=now: at) == 0
+        now += ROUND_S
+    assert len(api.calls_to("files.completeUploadExternal")) == 5
+
+    # A restart counts on from the state file: the attempts left are the week's, not a fresh dozen.
+    await rig.app.aclose()
+    again = build_app(rig_settings(tmp_path, api, pages))
+    try:
+        core = again.core
+        poster = SlackPoster(AsyncWebClient(token=BOT_TOKEN, base_url=api.url), ChannelPacer(0.0))
+        sender = SlackAlertSender(poster, history=core.history)
+        for _ in range(DIGEST_MAX_ATTEMPTS + 5):
+            await send_due_digests(core.history, core.digests, sender, lambda at=now: at)
+            now += ROUND_S
+        assert len(api.calls_to("files.completeUploadExternal")) == DIGEST_MAX_ATTEMPTS
+        assert core.digests.due("slack", now) == []
+        assert iso_week(now) == iso_week(MONDAY)  # all within the week
+
+        ours = [r for r in caplog.records if r.name == "bot.digest"]
+        (warning,) = [r for r in ours if r.levelno == logging.WARNING]
+        text = warning.getMessage()
+        assert "gave up the weekly digest" in text and "slack/C0001" in text and "not_in_channel" in text
+        assert f"{DIGEST_MAX_ATTEMPTS} failed attempts" in text and "next week's digest is" in text
+        assert all(BOT_TOKEN not in r.getMessage() and "/upload" not in r.getMessage() for r in ours)
+    finally:
+        await again.aclose()
+
+    # Given up is remembered across a restart too; the next week tries again, and succeeds once the bot is back.
+    third = build_app(rig_settings(tmp_path, api, pages))
+    try:
+        core = third.core
+        poster = SlackPoster(AsyncWebClient(token=BOT_TOKEN, base_url=api.url), ChannelPacer(0.0))
+        sender = SlackAlertSender(poster, history=core.history)
+        assert await send_due_digests(core.history, core.digests, sender, lambda: now) == 0
+        assert len(api.calls_to("files.completeUploadExternal")) == DIGEST_MAX_ATTEMPTS
+        del api.errors["files.completeUploadExternal"]
+        next_week = MONDAY + 7 * 86400
+        assert [c.channel_id for c in core.digests.due("slack", next_week)] == ["C0001"]
+        assert await send_due_digests(core.history, core.digests, sender, lambda: next_week) == 1
+        assert core.digests.due("slack", next_week) == []
+    finally:
+        await third.aclose()
+
+
+async def test_a_failing_digest_is_given_up_a_day_after_its_first_failure(
+    rig: SlackRig, api: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Rounds missed while the bot was down count as time: a failure a day after the first ends the week's tries,
+    however few attempts there were."""
+    caplog.set_level(logging.WARNING, logger="bot.digest")
+    core = rig.app.core
+    core.digests.set("slack", "C0001", True)
+    api.errors["files.completeUploadExternal"] = "channel_not_found"
+    sender = SlackAlertSender(SlackPoster(rig.client, ChannelPacer(0.0)), history=core.history)
+    assert await send_due_digests(core.history, core.digests, sender, lambda: MONDAY) == 0
+    later = MONDAY + DIGEST_GIVE_UP_AFTER_S - 60
+    assert await send_due_digests(core.history, core.digests, sender, lambda: later) == 0
+    assert [c.channel_id for c in core.digests.due("slack", later)] == ["C0001"]  # still within the day
+    assert not [r for r in caplog.records if "gave up" in r.getMessage()]
+    day_later = MONDAY + DIGEST_GIVE_UP_AFTER_S + 60
+    assert iso_week(day_later) == iso_week(MONDAY)
+    assert await send_due_digests(core.history, core.digests, sender, lambda: day_later) == 0
+    assert core.digests.due("slack", day_later) == []
+    (warning,) = [r for r in caplog.records if "gave up" in r.getMessage()]
+    assert "3 failed attempts" in warning.getMessage() and "channel_not_found" in warning.getMessage()

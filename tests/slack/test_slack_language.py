@@ -86,3 +86,38 @@ def test_the_note_on_cards_left_out_is_in_the_cards_language() -> None:
     assert note.startswith("…і ще ") and note.endswith(", не показані тут.")
     english = render_outcome(MessageOutcome(verdicts=(dataclasses.replace(card, language="en"),) * 12), "1.2")
     assert "more not shown here" in english.blocks[-1]["elements"][0]["text"]
+
+
+# -- unreadable links and the feed commands ---------------------------------------------------------------------
+
+
+async def test_an_unreadable_link_is_explained_in_the_message_language(rig: SlackRig) -> None:
+    missing = rig.pages.url("/missing")
+    await send_event(rig, message_event(f"Подивіться, що пишуть про санкції цього тижня: <{missing}>", ts="701.0001"))
+    (call,) = rig.api.calls_to("chat.postMessage")
+    reason = "Не вдалося прочитати посилання: сайт відповів кодом HTTP 404 (сторінку не знайдено)."
+    assert reason in card_of(call.params)
+    assert call.params["text"] == f"Не вдалося прочитати {missing}: {reason}"  # the notification text too
+    assert "can't read" not in json.dumps(call.params, ensure_ascii=False)
+
+
+async def test_feed_commands_follow_the_channel_language(rig: SlackRig) -> None:
+    from tests.slack.test_slack_interactive import FEED
+
+    rig.api.users["U0001"] = {"is_admin": True}
+    rig.app.core.channels.change("slack", "C0001", ["language", "ru"], "U0001")
+    rig.pages.pages["/feed.xml"] = FEED
+    url = rig.pages.url("/feed.xml")
+    checking = ack_body(await command(rig, f"feeds add <{url}>"))["text"]
+    assert checking == "Проверяем… ответ придёт через несколько секунд."
+    (added,) = await rig.api.wait_for("response_url")
+    assert added.params["text"].startswith(f"Канал теперь следит за {url} («Wire», сейчас 1 запись). ")
+    listed = ack_body(await command(rig, "feeds list"))["text"]
+    assert listed.startswith("Ленты, за которыми следит этот канал:") and url in listed
+    assert ack_body(await command(rig, f"feeds remove {url}"))["text"] == f"Канал больше не следит за {url}."
+    gone = rig.pages.url("/gone.xml")
+    await command(rig, f"feeds add {gone}", name="r2")
+    refused = (await rig.api.wait_for("response_url", count=2))[1]
+    assert refused.params["text"] == (
+        f"Не удалось подписаться на {gone}: сайт ответил кодом HTTP 404 (страница не найдена)."
+    )
