@@ -382,7 +382,7 @@ def _library_build(settings: Settings, library: Any, export: str | None) -> int:
     import time
 
     from bot.semantic_setup import build_classifier, load_embedder, terminal_progress, vector_store
-    from matchers.classifier import training_set
+    from matchers.classifier import is_negative, training_set
     from matchers.embedding import EmbedderUnavailable
 
     started = time.monotonic()
@@ -393,7 +393,7 @@ def _library_build(settings: Settings, library: Any, export: str | None) -> int:
         return 1
     classifier = build_classifier(library, embedder, settings.artefact_dir, terminal_progress("embedding"))
     data = training_set(library)
-    positives = sum(1 for label in data.labels if label)
+    positives = sum(1 for label in data.labels if not is_negative(label))
     print(
         f"built {embedder.model_id}: {positives} phrasings and examples, {len(data.labels) - positives} negatives, "
         f"{len(classifier.narrative_ids)} narratives, in {time.monotonic() - started:.1f} s "

@@ -1,10 +1,12 @@
 """The learned decision: which narrative a sentence pushes, if any, trained from the library alone.
 
-Positives are each narrative's phrasings and examples; the negative class ("none") is every non-example and
-counter-example: neutral wire copy about the same events, fact-check sentences that restate a claim to refute it,
-and on-topic sentences that are not talking points. A multinomial logistic regression over sentence embeddings
-learns the narratives and the stance together: the hard negatives share the talking points' words and topics, so
-what separates them is how the sentence stands, not what it is about.
+Positives are each narrative's phrasings and examples. Each narrative's non-examples and counter-examples
+(neutral wire copy about the same events, fact-check sentences that restate the claim to refute it, on-topic
+sentences that are not talking points) form that narrative's own negative class, its "neutral twin". A
+multinomial logistic regression over sentence embeddings then has to tell every talking point from the neutral
+reports of the same events, which share its words and topic: what separates them is how the sentence stands, not
+what it is about. (One pooled negative class let a neutral summit report win on topic alone; the twins lowered
+the alerts on critical texts and raised the held-out F1 on real media by about 0.02 over three split seeds.)
 
 The vectors are centred on the mean of the training lines before anything else. Sentence embeddings share a
 large common direction (every line here is about Russia and the DPRK), which crowds cosine similarities into a
@@ -32,19 +34,20 @@ from matchers.atomic import write_atomically
 from matchers.embedding import Vectors
 from matchers.library import Library
 
-NONE_LABEL = ""
-TRAINING_VERSION = 2  # 2: vectors centred on the training mean
+TWIN_PREFIX = "~"  # a narrative's negative class is "~id" (an id never holds "~")
+TRAINING_VERSION = 3  # 2: vectors centred on the training mean; 3: a negative class per narrative
 # Inverse regularisation strength: e5 vectors differ in small angles, so the weights must be allowed to grow.
 REGULARISATION_C = 30.0
-# Share of the total training weight given to the "none" class; the narratives share the rest equally. A plain
-# "balanced" weighting would give "none" one class's share (1/14) and push neutral reports towards a narrative.
-NONE_SHARE = 0.5
+# Share of the total training weight given to the negative classes together; each side's classes share their part
+# equally. A plain "balanced" weighting would give the negatives half only by accident of the class count, and a
+# share below one half pushed neutral reports towards a narrative on the development sets.
+NONE_SHARE = 0.65
 
 
 @dataclass(frozen=True)
 class TrainingSet:
     texts: tuple[str, ...]
-    labels: tuple[str, ...]  # a narrative id, or NONE_LABEL
+    labels: tuple[str, ...]  # a narrative id, or its twin (`twin_of`) for a negative line
 
     def key(self, model_id: str) -> str:
         digest = hashlib.sha256()
@@ -73,12 +76,21 @@ def training_set(library: Library) -> TrainingSet:
             add(example, narrative.id)
     for narrative in library.narratives:
         for negative in (*narrative.non_examples, *narrative.all_counter_examples()):
-            add(negative, NONE_LABEL)
+            add(negative, twin_of(narrative.id))
     return TrainingSet(tuple(texts), tuple(labels))
 
 
+def twin_of(narrative_id: str) -> str:
+    """The label of a narrative's negative class."""
+    return TWIN_PREFIX + narrative_id
+
+
+def is_negative(label: str) -> bool:
+    return label.startswith(TWIN_PREFIX)
+
+
 class Classifier:
-    """Softmax over (none, narrative 1, …) plus nearest-neighbour margins over the training lines themselves.
+    """Softmax over the narratives and their negative twins, plus nearest-neighbour margins over the training lines.
 
     The linear model sees the broad regions; the margin (how much closer a sentence is to a narrative's own
     phrasings than to the nearest hard negative) keeps the fine line between a claim and the neutral report of the
@@ -98,25 +110,28 @@ class Classifier:
         self.model_id = model_id
         self.prototypes = prototypes
         self.prototype_labels = prototype_labels
-        self.narrative_ids = tuple(c for c in self.classes if c != NONE_LABEL)
-        self._columns = [i for i, c in enumerate(self.classes) if c != NONE_LABEL]
-        # Prototype rows grouped by class, so margins cost one matrix product and one max per class.
-        self._groups = [np.flatnonzero(prototype_labels == i) for i in range(len(self.classes))]
+        self.narrative_ids = tuple(c for c in self.classes if not is_negative(c))
+        self._columns = [i for i, c in enumerate(self.classes) if not is_negative(c)]
+        # Prototype rows grouped by narrative, and every negative line in one group: a margin is the distance to
+        # the narrative's nearest phrasing against the nearest negative of any narrative.
+        negative_classes = [i for i, c in enumerate(self.classes) if is_negative(c)]
+        self._groups = [np.flatnonzero(prototype_labels == i) for i in self._columns]
+        self._negatives = np.flatnonzero(np.isin(prototype_labels, negative_classes))
 
     def margins(self, vectors: Vectors) -> npt.NDArray[np.float32]:
         """Rows of (nearest phrasing of the narrative − nearest negative) cosine margins, `narrative_ids` order."""
         if len(vectors) == 0 or len(self.prototypes) == 0:
             return np.zeros((len(vectors), len(self._columns)), dtype=np.float32)
         sims = centred(vectors, self.centre) @ self.prototypes.astype(np.float32).T
-        nearest = np.full((len(vectors), len(self.classes)), -1.0, dtype=np.float32)
+        nearest = np.full((len(vectors), len(self._columns)), -1.0, dtype=np.float32)
         for i, rows in enumerate(self._groups):
             if len(rows):
                 nearest[:, i] = sims[:, rows].max(axis=1)
-        negative = nearest[:, self.classes.index(NONE_LABEL)][:, None]
-        return (nearest[:, self._columns] - negative).astype(np.float32)
+        negative = sims[:, self._negatives].max(axis=1) if len(self._negatives) else np.full(len(vectors), -1.0)
+        return (nearest - negative[:, None]).astype(np.float32)
 
     def probabilities(self, vectors: Vectors) -> npt.NDArray[np.float32]:
-        """Rows of per-narrative probabilities (the none column dropped), in `narrative_ids` order."""
+        """Rows of per-narrative probabilities (the negative classes' columns dropped), in `narrative_ids` order."""
         if len(vectors) == 0:
             return np.zeros((0, len(self._columns)), dtype=np.float32)
         logits = centred(vectors, self.centre) @ self.weights.T + self.bias
@@ -158,14 +173,14 @@ def train(data: TrainingSet, vectors: Vectors, model_id: str) -> Classifier:
     """Fit the classifier; scikit-learn is needed here only, never while matching."""
     from sklearn.linear_model import LogisticRegression
 
-    classes = (NONE_LABEL, *sorted({label for label in data.labels if label != NONE_LABEL}))
+    classes = tuple(sorted(set(data.labels)))
     index = {c: i for i, c in enumerate(classes)}
     y = np.array([index[label] for label in data.labels])
-    if len(set(y.tolist())) < 2:
+    negative = np.array([is_negative(c) for c in classes])
+    if negative.all() or not negative.any():
         raise ValueError("the library needs phrasings and at least one non-example or counter-example to train on")
     counts = np.bincount(y, minlength=len(classes)).astype(np.float64)
-    present = counts > 0
-    share = np.where(np.arange(len(classes)) == 0, NONE_SHARE, (1 - NONE_SHARE) / max(1, present[1:].sum()))
+    share = np.where(negative, NONE_SHARE / negative.sum(), (1 - NONE_SHARE) / (~negative).sum())
     sample_weight = (share / np.maximum(counts, 1))[y] * len(y)
     centre = vectors.astype(np.float32).mean(axis=0)
     inputs = centred(vectors, centre)

@@ -203,13 +203,7 @@ class HybridMatcher:
             signal_words = list(lexical.signals) if lexical else []
             evidence = lexical.evidence if lexical else ""
             if best_row >= 0 and semantic_value > 0:
-                p, margin = signals.probabilities[best_row, column], signals.margins[best_row, column]
-                closer = "closer to" if margin > 0 else "not closer to"
-                # Name only the signals the fitted blend weighs: a probability it gives no weight explains nothing.
-                share = f"{p:.0%} this talking point, " if blend.probability > 0 else ""
-                signal_words.append(
-                    f"model {self.stage.model_name}: {share}{closer} its phrasings than to neutral reports"
-                )
+                signal_words.append(self._model_signal(signals, best_row, column, blend))
                 if semantic_value >= lexical_value or not evidence:
                     evidence = signals.windows[best_row]
             out.append(
@@ -222,3 +216,14 @@ class HybridMatcher:
         order = {n.id: i for i, n in enumerate(self.library.narratives)}
         out.sort(key=lambda m: (-m.score, order.get(m.narrative_id, 0)))
         return out
+
+    def _model_signal(self, signals: TextSignals, row: int, column: int, blend: Blend) -> str:
+        """What the model said of the sentence, naming only the signals the fitted blend weighs: a probability or
+        a margin it gives no weight explains nothing."""
+        parts = []
+        if blend.probability > 0:
+            parts.append(f"{signals.probabilities[row, column]:.0%} this talking point")
+        if blend.margin > 0:
+            closer = "closer to" if signals.margins[row, column] > 0 else "not closer to"
+            parts.append(f"{closer} its phrasings than to neutral reports")
+        return f"model {self.stage.model_name}: " + ", ".join(parts)

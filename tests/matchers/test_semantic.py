@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from matchers import Matcher, parse_library
-from matchers.classifier import NONE_LABEL, Classifier, train, training_set
+from matchers.classifier import Classifier, is_negative, train, training_set, twin_of
 from matchers.library import Library
 from matchers.semantic import Blend, HybridMatcher, SemanticStage
 from matchers.vectors import VectorStore
@@ -35,7 +36,9 @@ def hybrid(library: Library, embedder: HashEmbedder | None = None, **stage: obje
 def test_training_set_labels_positives_and_negatives(small: Library) -> None:
     data = training_set(small)
     assert data.labels.count("troops-denial") == 6 and data.labels.count("sanctions-illegitimate") == 5
-    assert data.labels.count(NONE_LABEL) == 7
+    assert sum(map(is_negative, data.labels)) == 7
+    # each narrative's negatives form its own class, its neutral twin
+    assert {label for label in data.labels if is_negative(label)} <= {twin_of(n.id) for n in small.narratives}
     assert len(set(data.texts)) == len(data.texts)
 
 
@@ -109,7 +112,12 @@ def test_hybrid_alerts_a_claim_and_quotes_its_sentence(small: Library) -> None:
     alerts = matcher.alerts(text)
     assert alerts and alerts[0].narrative_id == "troops-denial"
     assert alerts[0].evidence == "Никаких солдат КНДР под Курском нет, это очередной фейк западных спецслужб."
-    assert any(s.startswith("model test-hash-256") for s in alerts[0].signals)
+    model = [s for s in alerts[0].signals if s.startswith("model test-hash-256: ")]
+    # the blend weighs the probability alone here, so the card names that and not the margin
+    assert len(model) == 1 and model[0].endswith("% this talking point"), model
+    both = dataclasses.replace(matcher.blend, margin=1.0)
+    signal = [s for s in matcher.rank(matcher.signals(text), both)[0].signals if s.startswith("model ")]
+    assert signal[0].endswith("closer to its phrasings than to neutral reports") and "% this talking point, " in signal[0]
 
 
 def test_hybrid_stays_quiet_on_a_neutral_report_and_on_unrelated_text(small: Library) -> None:
