@@ -127,8 +127,11 @@ class Classifier:
         for i, rows in enumerate(self._groups):
             if len(rows):
                 nearest[:, i] = sims[:, rows].max(axis=1)
-        negative = sims[:, self._negatives].max(axis=1) if len(self._negatives) else np.full(len(vectors), -1.0)
-        return (nearest - negative[:, None]).astype(np.float32)
+        negative = np.full(len(vectors), -1.0, dtype=np.float32)
+        if len(self._negatives):
+            negative = sims[:, self._negatives].max(axis=1)
+        out: npt.NDArray[np.float32] = (nearest - negative[:, None]).astype(np.float32)
+        return out
 
     def probabilities(self, vectors: Vectors) -> npt.NDArray[np.float32]:
         """Rows of per-narrative probabilities (the negative classes' columns dropped), in `narrative_ids` order."""
