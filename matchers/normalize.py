@@ -17,6 +17,7 @@ _EN = snowballstemmer.stemmer("english")
 
 # Apostrophes and look-alikes inside words (Ukrainian п'ять, English Russia's) are dropped, so spellings agree.
 _APOSTROPHES = str.maketrans({c: "" for c in "'’ʼ`´‘ʹ′"})
+_HAS_APOSTROPHE = re.compile("['’ʼ`´‘ʹ′]")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _CYRILLIC = re.compile(r"[а-яёіїєґ]")
 _UKRAINIAN_LETTERS = re.compile(r"[іїєґ]")
@@ -53,6 +54,9 @@ _INVISIBLE = dict.fromkeys(
         *range(0xFE00, 0xFE10),
     ]
 )
+# str.translate with a dict walks every character in Python-level lookups; most texts have none of these, and
+# a regex answers that in C.
+_HAS_INVISIBLE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
 # Combining marks left over after NFD. The breve of й and ў and the diaeresis of ї are letters, not accents,
 # and are put back by NFC; every other mark (stress accents, a stack of diacritics) hides nothing from a reader.
 _MARKS = re.compile(
@@ -96,11 +100,15 @@ def _unmix_all(text: str) -> str:
 def fold(text: str) -> str:
     """The form every comparison uses: invisible characters and accents dropped, NFKC, case folding, ё→е,
     apostrophes dropped, and look-alike letters inside a word of the other script read as that script."""
-    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
+    if _HAS_INVISIBLE.search(text):
+        text = text.translate(_INVISIBLE)
+    text = unicodedata.normalize("NFKC", text)
     if _HAS_MARK.search(text) or (not text.isascii() and _has_decomposable(text)):
         text = unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text)))
     text = _US.sub("USA", text)
-    text = text.casefold().replace("ё", "е").translate(_APOSTROPHES)
+    text = text.casefold().replace("ё", "е")
+    if _HAS_APOSTROPHE.search(text):
+        text = text.translate(_APOSTROPHES)
     if _LATIN_LETTER.search(text) and _CYRILLIC_LETTER.search(text):
         text = _unmix_all(text)
     return text
