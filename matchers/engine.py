@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Literal
 
-from rapidfuzz import fuzz, process
-
 from matchers.index import (
     CONCEPT_PREFIX,
     MIN_PREFIX,
@@ -20,10 +18,10 @@ from matchers.index import (
     CompiledLibrary,
     TextTokens,
     analyse,
-    cue_key,
     prefixes,
 )
 from matchers.library import Library
+from matchers.near import NearForms, NearVerdicts, PairNearForms
 from matchers.normalize import fold, guess_cyrillic_language, split_sentences, stem
 
 # Weights of the two signals in the score. A phrasing alone (similar words, no stance) is how neutral reporting
@@ -46,7 +44,6 @@ CANDIDATE_STEMS = 8
 REFINED_PER_WINDOW = 2
 PAIR_MIN_SCORE = 15.0
 BETA2 = 4.0  # F-beta with beta 2: covering the phrasing matters more than explaining every word of the window
-FUZZY_CUTOFF = 84
 
 
 _CLAIM_STEMS = frozenset(
@@ -134,6 +131,7 @@ class _Window:
     pair: bool
     reported: bool = False
     quoted: frozenset[str] = frozenset()  # stems inside quotation marks
+    near: NearForms | None = None  # near-form credit, computed as needed and shared with the pairs
 
 
 @dataclass
@@ -146,9 +144,12 @@ class _Best:
 
 def _pair(a: _Window, b: _Window) -> _Window:
     toks = TextTokens(a.toks.all + b.toks.all, a.toks.content + b.toks.content, a.toks.raw + b.toks.raw)
+    # A stem is near the pair's words when it is near either sentence's (see NearForms), so the pair asks the
+    # two sentences' caches rather than compare every stem again.
+    near = PairNearForms(a.near, b.near) if a.near is not None and b.near is not None else None
     return _Window(
         f"{a.text} {b.text}", toks, a.critical or b.critical, pair=True,
-        reported=a.reported and b.reported, quoted=a.quoted | b.quoted,
+        reported=a.reported and b.reported, quoted=a.quoted | b.quoted, near=near,
     )
 
 
@@ -163,6 +164,7 @@ class Matcher:
         self.library = library
         self.thresholds = thresholds or Thresholds()
         self.compiled = compiled if compiled is not None else CompiledLibrary(library)
+        self._near_verdicts = NearVerdicts()
 
     # -- public ---------------------------------------------------------------------------------------------------
 
@@ -256,7 +258,10 @@ class Matcher:
                     inner = analyse(spans, rewriter, lang)
                     quoted = frozenset(inner.all) | frozenset(inner.raw)
             windows.append(
-                _Window(sentence.text, toks, self._is_critical(toks), pair=False, reported=reported, quoted=quoted)
+                _Window(
+                    sentence.text, toks, self._is_critical(toks), pair=False, reported=reported, quoted=quoted,
+                    near=NearForms(toks.content, self._near_verdicts),
+                )
             )
         return windows
 
@@ -271,7 +276,10 @@ class Matcher:
         seq = toks.all
         by_first = self.compiled.critical_by_first
         for i, token in enumerate(seq):
-            for marker in by_first.get(cue_key(token), ()):
+            markers = by_first.get(token if token.startswith(CONCEPT_PREFIX) else token[:MIN_PREFIX])
+            if not markers:
+                continue
+            for marker in markers:
                 window = seq[i : i + len(marker)]
                 if len(window) == len(marker) and all(map(_same_word, window, marker)):
                     return True
@@ -284,16 +292,17 @@ class Matcher:
         content = set(window.toks.content)
         all_stems = set(window.toks.all) | set(window.toks.raw)
         lookup = set(all_stems)
-        for s in all_stems:
-            lookup.update(prefixes(s))
+        lookup.update(*map(prefixes, all_stems))
         cue_hits = self._cues(all_stems, lookup, window.quoted)
-        sims = self._similarities(content, window.toks.content)
+        sims = self._similarities(content, window.toks.content, window.near)
         results: dict[int, tuple[float, str, tuple[str, ...]]] = {}
         anchor_seen: dict[int, bool] = {}
+        no_hits: dict[str, float] = {}
         for n_idx in set(cue_hits) | set(sims):
             sim, matched = sims.get(n_idx, (0.0, ""))
-            cues = tuple(sorted(cue_hits.get(n_idx, {})))
-            cue_weight = sum(cue_hits.get(n_idx, {}).values())
+            hits = cue_hits.get(n_idx, no_hits)
+            cues = tuple(sorted(hits))
+            cue_weight = sum(hits.values())
             score = 100.0 * (
                 SIMILARITY_WEIGHT * sim + CUE_WEIGHT * min(1.0, cue_weight / CUE_SATURATION)
             )
@@ -325,7 +334,8 @@ class Matcher:
         «another fake»") counts half: the writer reports it rather than says it."""
         compiled = self.compiled
         candidates: set[int] = set()
-        for key in {cue_key(s) for s in stems_}:
+        # cue_key() inline: this runs for every stem of every window.
+        for key in {s if s.startswith(CONCEPT_PREFIX) else s[:MIN_PREFIX] for s in stems_}:
             ids = compiled.cue_index.get(key)
             if ids:
                 candidates.update(ids)
@@ -339,18 +349,21 @@ class Matcher:
                     break
         return hits
 
-    def _similarities(self, content: set[str], ordered: tuple[str, ...]) -> dict[int, tuple[float, str]]:
+    def _similarities(
+        self, content: set[str], ordered: tuple[str, ...], near: NearForms | None = None
+    ) -> dict[int, tuple[float, str]]:
         """Best phrasing similarity per narrative: weighted stem overlap (an F2 of coverage and precision),
-        with rapidfuzz and prefix credit for near forms the stemmers did not join."""
+        with rapidfuzz and prefix credit for near forms the stemmers did not join. `near` is the window's own
+        near-form cache when it has one (a sentence keeps it for the pairs built from it)."""
         compiled = self.compiled
         if not content:
             return {}
         idf = compiled.idf
-        vocab = compiled.vocab
-        ids = {k for k in (vocab.get(s) for s in content) if k is not None}
+        weight_of = idf.__getitem__
+        ids = {k for k in map(compiled.vocab.get, content) if k is not None}
         # Candidates come from the window's rarest indexed stems: they say most about which phrasing fits, and
         # their postings are short, so the cost stays flat as the library grows.
-        keys = sorted((k for k in ids if compiled.has_postings(k)), key=lambda k: (-idf[k], compiled.stem_of[k]))
+        keys = sorted(filter(compiled.indexed.__getitem__, ids), key=compiled.rank.__getitem__)
         overlap: dict[int, float] = defaultdict(float)
         for k in keys[:CANDIDATE_STEMS]:
             weight = idf[k]
@@ -358,22 +371,39 @@ class Matcher:
                 overlap[p_idx] += weight
         if not overlap:
             return {}
-        top = heapq.nlargest(CANDIDATES_PER_WINDOW, overlap.items(), key=itemgetter(1))
-        window_weight = sum(idf[k] for k in ids) + compiled.unknown_weight * (len(content) - len(ids))
+        # Which candidates are kept matters, not in what order: they are ranked below by their own score.
+        top: Iterable[int] = (
+            overlap
+            if len(overlap) <= CANDIDATES_PER_WINDOW
+            else [p for p, _ in heapq.nlargest(CANDIDATES_PER_WINDOW, overlap.items(), key=itemgetter(1))]
+        )
+        window_weight = sum(map(weight_of, ids)) + compiled.unknown_weight * (len(content) - len(ids))
         if not window_weight:
             return {}
         # First pass: exact stem overlap for every candidate; second: near-form credit for the best few only.
+        phrasings = compiled.phrasings
+        in_window = ids.__contains__
         exact: list[tuple[float, int]] = []
-        for p_idx, _ in top:
-            phrasing = compiled.phrasings[p_idx]
-            matched = sum(idf[k] for k in phrasing.stems if k in ids)
-            exact.append((_f_beta(matched, phrasing.weight, window_weight), p_idx))
+        for p_idx in top:
+            phrasing = phrasings[p_idx]
+            matched = sum(map(weight_of, filter(in_window, phrasing.stems)))
+            # _f_beta() inline, term for term: this runs for every candidate of every window.
+            phrasing_weight = phrasing.weight
+            coverage = matched / phrasing_weight if phrasing_weight else 0.0
+            precision = matched / window_weight
+            if precision > 1.0:
+                precision = 1.0
+            f = 0.0
+            if coverage > 0 and precision > 0:
+                f = (1 + BETA2) * precision * coverage / (BETA2 * precision + coverage)
+            exact.append((f, p_idx))
         exact.sort(key=lambda e: (-e[0], e[1]))
-        near = _NearForms(content)
+        if near is None:
+            near = NearForms(content, self._near_verdicts)
         stem_of = compiled.stem_of
         best: dict[int, tuple[float, str]] = {}
         for rank, (f_exact, p_idx) in enumerate(exact):
-            phrasing = compiled.phrasings[p_idx]
+            phrasing = phrasings[p_idx]
             f = f_exact
             if rank < REFINED_PER_WINDOW:
                 matched = sum(idf[k] if k in ids else idf[k] * near.credit(stem_of[k]) for k in phrasing.stems)
@@ -415,31 +445,3 @@ def _present(s: str, stems_: set[str], lookup: set[str]) -> bool:
     if s in stems_ or (len(s) >= MIN_PREFIX and s in lookup):
         return True
     return any(p in stems_ for p in prefixes(s))
-
-
-class _NearForms:
-    """Partial credit for a phrasing stem the window has in a slightly different form: a longer or shorter
-    form sharing 5+ letters (истерик ~ истер), or a spelling rapidfuzz finds close. Cached per window."""
-
-    CREDIT = 0.8
-
-    def __init__(self, content: set[str]) -> None:
-        self.tokens = [t for t in content if not t.startswith(CONCEPT_PREFIX)]
-        self.exact = {t for t in self.tokens if len(t) >= MIN_PREFIX}
-        self.prefixes = {p for t in self.tokens for p in prefixes(t)}
-        self.cache: dict[str, float] = {}
-
-    def credit(self, s: str) -> float:
-        cached = self.cache.get(s)
-        if cached is not None:
-            return cached
-        value = 0.0
-        if len(s) >= MIN_PREFIX and not s.startswith(CONCEPT_PREFIX) and self.tokens and self._near(s):
-            value = self.CREDIT
-        self.cache[s] = value
-        return value
-
-    def _near(self, s: str) -> bool:
-        if s in self.prefixes or any(p in self.exact for p in prefixes(s)):
-            return True
-        return process.extractOne(s, self.tokens, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF) is not None

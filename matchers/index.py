@@ -209,6 +209,12 @@ class CompiledLibrary:
                 if counts[k]:
                     self.post_data[fill[k]] = i
                     fill[k] += 1
+        # Per stem, flat: whether it has postings, and its place in the order candidates are drawn in (rarest
+        # first, then by spelling), so that a window sorts its stems with a C-level key instead of a lambda.
+        self.indexed = bytearray(1 if count else 0 for count in counts)
+        self.rank = array("I", bytes(4 * len(self.stem_of)))
+        for position, k in enumerate(sorted(range(len(self.stem_of)), key=lambda k: (-self.idf[k], self.stem_of[k]))):
+            self.rank[k] = position
 
         self.cues: list[Cue] = []
         for n_idx, narrative in enumerate(library.narratives):
