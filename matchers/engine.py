@@ -22,6 +22,7 @@ from matchers.index import (
 )
 from matchers.library import Library
 from matchers.near import NearForms, NearVerdicts, PairNearForms
+from matchers.near import eligible as near_eligible
 from matchers.normalize import fold, guess_cyrillic_language, split_sentences, stem
 
 # Weights of the two signals in the score. A phrasing alone (similar words, no stance) is how neutral reporting
@@ -165,6 +166,9 @@ class Matcher:
         self.thresholds = thresholds or Thresholds()
         self.compiled = compiled if compiled is not None else CompiledLibrary(library)
         self._near_verdicts = NearVerdicts()
+        self._critical_keys = frozenset(self.compiled.critical_by_first)
+        # Per stem id: whether near-form credit can apply, so that most stems skip the call.
+        self._near_eligible = bytearray(map(near_eligible, self.compiled.stem_of))
 
     # -- public ---------------------------------------------------------------------------------------------------
 
@@ -275,6 +279,10 @@ class Matcher:
             return True
         seq = toks.all
         by_first = self.compiled.critical_by_first
+        # cue_key() inline; most sentences hold no word a marker starts with.
+        keys = {token if token.startswith(CONCEPT_PREFIX) else token[:MIN_PREFIX] for token in seq}
+        if keys.isdisjoint(self._critical_keys):
+            return False
         for i, token in enumerate(seq):
             markers = by_first.get(token if token.startswith(CONCEPT_PREFIX) else token[:MIN_PREFIX])
             if not markers:
@@ -335,10 +343,9 @@ class Matcher:
         compiled = self.compiled
         candidates: set[int] = set()
         # cue_key() inline: this runs for every stem of every window.
-        for key in {s if s.startswith(CONCEPT_PREFIX) else s[:MIN_PREFIX] for s in stems_}:
-            ids = compiled.cue_index.get(key)
-            if ids:
-                candidates.update(ids)
+        keys = {s if s.startswith(CONCEPT_PREFIX) else s[:MIN_PREFIX] for s in stems_}
+        for ids in filter(None, map(compiled.cue_index.get, keys)):
+            candidates.update(ids)
         hits: dict[int, dict[str, float]] = defaultdict(dict)
         for cue_id in candidates:
             cue = compiled.cues[cue_id]
@@ -396,21 +403,33 @@ class Matcher:
             f = 0.0
             if coverage > 0 and precision > 0:
                 f = (1 + BETA2) * precision * coverage / (BETA2 * precision + coverage)
-            exact.append((f, p_idx))
-        exact.sort(key=lambda e: (-e[0], e[1]))
+            exact.append((-f, p_idx))
+        exact.sort()  # best first, then by phrasing index
         if near is None:
             near = NearForms(content, self._near_verdicts)
         stem_of = compiled.stem_of
+        eligible = self._near_eligible
+        credit = near.credit
         best: dict[int, tuple[float, str]] = {}
-        for rank, (f_exact, p_idx) in enumerate(exact):
+        for rank, (neg_f, p_idx) in enumerate(exact):
             phrasing = phrasings[p_idx]
-            f = f_exact
             if rank < REFINED_PER_WINDOW:
-                matched = sum(idf[k] if k in ids else idf[k] * near.credit(stem_of[k]) for k in phrasing.stems)
+                # A stem that can get no near-form credit adds idf * 0.0, as credit() would give: the same sum.
+                matched = sum(
+                    idf[k] if k in ids else idf[k] * (credit(stem_of[k]) if eligible[k] else 0.0)
+                    for k in phrasing.stems
+                )
                 f = _f_beta(matched, phrasing.weight, window_weight)
-            current = best.get(phrasing.narrative)
-            if f > 0 and (current is None or f > current[0]):
-                best[phrasing.narrative] = (f, phrasing.text)
+                current = best.get(phrasing.narrative)
+                if f > 0 and (current is None or f > current[0]):
+                    best[phrasing.narrative] = (f, phrasing.text)
+            elif neg_f < 0:
+                # Past the refined few, scores only fall (near-form credit only raises the refined ones), so a
+                # narrative's best is its first phrasing in this order.
+                if phrasing.narrative not in best:
+                    best[phrasing.narrative] = (-neg_f, phrasing.text)
+            else:
+                break  # the rest score 0
         return best
 
 
@@ -444,4 +463,4 @@ def _present(s: str, stems_: set[str], lookup: set[str]) -> bool:
     """A cue stem is present exactly, as the prefix of a longer form, or as a longer form of a short stem."""
     if s in stems_ or (len(s) >= MIN_PREFIX and s in lookup):
         return True
-    return any(p in stems_ for p in prefixes(s))
+    return not stems_.isdisjoint(prefixes(s))

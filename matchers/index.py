@@ -7,6 +7,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 from matchers.library import Library
 from matchers.normalize import MAX_TOKEN_CHARS, STOPWORDS, fold, guess_cyrillic_language, stem, stem_variants, tokens
@@ -65,17 +66,24 @@ class ConceptRewriter:
             entries.sort(key=lambda e: -len(e[0]))  # longest phrase wins: "северная корея" before "корея"
 
     def rewrite(self, seq: Sequence[str]) -> list[str]:
+        by_first = self._by_first
+        # Most words start no concept: find the few that may, and copy the runs between them whole.
+        starts = [i for i, s in enumerate(seq) if s in by_first]
         out: list[str] = []
         i = 0
-        while i < len(seq):
-            for phrase, concept in self._by_first.get(seq[i], ()):
-                if tuple(seq[i : i + len(phrase)]) == phrase:
+        for j in starts:
+            if j < i:
+                continue  # inside a phrase already rewritten
+            out.extend(seq[i:j])
+            for phrase, concept in by_first[seq[j]]:
+                if tuple(seq[j : j + len(phrase)]) == phrase:
                     out.append(concept)
-                    i += len(phrase)
+                    i = j + len(phrase)
                     break
             else:
-                out.append(seq[i])
-                i += 1
+                out.append(seq[j])
+                i = j + 1
+        out.extend(seq[i:])
         return out
 
 
@@ -93,11 +101,10 @@ def analyse(text: str, rewriter: ConceptRewriter, cyrillic_lang: str | None = No
     lang = cyrillic_lang or guess_cyrillic_language(folded)
     toks = tokens(folded)
     stems_ = [stem(t, lang) for t in toks]
-    keep = [t not in STOPWORDS for t in toks]
     rewritten = rewriter.rewrite(stems_)
     # Stopword flags follow the original tokens; concept phrases collapse, so recompute on the rewritten list.
     if len(rewritten) == len(stems_):
-        content = tuple(s for s, k in zip(rewritten, keep, strict=True) if k)
+        content = tuple(compress(rewritten, [t not in STOPWORDS for t in toks]))
     else:
         content = tuple(s for s in rewritten if s.startswith(CONCEPT_PREFIX) or s not in _STOP_STEMS)
     return TextTokens(all=tuple(rewritten), content=content, raw=tuple(stems_))
@@ -140,7 +147,7 @@ class AnchorSet:
             return True
         if not self.shorter.isdisjoint(stems_):
             return True
-        return any(all(s in stems_ for s in phrase) for phrase in self.phrases)
+        return any(map(stems_.issuperset, self.phrases))
 
 
 class CompiledLibrary:

@@ -12,6 +12,11 @@ CREDIT = 0.8  # a near form counts for this share of the stem's weight
 FUZZY_CUTOFF = 84  # rapidfuzz ratio at which two spellings count as one word
 
 
+def eligible(stem_: str) -> bool:
+    """Whether a phrasing stem can get near-form credit at all: concepts match whole, short stems exactly."""
+    return len(stem_) >= MIN_PREFIX and not stem_.startswith(CONCEPT_PREFIX)
+
+
 class NearVerdicts:
     """Which tokens are spelled close to which phrasing stems (rapidfuzz ratio at or above FUZZY_CUTOFF),
     remembered across windows and texts.
@@ -74,21 +79,22 @@ class NearForms:
         if cached is not None:
             return cached
         value = 0.0
-        if len(s) >= MIN_PREFIX and not s.startswith(CONCEPT_PREFIX):
+        if len(s) >= MIN_PREFIX and not s.startswith(CONCEPT_PREFIX):  # eligible() inline
             if not self._ready:
                 self.tokens = {t for t in self._content if not t.startswith(CONCEPT_PREFIX)}
                 self.exact = {t for t in self.tokens if len(t) >= MIN_PREFIX}
                 self.prefixes = {p for t in self.tokens for p in prefixes(t)}
                 self._ready = True
-            if self.tokens and self._near(s):
+            tokens = self.tokens
+            # A longer or shorter form sharing MIN_PREFIX letters, else a close spelling.
+            if tokens and (
+                s in self.prefixes
+                or not self.exact.isdisjoint(prefixes(s))
+                or self._verdicts.any_close(s, tokens)
+            ):
                 value = CREDIT
         self.cache[s] = value
         return value
-
-    def _near(self, s: str) -> bool:
-        if s in self.prefixes or not self.exact.isdisjoint(prefixes(s)):
-            return True
-        return self._verdicts.any_close(s, self.tokens)
 
 
 class PairNearForms(NearForms):
