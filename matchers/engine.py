@@ -18,6 +18,7 @@ from matchers.index import (
     CompiledLibrary,
     TextTokens,
     analyse,
+    prefix_runs,
     prefixes,
 )
 from matchers.library import Library
@@ -300,7 +301,7 @@ class Matcher:
         content = set(window.toks.content)
         all_stems = set(window.toks.all) | set(window.toks.raw)
         lookup = set(all_stems)
-        lookup.update(*map(prefixes, all_stems))
+        lookup.update(*prefix_runs(all_stems))
         cue_hits = self._cues(all_stems, lookup, window.quoted)
         sims = self._similarities(content, window.toks.content, window.near)
         results: dict[int, tuple[float, str, tuple[str, ...]]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
 
@@ -51,6 +51,12 @@ def prefixes(token: str) -> tuple[str, ...]:
     _prefix_cache[token] = found
     _prefix_cache_chars += len(token) + sum(map(len, found))
     return found
+
+
+def prefix_runs(stems_: Iterable[str]) -> list[tuple[str, ...]]:
+    """prefixes() of each stem, read from its cache directly: a window asks this for every stem it holds."""
+    cache = _prefix_cache
+    return [found if (found := cache.get(s)) is not None else prefixes(s) for s in stems_]
 
 
 class ConceptRewriter:

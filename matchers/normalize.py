@@ -91,10 +91,23 @@ def _unmix(word: str, cyrillic_text: bool) -> str:
     return word.translate(_CYRILLIC_TO_LATIN if _LATIN_ONLY.search(word) else _LATIN_TO_CYRILLIC)
 
 
+# Whole words (maximal runs of letters, as _WORD finds them) that hold a Latin or a Cyrillic letter. The
+# lookbehind starts a match only where a word starts and the possessive runs never backtrack, so a long word
+# costs one pass.
+_WORD_WITH_LATIN = re.compile(r"(?<![^\W\d_])[^\W\d_a-z]*+[a-z][^\W\d_]*+")
+_WORD_WITH_CYRILLIC = re.compile(r"(?<![^\W\d_])[^\W\d_\u0400-\u04ff]*+[\u0400-\u04ff][^\W\d_]*+")
+
+
 def _unmix_all(text: str) -> str:
     # Which script the text is in, judged by the letters that have no look-alike, which a disguise cannot change.
-    cyrillic_text = len(_CYRILLIC_ONLY.findall(text)) > len(_LATIN_ONLY.findall(text))
-    return _WORD.sub(lambda m: _unmix(m.group(0), cyrillic_text), text)
+    # (Counted as what removing them takes away: no list of one-letter strings.)
+    cyrillic = len(text) - len(_CYRILLIC_ONLY.sub("", text))
+    latin = len(text) - len(_LATIN_ONLY.sub("", text))
+    cyrillic_text = cyrillic > latin
+    # _unmix() changes only a word with a Latin letter, and in a Latin text only one with a Cyrillic letter too:
+    # the other words are left out of the Python callback.
+    words = _WORD_WITH_LATIN if cyrillic_text else _WORD_WITH_CYRILLIC
+    return words.sub(lambda m: _unmix(m.group(0), cyrillic_text), text)
 
 
 def fold(text: str) -> str:
@@ -104,7 +117,7 @@ def fold(text: str) -> str:
         text = text.translate(_INVISIBLE)
     text = unicodedata.normalize("NFKC", text)
     if _HAS_MARK.search(text) or (not text.isascii() and _has_decomposable(text)):
-        text = unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text)))
+        text = _strip_marks(text)
     text = _US.sub("USA", text)
     text = text.casefold().replace("ё", "е")
     if _HAS_APOSTROPHE.search(text):
@@ -120,6 +133,32 @@ _DECOMPOSABLE = re.compile("[\u00c0-\u024f\u0400-\u040f\u0450-\u045f\u04c1-\u04f
 
 def _has_decomposable(text: str) -> bool:
     return _DECOMPOSABLE.search(text) is not None
+
+
+def _strip_marks_whole(text: str) -> str:
+    return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text)))
+
+
+# Latin, Cyrillic (its combining signs left out) and general punctuation. Text of these characters alone holds
+# no combining mark and no pair of characters that NFC joins, so decomposing, dropping marks and recomposing
+# changes it one character at a time (checked over every character and every pair of them), and a Russian
+# sentence with one ё need not be normalized twice whole.
+_PLAIN_RANGES = "\x00-\u024f\u0400-\u0482\u048a-\u04ff\u2000-\u206f"
+_NOT_PLAIN = re.compile(f"[^{_PLAIN_RANGES}]")
+_STRIPPED_CHAR = {
+    ch: stripped
+    for lo, hi in ((0x00, 0x24F), (0x400, 0x482), (0x48A, 0x4FF), (0x2000, 0x206F))
+    for ch in map(chr, range(lo, hi + 1))
+    if (stripped := _strip_marks_whole(ch)) != ch
+}
+_CHANGED_BY_STRIPPING = re.compile("[" + "".join(map(re.escape, _STRIPPED_CHAR)) + "]")
+
+
+def _strip_marks(text: str) -> str:
+    """Accents dropped: NFD, the marks _MARKS names removed, NFC."""
+    if _NOT_PLAIN.search(text) is None:
+        return _CHANGED_BY_STRIPPING.sub(lambda m: _STRIPPED_CHAR[m.group(0)], text)
+    return _strip_marks_whole(text)
 
 
 def guess_cyrillic_language(folded: str) -> str:
