@@ -204,7 +204,7 @@ class Matcher:
 
     def _score_text(self, singles: list[_Window]) -> tuple[list[Match], list[float]]:
         content_total = sum(len(w.toks.content) for w in singles)
-        has_topic = any(t in TOPIC_CONCEPTS for w in singles for t in w.toks.all)
+        has_topic = any(not TOPIC_CONCEPTS.isdisjoint(w.toks.all) for w in singles)
         # A text in which several sentences report or refute claims is a fact-check or an analysis as a whole:
         # even its sentences that restate the claim plainly are weaker evidence.
         text_factor = TEXT_CRITICAL_FACTOR if sum(w.critical for w in singles) >= 2 else 1.0
@@ -274,9 +274,13 @@ class Matcher:
         stems_ = set(toks.all)
         # "Moscow claims X, but…": a Kremlin source's claim set against a contrast is reporting, not pushing.
         # Propagandists' own "the West claims…, but" names another speaker and is not caught here.
-        if stems_ & _CLAIM_STEMS and stems_ & _CONTRAST_STEMS and stems_ & _KREMLIN_SPEAKERS:
+        if (
+            not stems_.isdisjoint(_CLAIM_STEMS)
+            and not stems_.isdisjoint(_CONTRAST_STEMS)
+            and not stems_.isdisjoint(_KREMLIN_SPEAKERS)
+        ):
             return True
-        if stems_ & _LATER_STEMS and stems_ & _ADMIT_STEMS:
+        if not stems_.isdisjoint(_LATER_STEMS) and not stems_.isdisjoint(_ADMIT_STEMS):
             return True
         seq = toks.all
         by_first = self.compiled.critical_by_first
@@ -306,12 +310,14 @@ class Matcher:
         sims = self._similarities(content, window.toks.content, window.near)
         results: dict[int, tuple[float, str, tuple[str, ...]]] = {}
         anchor_seen: dict[int, bool] = {}
-        no_hits: dict[str, float] = {}
         for n_idx in set(cue_hits) | set(sims):
             sim, matched = sims.get(n_idx, (0.0, ""))
-            hits = cue_hits.get(n_idx, no_hits)
-            cues = tuple(sorted(hits))
-            cue_weight = sum(hits.values())
+            hits = cue_hits.get(n_idx)
+            if hits:
+                cues = tuple(sorted(hits))
+                cue_weight = sum(hits.values())
+            else:
+                cues, cue_weight = (), 0  # what sorting and summing no hits gives
             score = 100.0 * (
                 SIMILARITY_WEIGHT * sim + CUE_WEIGHT * min(1.0, cue_weight / CUE_SATURATION)
             )

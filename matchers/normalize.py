@@ -116,19 +116,24 @@ def fold(text: str) -> str:
     if _HAS_INVISIBLE.search(text):
         text = text.translate(_INVISIBLE)
     text = unicodedata.normalize("NFKC", text)
-    if _HAS_MARK.search(text) or (not text.isascii() and _has_decomposable(text)):
+    # Marks and decomposable letters are all outside ASCII; one scan looks for either.
+    if not text.isascii() and _MARK_OR_DECOMPOSABLE.search(text):
         text = _strip_marks(text)
-    text = _US.sub("USA", text)
+    if "U" in text:  # every spelling _US finds starts with a capital U
+        text = _US.sub("USA", text)
     text = text.casefold().replace("ё", "е")
     if _HAS_APOSTROPHE.search(text):
         text = text.translate(_APOSTROPHES)
-    if _LATIN_LETTER.search(text) and _CYRILLIC_LETTER.search(text):
+    if not text.isascii() and _LATIN_LETTER.search(text) and _CYRILLIC_LETTER.search(text):
         text = _unmix_all(text)
     return text
 
 
 # Precomposed letters with accents that NFD splits (ѐ, ѝ, á): not й, ї or ё, which fold keeps (ё becomes е).
 _DECOMPOSABLE = re.compile("[\u00c0-\u024f\u0400-\u040f\u0450-\u045f\u04c1-\u04ff\u1e00-\u1fff]")
+
+
+_MARK_OR_DECOMPOSABLE = re.compile(f"{_HAS_MARK.pattern}|{_DECOMPOSABLE.pattern}")
 
 
 def _has_decomposable(text: str) -> bool:
@@ -252,10 +257,11 @@ def split_sentences(text: str) -> list[Sentence]:
         if not stripped or not _TOKEN.search(stripped):
             continue
         offset = start + chunk.find(stripped)
-        words = list(re.finditer(r"\S+", stripped))
-        if len(words) <= _MAX_SENTENCE_TOKENS:
+        # str.split() and \S+ split at the same (Unicode) whitespace; only a long sentence needs the spans.
+        if len(stripped.split()) <= _MAX_SENTENCE_TOKENS:
             out.append(Sentence(stripped, offset, offset + len(stripped)))
             continue
+        words = list(re.finditer(r"\S+", stripped))
         step = _MAX_SENTENCE_TOKENS * 2 // 3
         for i in range(0, len(words), step):
             group = words[i : i + _MAX_SENTENCE_TOKENS]
