@@ -7,7 +7,8 @@ from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, repeat
+from operator import not_
 
 from matchers.library import Library
 from matchers.normalize import MAX_TOKEN_CHARS, STOPWORDS, fold, guess_cyrillic_language, stem, stem_variants, tokens
@@ -106,11 +107,11 @@ def analyse(text: str, rewriter: ConceptRewriter, cyrillic_lang: str | None = No
     folded = fold(text)
     lang = cyrillic_lang or guess_cyrillic_language(folded)
     toks = tokens(folded)
-    stems_ = [stem(t, lang) for t in toks]
+    stems_ = list(map(stem, toks, repeat(lang)))
     rewritten = rewriter.rewrite(stems_)
     # Stopword flags follow the original tokens; concept phrases collapse, so recompute on the rewritten list.
     if len(rewritten) == len(stems_):
-        content = tuple(compress(rewritten, [t not in STOPWORDS for t in toks]))
+        content = tuple(compress(rewritten, map(not_, map(STOPWORDS.__contains__, toks))))
     else:
         content = tuple(s for s in rewritten if s.startswith(CONCEPT_PREFIX) or s not in _STOP_STEMS)
     return TextTokens(all=tuple(rewritten), content=content, raw=tuple(stems_))

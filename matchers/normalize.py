@@ -194,7 +194,10 @@ MAX_TOKEN_CHARS = 40
 
 
 def tokens(folded: str) -> list[str]:
-    return [t if len(t) <= MAX_TOKEN_CHARS else t[:MAX_TOKEN_CHARS] for t in _TOKEN.findall(folded)]
+    found: list[str] = _TOKEN.findall(folded)
+    if max(map(len, found), default=0) <= MAX_TOKEN_CHARS:
+        return found  # the usual case, settled in C
+    return [t if len(t) <= MAX_TOKEN_CHARS else t[:MAX_TOKEN_CHARS] for t in found]
 
 
 def stems(text: str, cyrillic_lang: str | None = None) -> list[str]:
