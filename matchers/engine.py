@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Literal
 
-from rapidfuzz import fuzz, process
-
 from matchers.index import (
     CONCEPT_PREFIX,
     MIN_PREFIX,
@@ -20,10 +18,12 @@ from matchers.index import (
     CompiledLibrary,
     TextTokens,
     analyse,
-    cue_key,
+    prefix_runs,
     prefixes,
 )
 from matchers.library import Library
+from matchers.near import NearForms, NearVerdicts, PairNearForms
+from matchers.near import eligible as near_eligible
 from matchers.normalize import fold, guess_cyrillic_language, split_sentences, stem
 
 # Weights of the two signals in the score. A phrasing alone (similar words, no stance) is how neutral reporting
@@ -46,7 +46,6 @@ CANDIDATE_STEMS = 8
 REFINED_PER_WINDOW = 2
 PAIR_MIN_SCORE = 15.0
 BETA2 = 4.0  # F-beta with beta 2: covering the phrasing matters more than explaining every word of the window
-FUZZY_CUTOFF = 84
 
 
 _CLAIM_STEMS = frozenset(
@@ -134,6 +133,7 @@ class _Window:
     pair: bool
     reported: bool = False
     quoted: frozenset[str] = frozenset()  # stems inside quotation marks
+    near: NearForms | None = None  # near-form credit, computed as needed and shared with the pairs
 
 
 @dataclass
@@ -146,9 +146,12 @@ class _Best:
 
 def _pair(a: _Window, b: _Window) -> _Window:
     toks = TextTokens(a.toks.all + b.toks.all, a.toks.content + b.toks.content, a.toks.raw + b.toks.raw)
+    # A stem is near the pair's words when it is near either sentence's (see NearForms), so the pair asks the
+    # two sentences' caches rather than compare every stem again.
+    near = PairNearForms(a.near, b.near) if a.near is not None and b.near is not None else None
     return _Window(
         f"{a.text} {b.text}", toks, a.critical or b.critical, pair=True,
-        reported=a.reported and b.reported, quoted=a.quoted | b.quoted,
+        reported=a.reported and b.reported, quoted=a.quoted | b.quoted, near=near,
     )
 
 
@@ -163,6 +166,10 @@ class Matcher:
         self.library = library
         self.thresholds = thresholds or Thresholds()
         self.compiled = compiled if compiled is not None else CompiledLibrary(library)
+        self._near_verdicts = NearVerdicts()
+        self._critical_keys = frozenset(self.compiled.critical_by_first)
+        # Per stem id: whether near-form credit can apply, so that most stems skip the call.
+        self._near_eligible = bytearray(map(near_eligible, self.compiled.stem_of))
 
     # -- public ---------------------------------------------------------------------------------------------------
 
@@ -197,7 +204,7 @@ class Matcher:
 
     def _score_text(self, singles: list[_Window]) -> tuple[list[Match], list[float]]:
         content_total = sum(len(w.toks.content) for w in singles)
-        has_topic = any(t in TOPIC_CONCEPTS for w in singles for t in w.toks.all)
+        has_topic = any(not TOPIC_CONCEPTS.isdisjoint(w.toks.all) for w in singles)
         # A text in which several sentences report or refute claims is a fact-check or an analysis as a whole:
         # even its sentences that restate the claim plainly are weaker evidence.
         text_factor = TEXT_CRITICAL_FACTOR if sum(w.critical for w in singles) >= 2 else 1.0
@@ -256,7 +263,10 @@ class Matcher:
                     inner = analyse(spans, rewriter, lang)
                     quoted = frozenset(inner.all) | frozenset(inner.raw)
             windows.append(
-                _Window(sentence.text, toks, self._is_critical(toks), pair=False, reported=reported, quoted=quoted)
+                _Window(
+                    sentence.text, toks, self._is_critical(toks), pair=False, reported=reported, quoted=quoted,
+                    near=NearForms(toks.content, self._near_verdicts),
+                )
             )
         return windows
 
@@ -264,14 +274,25 @@ class Matcher:
         stems_ = set(toks.all)
         # "Moscow claims X, but…": a Kremlin source's claim set against a contrast is reporting, not pushing.
         # Propagandists' own "the West claims…, but" names another speaker and is not caught here.
-        if stems_ & _CLAIM_STEMS and stems_ & _CONTRAST_STEMS and stems_ & _KREMLIN_SPEAKERS:
+        if (
+            not stems_.isdisjoint(_CLAIM_STEMS)
+            and not stems_.isdisjoint(_CONTRAST_STEMS)
+            and not stems_.isdisjoint(_KREMLIN_SPEAKERS)
+        ):
             return True
-        if stems_ & _LATER_STEMS and stems_ & _ADMIT_STEMS:
+        if not stems_.isdisjoint(_LATER_STEMS) and not stems_.isdisjoint(_ADMIT_STEMS):
             return True
         seq = toks.all
         by_first = self.compiled.critical_by_first
+        # cue_key() inline; most sentences hold no word a marker starts with.
+        keys = {token if token.startswith(CONCEPT_PREFIX) else token[:MIN_PREFIX] for token in seq}
+        if keys.isdisjoint(self._critical_keys):
+            return False
         for i, token in enumerate(seq):
-            for marker in by_first.get(cue_key(token), ()):
+            markers = by_first.get(token if token.startswith(CONCEPT_PREFIX) else token[:MIN_PREFIX])
+            if not markers:
+                continue
+            for marker in markers:
                 window = seq[i : i + len(marker)]
                 if len(window) == len(marker) and all(map(_same_word, window, marker)):
                     return True
@@ -284,16 +305,19 @@ class Matcher:
         content = set(window.toks.content)
         all_stems = set(window.toks.all) | set(window.toks.raw)
         lookup = set(all_stems)
-        for s in all_stems:
-            lookup.update(prefixes(s))
+        lookup.update(*prefix_runs(all_stems))
         cue_hits = self._cues(all_stems, lookup, window.quoted)
-        sims = self._similarities(content, window.toks.content)
+        sims = self._similarities(content, window.toks.content, window.near)
         results: dict[int, tuple[float, str, tuple[str, ...]]] = {}
         anchor_seen: dict[int, bool] = {}
         for n_idx in set(cue_hits) | set(sims):
             sim, matched = sims.get(n_idx, (0.0, ""))
-            cues = tuple(sorted(cue_hits.get(n_idx, {})))
-            cue_weight = sum(cue_hits.get(n_idx, {}).values())
+            hits = cue_hits.get(n_idx)
+            if hits:
+                cues = tuple(sorted(hits))
+                cue_weight = sum(hits.values())
+            else:
+                cues, cue_weight = (), 0  # what sorting and summing no hits gives
             score = 100.0 * (
                 SIMILARITY_WEIGHT * sim + CUE_WEIGHT * min(1.0, cue_weight / CUE_SATURATION)
             )
@@ -325,10 +349,10 @@ class Matcher:
         «another fake»") counts half: the writer reports it rather than says it."""
         compiled = self.compiled
         candidates: set[int] = set()
-        for key in {cue_key(s) for s in stems_}:
-            ids = compiled.cue_index.get(key)
-            if ids:
-                candidates.update(ids)
+        # cue_key() inline: this runs for every stem of every window.
+        keys = {s if s.startswith(CONCEPT_PREFIX) else s[:MIN_PREFIX] for s in stems_}
+        for ids in filter(None, map(compiled.cue_index.get, keys)):
+            candidates.update(ids)
         hits: dict[int, dict[str, float]] = defaultdict(dict)
         for cue_id in candidates:
             cue = compiled.cues[cue_id]
@@ -339,18 +363,21 @@ class Matcher:
                     break
         return hits
 
-    def _similarities(self, content: set[str], ordered: tuple[str, ...]) -> dict[int, tuple[float, str]]:
+    def _similarities(
+        self, content: set[str], ordered: tuple[str, ...], near: NearForms | None = None
+    ) -> dict[int, tuple[float, str]]:
         """Best phrasing similarity per narrative: weighted stem overlap (an F2 of coverage and precision),
-        with rapidfuzz and prefix credit for near forms the stemmers did not join."""
+        with rapidfuzz and prefix credit for near forms the stemmers did not join. `near` is the window's own
+        near-form cache when it has one (a sentence keeps it for the pairs built from it)."""
         compiled = self.compiled
         if not content:
             return {}
         idf = compiled.idf
-        vocab = compiled.vocab
-        ids = {k for k in (vocab.get(s) for s in content) if k is not None}
+        weight_of = idf.__getitem__
+        ids = {k for k in map(compiled.vocab.get, content) if k is not None}
         # Candidates come from the window's rarest indexed stems: they say most about which phrasing fits, and
         # their postings are short, so the cost stays flat as the library grows.
-        keys = sorted((k for k in ids if compiled.has_postings(k)), key=lambda k: (-idf[k], compiled.stem_of[k]))
+        keys = sorted(filter(compiled.indexed.__getitem__, ids), key=compiled.rank.__getitem__)
         overlap: dict[int, float] = defaultdict(float)
         for k in keys[:CANDIDATE_STEMS]:
             weight = idf[k]
@@ -358,29 +385,58 @@ class Matcher:
                 overlap[p_idx] += weight
         if not overlap:
             return {}
-        top = heapq.nlargest(CANDIDATES_PER_WINDOW, overlap.items(), key=itemgetter(1))
-        window_weight = sum(idf[k] for k in ids) + compiled.unknown_weight * (len(content) - len(ids))
+        # Which candidates are kept matters, not in what order: they are ranked below by their own score.
+        top: Iterable[int] = (
+            overlap
+            if len(overlap) <= CANDIDATES_PER_WINDOW
+            else [p for p, _ in heapq.nlargest(CANDIDATES_PER_WINDOW, overlap.items(), key=itemgetter(1))]
+        )
+        window_weight = sum(map(weight_of, ids)) + compiled.unknown_weight * (len(content) - len(ids))
         if not window_weight:
             return {}
         # First pass: exact stem overlap for every candidate; second: near-form credit for the best few only.
+        phrasings = compiled.phrasings
+        in_window = ids.__contains__
         exact: list[tuple[float, int]] = []
-        for p_idx, _ in top:
-            phrasing = compiled.phrasings[p_idx]
-            matched = sum(idf[k] for k in phrasing.stems if k in ids)
-            exact.append((_f_beta(matched, phrasing.weight, window_weight), p_idx))
-        exact.sort(key=lambda e: (-e[0], e[1]))
-        near = _NearForms(content)
+        for p_idx in top:
+            phrasing = phrasings[p_idx]
+            matched = sum(map(weight_of, filter(in_window, phrasing.stems)))
+            # _f_beta() inline, term for term: this runs for every candidate of every window.
+            phrasing_weight = phrasing.weight
+            coverage = matched / phrasing_weight if phrasing_weight else 0.0
+            precision = matched / window_weight
+            if precision > 1.0:
+                precision = 1.0
+            f = 0.0
+            if coverage > 0 and precision > 0:
+                f = (1 + BETA2) * precision * coverage / (BETA2 * precision + coverage)
+            exact.append((-f, p_idx))
+        exact.sort()  # best first, then by phrasing index
+        if near is None:
+            near = NearForms(content, self._near_verdicts)
         stem_of = compiled.stem_of
+        eligible = self._near_eligible
+        credit = near.credit
         best: dict[int, tuple[float, str]] = {}
-        for rank, (f_exact, p_idx) in enumerate(exact):
-            phrasing = compiled.phrasings[p_idx]
-            f = f_exact
+        for rank, (neg_f, p_idx) in enumerate(exact):
+            phrasing = phrasings[p_idx]
             if rank < REFINED_PER_WINDOW:
-                matched = sum(idf[k] if k in ids else idf[k] * near.credit(stem_of[k]) for k in phrasing.stems)
+                # A stem that can get no near-form credit adds idf * 0.0, as credit() would give: the same sum.
+                matched = sum(
+                    idf[k] if k in ids else idf[k] * (credit(stem_of[k]) if eligible[k] else 0.0)
+                    for k in phrasing.stems
+                )
                 f = _f_beta(matched, phrasing.weight, window_weight)
-            current = best.get(phrasing.narrative)
-            if f > 0 and (current is None or f > current[0]):
-                best[phrasing.narrative] = (f, phrasing.text)
+                current = best.get(phrasing.narrative)
+                if f > 0 and (current is None or f > current[0]):
+                    best[phrasing.narrative] = (f, phrasing.text)
+            elif neg_f < 0:
+                # Past the refined few, scores only fall (near-form credit only raises the refined ones), so a
+                # narrative's best is its first phrasing in this order.
+                if phrasing.narrative not in best:
+                    best[phrasing.narrative] = (-neg_f, phrasing.text)
+            else:
+                break  # the rest score 0
         return best
 
 
@@ -414,32 +470,4 @@ def _present(s: str, stems_: set[str], lookup: set[str]) -> bool:
     """A cue stem is present exactly, as the prefix of a longer form, or as a longer form of a short stem."""
     if s in stems_ or (len(s) >= MIN_PREFIX and s in lookup):
         return True
-    return any(p in stems_ for p in prefixes(s))
-
-
-class _NearForms:
-    """Partial credit for a phrasing stem the window has in a slightly different form: a longer or shorter
-    form sharing 5+ letters (истерик ~ истер), or a spelling rapidfuzz finds close. Cached per window."""
-
-    CREDIT = 0.8
-
-    def __init__(self, content: set[str]) -> None:
-        self.tokens = [t for t in content if not t.startswith(CONCEPT_PREFIX)]
-        self.exact = {t for t in self.tokens if len(t) >= MIN_PREFIX}
-        self.prefixes = {p for t in self.tokens for p in prefixes(t)}
-        self.cache: dict[str, float] = {}
-
-    def credit(self, s: str) -> float:
-        cached = self.cache.get(s)
-        if cached is not None:
-            return cached
-        value = 0.0
-        if len(s) >= MIN_PREFIX and not s.startswith(CONCEPT_PREFIX) and self.tokens and self._near(s):
-            value = self.CREDIT
-        self.cache[s] = value
-        return value
-
-    def _near(self, s: str) -> bool:
-        if s in self.prefixes or any(p in self.exact for p in prefixes(s)):
-            return True
-        return process.extractOne(s, self.tokens, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF) is not None
+    return not stems_.isdisjoint(prefixes(s))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import not_
 
 from matchers.library import Library
 from matchers.normalize import MAX_TOKEN_CHARS, STOPWORDS, fold, guess_cyrillic_language, stem, stem_variants, tokens
@@ -52,6 +54,12 @@ def prefixes(token: str) -> tuple[str, ...]:
     return found
 
 
+def prefix_runs(stems_: Iterable[str]) -> list[tuple[str, ...]]:
+    """prefixes() of each stem, read from its cache directly: a window asks this for every stem it holds."""
+    cache = _prefix_cache
+    return [found if (found := cache.get(s)) is not None else prefixes(s) for s in stems_]
+
+
 class ConceptRewriter:
     """Replaces named entities in any language (КНДР, Pyongyang, Північна Корея) by one concept token."""
 
@@ -65,17 +73,24 @@ class ConceptRewriter:
             entries.sort(key=lambda e: -len(e[0]))  # longest phrase wins: "северная корея" before "корея"
 
     def rewrite(self, seq: Sequence[str]) -> list[str]:
+        by_first = self._by_first
+        # Most words start no concept: find the few that may, and copy the runs between them whole.
+        starts = [i for i, s in enumerate(seq) if s in by_first]
         out: list[str] = []
         i = 0
-        while i < len(seq):
-            for phrase, concept in self._by_first.get(seq[i], ()):
-                if tuple(seq[i : i + len(phrase)]) == phrase:
+        for j in starts:
+            if j < i:
+                continue  # inside a phrase already rewritten
+            out.extend(seq[i:j])
+            for phrase, concept in by_first[seq[j]]:
+                if tuple(seq[j : j + len(phrase)]) == phrase:
                     out.append(concept)
-                    i += len(phrase)
+                    i = j + len(phrase)
                     break
             else:
-                out.append(seq[i])
-                i += 1
+                out.append(seq[j])
+                i = j + 1
+        out.extend(seq[i:])
         return out
 
 
@@ -92,12 +107,11 @@ def analyse(text: str, rewriter: ConceptRewriter, cyrillic_lang: str | None = No
     folded = fold(text)
     lang = cyrillic_lang or guess_cyrillic_language(folded)
     toks = tokens(folded)
-    stems_ = [stem(t, lang) for t in toks]
-    keep = [t not in STOPWORDS for t in toks]
+    stems_ = list(map(stem, toks, repeat(lang)))
     rewritten = rewriter.rewrite(stems_)
     # Stopword flags follow the original tokens; concept phrases collapse, so recompute on the rewritten list.
     if len(rewritten) == len(stems_):
-        content = tuple(s for s, k in zip(rewritten, keep, strict=True) if k)
+        content = tuple(compress(rewritten, map(not_, map(STOPWORDS.__contains__, toks))))
     else:
         content = tuple(s for s in rewritten if s.startswith(CONCEPT_PREFIX) or s not in _STOP_STEMS)
     return TextTokens(all=tuple(rewritten), content=content, raw=tuple(stems_))
@@ -140,7 +154,7 @@ class AnchorSet:
             return True
         if not self.shorter.isdisjoint(stems_):
             return True
-        return any(all(s in stems_ for s in phrase) for phrase in self.phrases)
+        return any(map(stems_.issuperset, self.phrases))
 
 
 class CompiledLibrary:
@@ -209,6 +223,12 @@ class CompiledLibrary:
                 if counts[k]:
                     self.post_data[fill[k]] = i
                     fill[k] += 1
+        # Per stem, flat: whether it has postings, and its place in the order candidates are drawn in (rarest
+        # first, then by spelling), so that a window sorts its stems with a C-level key instead of a lambda.
+        self.indexed = bytearray(1 if count else 0 for count in counts)
+        self.rank = array("I", bytes(4 * len(self.stem_of)))
+        for position, k in enumerate(sorted(range(len(self.stem_of)), key=lambda k: (-self.idf[k], self.stem_of[k]))):
+            self.rank[k] = position
 
         self.cues: list[Cue] = []
         for n_idx, narrative in enumerate(library.narratives):

@@ -17,6 +17,7 @@ _EN = snowballstemmer.stemmer("english")
 
 # Apostrophes and look-alikes inside words (Ukrainian п'ять, English Russia's) are dropped, so spellings agree.
 _APOSTROPHES = str.maketrans({c: "" for c in "'’ʼ`´‘ʹ′"})
+_HAS_APOSTROPHE = re.compile("['’ʼ`´‘ʹ′]")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _CYRILLIC = re.compile(r"[а-яёіїєґ]")
 _UKRAINIAN_LETTERS = re.compile(r"[іїєґ]")
@@ -53,6 +54,9 @@ _INVISIBLE = dict.fromkeys(
         *range(0xFE00, 0xFE10),
     ]
 )
+# str.translate with a dict walks every character in Python-level lookups; most texts have none of these, and
+# a regex answers that in C.
+_HAS_INVISIBLE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
 # Combining marks left over after NFD. The breve of й and ў and the diaeresis of ї are letters, not accents,
 # and are put back by NFC; every other mark (stress accents, a stack of diacritics) hides nothing from a reader.
 _MARKS = re.compile(
@@ -87,21 +91,40 @@ def _unmix(word: str, cyrillic_text: bool) -> str:
     return word.translate(_CYRILLIC_TO_LATIN if _LATIN_ONLY.search(word) else _LATIN_TO_CYRILLIC)
 
 
+# Whole words (maximal runs of letters, as _WORD finds them) that hold a Latin or a Cyrillic letter. The
+# lookbehind starts a match only where a word starts and the possessive runs never backtrack, so a long word
+# costs one pass.
+_WORD_WITH_LATIN = re.compile(r"(?<![^\W\d_])[^\W\d_a-z]*+[a-z][^\W\d_]*+")
+_WORD_WITH_CYRILLIC = re.compile(r"(?<![^\W\d_])[^\W\d_\u0400-\u04ff]*+[\u0400-\u04ff][^\W\d_]*+")
+
+
 def _unmix_all(text: str) -> str:
     # Which script the text is in, judged by the letters that have no look-alike, which a disguise cannot change.
-    cyrillic_text = len(_CYRILLIC_ONLY.findall(text)) > len(_LATIN_ONLY.findall(text))
-    return _WORD.sub(lambda m: _unmix(m.group(0), cyrillic_text), text)
+    # (Counted as what removing them takes away: no list of one-letter strings.)
+    cyrillic = len(text) - len(_CYRILLIC_ONLY.sub("", text))
+    latin = len(text) - len(_LATIN_ONLY.sub("", text))
+    cyrillic_text = cyrillic > latin
+    # _unmix() changes only a word with a Latin letter, and in a Latin text only one with a Cyrillic letter too:
+    # the other words are left out of the Python callback.
+    words = _WORD_WITH_LATIN if cyrillic_text else _WORD_WITH_CYRILLIC
+    return words.sub(lambda m: _unmix(m.group(0), cyrillic_text), text)
 
 
 def fold(text: str) -> str:
     """The form every comparison uses: invisible characters and accents dropped, NFKC, case folding, ё→е,
     apostrophes dropped, and look-alike letters inside a word of the other script read as that script."""
-    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
-    if _HAS_MARK.search(text) or (not text.isascii() and _has_decomposable(text)):
-        text = unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text)))
-    text = _US.sub("USA", text)
-    text = text.casefold().replace("ё", "е").translate(_APOSTROPHES)
-    if _LATIN_LETTER.search(text) and _CYRILLIC_LETTER.search(text):
+    if _HAS_INVISIBLE.search(text):
+        text = text.translate(_INVISIBLE)
+    text = unicodedata.normalize("NFKC", text)
+    # Marks and decomposable letters are all outside ASCII; one scan looks for either.
+    if not text.isascii() and _MARK_OR_DECOMPOSABLE.search(text):
+        text = _strip_marks(text)
+    if "U" in text:  # every spelling _US finds starts with a capital U
+        text = _US.sub("USA", text)
+    text = text.casefold().replace("ё", "е")
+    if _HAS_APOSTROPHE.search(text):
+        text = text.translate(_APOSTROPHES)
+    if not text.isascii() and _LATIN_LETTER.search(text) and _CYRILLIC_LETTER.search(text):
         text = _unmix_all(text)
     return text
 
@@ -110,8 +133,37 @@ def fold(text: str) -> str:
 _DECOMPOSABLE = re.compile("[\u00c0-\u024f\u0400-\u040f\u0450-\u045f\u04c1-\u04ff\u1e00-\u1fff]")
 
 
+_MARK_OR_DECOMPOSABLE = re.compile(f"{_HAS_MARK.pattern}|{_DECOMPOSABLE.pattern}")
+
+
 def _has_decomposable(text: str) -> bool:
     return _DECOMPOSABLE.search(text) is not None
+
+
+def _strip_marks_whole(text: str) -> str:
+    return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text)))
+
+
+# Latin, Cyrillic (its combining signs left out) and general punctuation. Text of these characters alone holds
+# no combining mark and no pair of characters that NFC joins, so decomposing, dropping marks and recomposing
+# changes it one character at a time (checked over every character and every pair of them), and a Russian
+# sentence with one ё need not be normalized twice whole.
+_PLAIN_RANGES = "\x00-\u024f\u0400-\u0482\u048a-\u04ff\u2000-\u206f"
+_NOT_PLAIN = re.compile(f"[^{_PLAIN_RANGES}]")
+_STRIPPED_CHAR = {
+    ch: stripped
+    for lo, hi in ((0x00, 0x24F), (0x400, 0x482), (0x48A, 0x4FF), (0x2000, 0x206F))
+    for ch in map(chr, range(lo, hi + 1))
+    if (stripped := _strip_marks_whole(ch)) != ch
+}
+_CHANGED_BY_STRIPPING = re.compile("[" + "".join(map(re.escape, _STRIPPED_CHAR)) + "]")
+
+
+def _strip_marks(text: str) -> str:
+    """Accents dropped: NFD, the marks _MARKS names removed, NFC."""
+    if _NOT_PLAIN.search(text) is None:
+        return _CHANGED_BY_STRIPPING.sub(lambda m: _STRIPPED_CHAR[m.group(0)], text)
+    return _strip_marks_whole(text)
 
 
 def guess_cyrillic_language(folded: str) -> str:
@@ -142,7 +194,10 @@ MAX_TOKEN_CHARS = 40
 
 
 def tokens(folded: str) -> list[str]:
-    return [t if len(t) <= MAX_TOKEN_CHARS else t[:MAX_TOKEN_CHARS] for t in _TOKEN.findall(folded)]
+    found: list[str] = _TOKEN.findall(folded)
+    if max(map(len, found), default=0) <= MAX_TOKEN_CHARS:
+        return found  # the usual case, settled in C
+    return [t if len(t) <= MAX_TOKEN_CHARS else t[:MAX_TOKEN_CHARS] for t in found]
 
 
 def stems(text: str, cyrillic_lang: str | None = None) -> list[str]:
@@ -205,10 +260,11 @@ def split_sentences(text: str) -> list[Sentence]:
         if not stripped or not _TOKEN.search(stripped):
             continue
         offset = start + chunk.find(stripped)
-        words = list(re.finditer(r"\S+", stripped))
-        if len(words) <= _MAX_SENTENCE_TOKENS:
+        # str.split() and \S+ split at the same (Unicode) whitespace; only a long sentence needs the spans.
+        if len(stripped.split()) <= _MAX_SENTENCE_TOKENS:
             out.append(Sentence(stripped, offset, offset + len(stripped)))
             continue
+        words = list(re.finditer(r"\S+", stripped))
         step = _MAX_SENTENCE_TOKENS * 2 // 3
         for i in range(0, len(words), step):
             group = words[i : i + _MAX_SENTENCE_TOKENS]
