@@ -93,8 +93,10 @@ def semantic_build(settings: Settings) -> SemanticBuild | None:
 
 
 def build_app(settings: Settings) -> App:
+    from bot.extract import start_warm_up
     from bot.reader import ArticleReader
 
+    start_warm_up()
     library = LibraryHolder(
         settings.library_path, thresholds_from(settings), semantic=semantic_build(settings),
         max_bytes=settings.max_library_bytes, cache=LibraryCache(settings.artefact_dir),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -41,6 +42,40 @@ class Article:
     site: str | None
     published: str | None
     text: str
+
+
+# trafilatura's date search hands odd expressions ("в апреле 2025 года ведомство признало (0,8),") to dateparser,
+# which then tries every locale it knows and builds each one's tables on first use: 2-3 s, paid by the first link
+# pasted after a start. An expression that no locale accepts builds them all at once; `start_warm_up` does that off
+# the event loop when the bot starts, so the first reply is as fast as the next.
+_UNPARSEABLE_DATE = "В апреле 2025 года ведомство заявило (0,5),"
+_warm_up_started = threading.Event()
+_warm_up_done = threading.Event()
+
+
+def warm_up() -> None:
+    """Build the date parser's tables now (seconds of CPU, once per process)."""
+    try:
+        from htmldate.extractors import external_date_parser
+
+        external_date_parser(_UNPARSEABLE_DATE, "%Y-%m-%d")
+    except Exception as exc:  # only a head start: extraction works without it
+        logger.debug("date parser warm-up failed: %r", exc)
+    finally:
+        _warm_up_done.set()
+
+
+def wait_warm_up(timeout: float | None = None) -> bool:
+    """Whether the warm-up has finished (waiting up to `timeout` seconds); for benchmarks of steady-state replies."""
+    return _warm_up_done.wait(timeout)
+
+
+def start_warm_up() -> None:
+    """`warm_up` in a background thread, the first time only."""
+    if _warm_up_started.is_set():
+        return
+    _warm_up_started.set()
+    threading.Thread(target=warm_up, name="extract-warm-up", daemon=True).start()
 
 
 def clean_text(text: str) -> str:
