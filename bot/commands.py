@@ -19,21 +19,6 @@ from matchers.library import as_language
 
 logger = logging.getLogger(__name__)
 
-HELP_TEXT = """\
-*/narrative* — recognise Kremlin talking points about the Russia–DPRK alliance.
-• `/narrative check TEXT|URL` — check a text and any links in it (add `--public` to show the result to the channel)
-• `/narrative search WORDS` — find narratives by words
-• `/narrative show ID [en|uk|ru]` — a narrative with its debunk and sources, in a language of your choice
-• `/narrative list [en|uk|ru]` — every narrative in the library
-• `/narrative feeds add URL` | `feeds remove URL` | `feeds list` — watch RSS/Atom feeds or Telegram channels here
-• `/narrative settings` — this channel's settings; `settings threshold N`, `mute ID`, `unmute ID`, `links on|off`, \
-`thread on|off`, `language en|uk|ru|auto`, `digest on|off`, `reset` change them
-• `/narrative recent [N]` — this channel's latest alerts, with the feedback they got
-• `/narrative feedback [disputed|confirmed]` — the matches people marked right or wrong here
-• `/narrative digest on|off` — a weekly summary with a chart, posted here
-• `/narrative help` — this text"""
-
-
 @dataclass(frozen=True)
 class NarrativeCard:
     """What `show` returns, for renderers that want more than text."""
@@ -76,18 +61,22 @@ class NarrativeCommands:
         sub, _, rest = text.partition(" ")
         sub = sub.lower()
         rest = rest.strip()
+        # The command's own words, for the answers that have nothing else to follow (help, usage, errors).
+        asked_in = channel_language or text_language(text) or "en"
         if sub in ("", "help"):
-            return CommandResponse(HELP_TEXT)
+            return CommandResponse(word("help", asked_in))
         if sub == "list":
             return self._list(as_language(rest) or channel_language or "en")
         if sub == "show":
             # A last word that names a language picks it ("show troops-denial uk"); otherwise it is all the id.
             head, _, last = rest.rpartition(" ")
             asked = as_language(last) if head else None
-            return self._show(head if asked else rest, asked or channel_language or "en")
+            return self._show(head if asked else rest, asked or asked_in)
         if sub == "search":
             return self._search(rest, channel_language or text_language(rest) or "en")
         if sub == "check":
+            if not rest.replace("--public", "").strip():
+                return CommandResponse(word("usage_check", asked_in), error=True)
             return await self._check(rest, channel_language)
         if sub == "feeds":
             # The feed commands have no words of their own to follow: the channel's language, else English.
@@ -96,7 +85,9 @@ class NarrativeCommands:
             return self._settings(request, rest)
         if sub in ("recent", "feedback", "digest"):
             return self.history_commands.handle(request, sub, rest)
-        return CommandResponse(f"Unknown subcommand `{sub}`.\n\n{HELP_TEXT}", error=True)
+        return CommandResponse(
+            word("unknown_subcommand", asked_in, sub=sub) + "\n\n" + word("help", asked_in), error=True
+        )
 
     def _list(self, language: Lang) -> CommandResponse:
         lines = [f"• `{n.id}` — {n.title_in(language)}" for n in self.library.library.narratives]
@@ -111,17 +102,19 @@ class NarrativeCommands:
 
     def _show(self, narrative_id: str, language: Lang = "en") -> CommandResponse:
         if not narrative_id:
-            return CommandResponse("Usage: `/narrative show ID` (see `/narrative list`).", error=True)
+            return CommandResponse(word("usage_show", language), error=True)
         narrative = self.library.library.get(narrative_id.strip().lower())
         if narrative is None:
             close = self.finder.closest_ids(narrative_id)
-            hint = f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
-            return CommandResponse(f"No narrative `{narrative_id}`.{hint}", error=True, choices=tuple(close))
+            hint = word("did_you_mean", language, ids=", ".join(f"`{c}`" for c in close)) if close else ""
+            return CommandResponse(
+                word("no_narrative", language, id=narrative_id) + hint, error=True, choices=tuple(close)
+            )
         return CommandResponse(self.describe(narrative, language))
 
     def _search(self, words: str, language: Lang = "en") -> CommandResponse:
         if not words:
-            return CommandResponse("Usage: `/narrative search WORDS`.", error=True)
+            return CommandResponse(word("usage_search", language), error=True)
         found = self.finder.search(words)
         if not found:
             return CommandResponse(word("search_none", language, words=words))
@@ -134,8 +127,6 @@ class NarrativeCommands:
         if "--public" in words:
             public = True
             rest = " ".join(w for w in words if w != "--public")
-        if not rest:
-            return CommandResponse("Usage: `/narrative check TEXT|URL`.", error=True)
         return await self.check_answer(rest, public=public, channel_language=channel_language)
 
     async def check_answer(

@@ -173,6 +173,80 @@ WORDS: dict[str, dict[Lang, str]] = {
         "ru": "Канал теперь следит за {url}{about}. Записи, которые уже есть в ленте, учтены без публикации; новые, "
         "в которых найдётся нарратив, будут появляться здесь.",
     },
+    "help": {
+        "en": "*/narrative* — recognise Kremlin talking points about the Russia–DPRK alliance.\n"
+        "• `/narrative check TEXT|URL` — check a text and any links in it (add `--public` to show the result to the "
+        "channel)\n"
+        "• `/narrative search WORDS` — find narratives by words\n"
+        "• `/narrative show ID [en|uk|ru]` — a narrative with its debunk and sources, in a language of your choice\n"
+        "• `/narrative list [en|uk|ru]` — every narrative in the library\n"
+        "• `/narrative feeds add URL` | `feeds remove URL` | `feeds list` — watch RSS/Atom feeds or Telegram "
+        "channels here\n"
+        "• `/narrative settings` — this channel's settings; `settings threshold N`, `mute ID`, `unmute ID`, "
+        "`links on|off`, `thread on|off`, `language en|uk|ru|auto`, `digest on|off`, `reset` change them\n"
+        "• `/narrative recent [N]` — this channel's latest alerts, with the feedback they got\n"
+        "• `/narrative feedback [disputed|confirmed]` — the matches people marked right or wrong here\n"
+        "• `/narrative digest on|off` — a weekly summary with a chart, posted here\n"
+        "• `/narrative help` — this text",
+        "uk": "*/narrative* — розпізнає кремлівські наративи про союз Росії та КНДР.\n"
+        "• `/narrative check ТЕКСТ|URL` — перевірити текст і посилання в ньому (з `--public` результат побачить "
+        "увесь канал)\n"
+        "• `/narrative search СЛОВА` — знайти наративи за словами\n"
+        "• `/narrative show ID [en|uk|ru]` — наратив зі спростуванням і джерелами, мовою на ваш вибір\n"
+        "• `/narrative list [en|uk|ru]` — усі наративи бібліотеки\n"
+        "• `/narrative feeds add URL` | `feeds remove URL` | `feeds list` — стежити тут за RSS/Atom-стрічками або "
+        "Telegram-каналами\n"
+        "• `/narrative settings` — налаштування цього каналу; змінюють їх `settings threshold N`, `mute ID`, "
+        "`unmute ID`, `links on|off`, `thread on|off`, `language en|uk|ru|auto`, `digest on|off`, `reset`\n"
+        "• `/narrative recent [N]` — останні сповіщення цього каналу та відгуки на них\n"
+        "• `/narrative feedback [disputed|confirmed]` — збіги, які тут позначили правильними або хибними\n"
+        "• `/narrative digest on|off` — щотижневий підсумок із графіком у цьому каналі\n"
+        "• `/narrative help` — ця довідка",
+        "ru": "*/narrative* — распознаёт кремлёвские нарративы о союзе России и КНДР.\n"
+        "• `/narrative check ТЕКСТ|URL` — проверить текст и ссылки в нём (с `--public` результат увидит весь "
+        "канал)\n"
+        "• `/narrative search СЛОВА` — найти нарративы по словам\n"
+        "• `/narrative show ID [en|uk|ru]` — нарратив с опровержением и источниками, на выбранном языке\n"
+        "• `/narrative list [en|uk|ru]` — все нарративы библиотеки\n"
+        "• `/narrative feeds add URL` | `feeds remove URL` | `feeds list` — следить здесь за RSS/Atom-лентами или "
+        "Telegram-каналами\n"
+        "• `/narrative settings` — настройки этого канала; меняют их `settings threshold N`, `mute ID`, "
+        "`unmute ID`, `links on|off`, `thread on|off`, `language en|uk|ru|auto`, `digest on|off`, `reset`\n"
+        "• `/narrative recent [N]` — последние оповещения этого канала и отзывы на них\n"
+        "• `/narrative feedback [disputed|confirmed]` — совпадения, которые здесь отметили верными или ошибочными\n"
+        "• `/narrative digest on|off` — еженедельная сводка с графиком в этом канале\n"
+        "• `/narrative help` — эта справка",
+    },
+    "unknown_subcommand": {
+        "en": "Unknown subcommand `{sub}`.",
+        "uk": "Невідома команда `{sub}`.",
+        "ru": "Неизвестная команда `{sub}`.",
+    },
+    "usage_show": {
+        "en": "Usage: `/narrative show ID` (see `/narrative list`).",
+        "uk": "Формат команди: `/narrative show ID` (див. `/narrative list`).",
+        "ru": "Формат команды: `/narrative show ID` (см. `/narrative list`).",
+    },
+    "usage_search": {
+        "en": "Usage: `/narrative search WORDS`.",
+        "uk": "Формат команди: `/narrative search СЛОВА`.",
+        "ru": "Формат команды: `/narrative search СЛОВА`.",
+    },
+    "usage_check": {
+        "en": "Usage: `/narrative check TEXT|URL`.",
+        "uk": "Формат команди: `/narrative check ТЕКСТ|URL`.",
+        "ru": "Формат команды: `/narrative check ТЕКСТ|URL`.",
+    },
+    "no_narrative": {
+        "en": "No narrative `{id}`.",
+        "uk": "Наративу `{id}` немає.",
+        "ru": "Нарратива `{id}` нет.",
+    },
+    "did_you_mean": {
+        "en": " Did you mean {ids}?",
+        "uk": " Можливо, ви мали на увазі {ids}?",
+        "ru": " Возможно, вы имели в виду {ids}?",
+    },
     "feedback_right": {
         "en": "Thanks — recorded that “{title}” was right here.",
         "uk": "Дякуємо — записано, що «{title}» тут визначено правильно.",

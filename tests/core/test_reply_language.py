@@ -331,3 +331,20 @@ def test_a_feed_state_is_described_in_the_listing_language() -> None:
     )
     fine = dataclasses.replace(state, failures=0, last_error=None)
     assert describe_feed_state(fine, "uk") == " — працює (Wire)"
+
+
+async def test_help_usage_and_errors_follow_the_channel_or_the_command_words(app: App) -> None:
+    assert (await _command(app, "/narrative help", channel_language="uk")).startswith(
+        "*/narrative* — розпізнає кремлівські наративи"
+    )
+    assert "`/narrative check TEXT|URL`" in await _command(app, "/narrative help")  # no words, no setting: English
+    assert await _command(app, "/narrative show", channel_language="ru") == (
+        "Формат команды: `/narrative show ID` (см. `/narrative list`)."
+    )
+    assert await _command(app, "/narrative check --public", channel_language="uk") == (
+        "Формат команди: `/narrative check ТЕКСТ|URL`."
+    )
+    unknown = await _command(app, "/narrative перевірити щось")  # a Ukrainian word typed as a subcommand
+    assert unknown.startswith("Невідома команда `перевірити`.\n\n*/narrative* — розпізнає")
+    missing = await _command(app, "/narrative show sanction-illegitimate", channel_language="ru")
+    assert missing.startswith("Нарратива `sanction-illegitimate` нет. Возможно, вы имели в виду `sanctions-illegitimate`")
