@@ -75,9 +75,7 @@ class NarrativeCommands:
         if sub == "search":
             return self._search(rest, channel_language or text_language(rest) or "en")
         if sub == "check":
-            if not rest.replace("--public", "").strip():
-                return CommandResponse(word("usage_check", asked_in), error=True)
-            return await self._check(rest, channel_language)
+            return await self._check(rest, channel_language, asked_in)
         if sub == "feeds":
             # The feed commands have no words of their own to follow: the channel's language, else English.
             return await self.feeds.handle(request, rest, channel_language or "en")
@@ -121,12 +119,14 @@ class NarrativeCommands:
         lines = [f"• `{n.id}` — {n.title_in(language)}" for n, _ in found]
         return CommandResponse(word("search_header", language, words=words) + "\n" + "\n".join(lines))
 
-    async def _check(self, rest: str, channel_language: Lang | None = None) -> CommandResponse:
+    async def _check(self, rest: str, channel_language: Lang | None, asked_in: Lang) -> CommandResponse:
         public = False
         words = rest.split()
         if "--public" in words:
             public = True
             rest = " ".join(w for w in words if w != "--public")
+        if not rest:
+            return CommandResponse(word("usage_check", asked_in), error=True)
         return await self.check_answer(rest, public=public, channel_language=channel_language)
 
     async def check_answer(
