@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import heapq
 import itertools
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Literal
 
+from matchers.candidates import BETA2, Query, Ranked
 from matchers.index import (
     CONCEPT_PREFIX,
     MIN_PREFIX,
@@ -39,13 +39,14 @@ TEXT_CRITICAL_FACTOR = 0.8  # two or more sentences of the text report or refute
 NO_ANCHOR_FACTOR = 0.6  # the window never names what the narrative is about (its anchors)
 PAIR_FACTOR = 0.96  # two-sentence windows score a little below one sentence that says it all
 SHORT_TEXT_TOKENS = 7  # texts with fewer content words need stronger evidence
-CANDIDATES_PER_WINDOW = 24
-CANDIDATE_STEMS = 8
 # Candidates that get rapidfuzz credit for near forms: 2 gave the same verdicts on dev, dev-real and long-form as 8,
 # at twice the speed.
 REFINED_PER_WINDOW = 2
 PAIR_MIN_SCORE = 15.0
-BETA2 = 4.0  # F-beta with beta 2: covering the phrasing matters more than explaining every word of the window
+# Near-form credit is sought only for candidates whose exact similarity reaches this: below it a window shares a
+# word or two with the phrasing, and credit for near forms never changed a verdict on dev, dev-real or
+# long-form (tried up to 0.3), while it was a fifth of the lexical stage's time on articles.
+REFINE_MIN_SIMILARITY = 0.2
 
 
 _CLAIM_STEMS = frozenset(
@@ -208,14 +209,12 @@ class Matcher:
         # A text in which several sentences report or refute claims is a fact-check or an analysis as a whole:
         # even its sentences that restate the claim plainly are weaker evidence.
         text_factor = TEXT_CRITICAL_FACTOR if sum(w.critical for w in singles) >= 2 else 1.0
-        scored = [(w, self._score_window(w)) for w in singles]
+        scored = list(zip(singles, self._score_windows(singles), strict=True))
         # A talking point can span two sentences; pairs are only worth scoring next to a sentence with some
         # evidence, which keeps long articles cheap.
         worth = [bool(r) and max(v[0] for v in r.values()) >= PAIR_MIN_SCORE for _, r in scored]
-        for i, (a, b) in enumerate(itertools.pairwise(singles)):
-            if worth[i] or worth[i + 1]:
-                pair = _pair(a, b)
-                scored.append((pair, self._score_window(pair)))
+        pairs = [_pair(a, b) for i, (a, b) in enumerate(itertools.pairwise(singles)) if worth[i] or worth[i + 1]]
+        scored.extend(zip(pairs, self._score_windows(pairs), strict=True))
         best: dict[int, _Best] = {}
         for window, results in scored:
             for n_idx, (score, matched, cues) in results.items():
@@ -300,14 +299,41 @@ class Matcher:
 
     # -- scoring --------------------------------------------------------------------------------------------------
 
-    def _score_window(self, window: _Window) -> dict[int, tuple[float, str, tuple[str, ...]]]:
+    def _score_windows(self, windows: list[_Window]) -> list[dict[int, tuple[float, str, tuple[str, ...]]]]:
+        """Each window's score per narrative; the candidate phrasings of all of them are found in one batch."""
         compiled = self.compiled
-        content = set(window.toks.content)
+        vocab_get = compiled.vocab.get
+        rank_of = compiled.rank.__getitem__
+        indexed = compiled.indexed.__getitem__
+        weight_of = compiled.idf.__getitem__
+        unknown_weight = compiled.unknown_weight
+        queries: list[Query] = []
+        window_ids: list[set[int]] = []
+        for window in windows:
+            content = set(window.toks.content)
+            ids = {k for k in map(vocab_get, content) if k is not None}
+            # Candidates come from the window's rarest indexed stems: they say most about which phrasing fits,
+            # and their postings are short, so the cost stays flat as the library grows.
+            keys = sorted(filter(indexed, ids), key=rank_of)
+            # fsum: exact whatever the order, and a set's order follows the process's string hashing.
+            weight = math.fsum(map(weight_of, ids)) + unknown_weight * (len(content) - len(ids))
+            queries.append(Query(keys, tuple(ids), weight))
+            window_ids.append(ids)
+        ranked = compiled.matrix.rank(queries)
+        return [
+            self._score_window(window, ids, query.weight, found)
+            for window, ids, query, found in zip(windows, window_ids, queries, ranked, strict=True)
+        ]
+
+    def _score_window(
+        self, window: _Window, ids: set[int], window_weight: float, ranked: Ranked
+    ) -> dict[int, tuple[float, str, tuple[str, ...]]]:
+        compiled = self.compiled
         all_stems = set(window.toks.all) | set(window.toks.raw)
         lookup = set(all_stems)
         lookup.update(*prefix_runs(all_stems))
         cue_hits = self._cues(all_stems, lookup, window.quoted)
-        sims = self._similarities(content, window.toks.content, window.near)
+        sims = self._similarities(window.toks.content, ids, window_weight, ranked, window.near)
         results: dict[int, tuple[float, str, tuple[str, ...]]] = {}
         anchor_seen: dict[int, bool] = {}
         for n_idx in set(cue_hits) | set(sims):
@@ -364,79 +390,51 @@ class Matcher:
         return hits
 
     def _similarities(
-        self, content: set[str], ordered: tuple[str, ...], near: NearForms | None = None
+        self,
+        content: Iterable[str],
+        ids: set[int],
+        window_weight: float,
+        ranked: Ranked,
+        near: NearForms | None = None,
     ) -> dict[int, tuple[float, str]]:
-        """Best phrasing similarity per narrative: weighted stem overlap (an F2 of coverage and precision),
-        with rapidfuzz and prefix credit for near forms the stemmers did not join. `near` is the window's own
-        near-form cache when it has one (a sentence keeps it for the pairs built from it)."""
+        """Best phrasing similarity per narrative: the candidates' exact scores (weighted stem overlap, an F2 of
+        coverage and precision), with rapidfuzz and prefix credit for near forms the stemmers did not join on
+        the best few. `near` is the window's own near-form cache when it has one (a sentence keeps it for the
+        pairs built from it)."""
+        if not len(ranked.phrasings):
+            return {}
         compiled = self.compiled
-        if not content:
-            return {}
         idf = compiled.idf
-        weight_of = idf.__getitem__
-        ids = {k for k in map(compiled.vocab.get, content) if k is not None}
-        # Candidates come from the window's rarest indexed stems: they say most about which phrasing fits, and
-        # their postings are short, so the cost stays flat as the library grows.
-        keys = sorted(filter(compiled.indexed.__getitem__, ids), key=compiled.rank.__getitem__)
-        overlap: dict[int, float] = defaultdict(float)
-        for k in keys[:CANDIDATE_STEMS]:
-            weight = idf[k]
-            for p_idx in compiled.postings(k):
-                overlap[p_idx] += weight
-        if not overlap:
-            return {}
-        # Which candidates are kept matters, not in what order: they are ranked below by their own score.
-        top: Iterable[int] = (
-            overlap
-            if len(overlap) <= CANDIDATES_PER_WINDOW
-            else [p for p, _ in heapq.nlargest(CANDIDATES_PER_WINDOW, overlap.items(), key=itemgetter(1))]
-        )
-        window_weight = sum(map(weight_of, ids)) + compiled.unknown_weight * (len(content) - len(ids))
-        if not window_weight:
-            return {}
-        # First pass: exact stem overlap for every candidate; second: near-form credit for the best few only.
         phrasings = compiled.phrasings
-        in_window = ids.__contains__
-        exact: list[tuple[float, int]] = []
-        for p_idx in top:
-            phrasing = phrasings[p_idx]
-            matched = sum(map(weight_of, filter(in_window, phrasing.stems)))
-            # _f_beta() inline, term for term: this runs for every candidate of every window.
-            phrasing_weight = phrasing.weight
-            coverage = matched / phrasing_weight if phrasing_weight else 0.0
-            precision = matched / window_weight
-            if precision > 1.0:
-                precision = 1.0
-            f = 0.0
-            if coverage > 0 and precision > 0:
-                f = (1 + BETA2) * precision * coverage / (BETA2 * precision + coverage)
-            exact.append((-f, p_idx))
-        exact.sort()  # best first, then by phrasing index
         if near is None:
             near = NearForms(content, self._near_verdicts)
         stem_of = compiled.stem_of
         eligible = self._near_eligible
         credit = near.credit
         best: dict[int, tuple[float, str]] = {}
-        for rank, (neg_f, p_idx) in enumerate(exact):
+        order = ranked.phrasings.tolist()
+        scores = ranked.scores.tolist()
+        refined = 0
+        while refined < min(REFINED_PER_WINDOW, len(scores)) and scores[refined] >= REFINE_MIN_SIMILARITY:
+            refined += 1
+        for p_idx in order[:refined]:
             phrasing = phrasings[p_idx]
-            if rank < REFINED_PER_WINDOW:
-                # A stem that can get no near-form credit adds idf * 0.0, as credit() would give: the same sum.
-                matched = sum(
-                    idf[k] if k in ids else idf[k] * (credit(stem_of[k]) if eligible[k] else 0.0)
-                    for k in phrasing.stems
-                )
-                f = _f_beta(matched, phrasing.weight, window_weight)
-                current = best.get(phrasing.narrative)
-                if f > 0 and (current is None or f > current[0]):
-                    best[phrasing.narrative] = (f, phrasing.text)
-            elif neg_f < 0:
-                # Past the refined few, scores only fall (near-form credit only raises the refined ones), so a
-                # narrative's best is its first phrasing in this order.
-                if phrasing.narrative not in best:
-                    best[phrasing.narrative] = (-neg_f, phrasing.text)
-            else:
+            # A stem that can get no near-form credit adds idf * 0.0, as credit() would give: the same sum.
+            matched = sum(
+                idf[k] if k in ids else idf[k] * (credit(stem_of[k]) if eligible[k] else 0.0) for k in phrasing.stems
+            )
+            f = _f_beta(matched, phrasing.weight, window_weight)
+            current = best.get(phrasing.narrative)
+            if f > 0 and (current is None or f > current[0]):
+                best[phrasing.narrative] = (f, phrasing.text)
+        # Past the refined few, scores only fall (near-form credit only raises the refined ones), so a narrative's
+        # best is its first phrasing in this order.
+        for p_idx, f in zip(order[refined:], scores[refined:], strict=True):
+            if f <= 0:
                 break  # the rest score 0
+            phrasing = phrasings[p_idx]
+            if phrasing.narrative not in best:
+                best[phrasing.narrative] = (f, phrasing.text)
         return best
 
 

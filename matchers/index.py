@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import not_
 
+from matchers.candidates import PhrasingMatrix
 from matchers.library import Library
 from matchers.normalize import MAX_TOKEN_CHARS, STOPWORDS, fold, guess_cyrillic_language, stem, stem_variants, tokens
 
@@ -226,6 +227,10 @@ class CompiledLibrary:
         # Per stem, flat: whether it has postings, and its place in the order candidates are drawn in (rarest
         # first, then by spelling), so that a window sorts its stems with a C-level key instead of a lambda.
         self.indexed = bytearray(1 if count else 0 for count in counts)
+        self.matrix = PhrasingMatrix(
+            [p.stems for p in self.phrasings], [p.weight for p in self.phrasings], self.idf, self.post_start,
+            self.post_data,
+        )
         self.rank = array("I", bytes(4 * len(self.stem_of)))
         for position, k in enumerate(sorted(range(len(self.stem_of)), key=lambda k: (-self.idf[k], self.stem_of[k]))):
             self.rank[k] = position
