@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import random
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -168,7 +169,8 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help=f"write the fitted blend to {BLEND_FILE}")
     parser.add_argument("--splits", type=int, default=10, help="two-fold splits for the held-out estimate")
     args = parser.parse_args()
-    settings = load_settings()
+    # Every sentence is read, whatever the load: the reply-time budget would make the fit depend on the machine.
+    settings = replace(load_settings(), semantic_budget_s=math.inf)
     matcher = full_matcher(settings, load_library(settings.library_path), progress=terminal_progress("embedding"))
     ids = matcher.stage.classifier.narrative_ids
     sets = [stack(features(matcher, load_cases(path)), ids) for path in args.sets]
