@@ -41,13 +41,14 @@ class Query:
 
 @dataclass(frozen=True)
 class Ranked:
-    """A window's candidates, best exact score first: phrasing indices and their scores."""
+    """A window's candidates, best exact score first: phrasing indices and their scores (plain lists: the engine
+    reads them one by one)."""
 
-    phrasings: IntArray
-    scores: FloatArray
+    phrasings: list[int]
+    scores: list[float]
 
 
-EMPTY = Ranked(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+EMPTY = Ranked([], [])
 
 
 class PhrasingMatrix:
@@ -88,11 +89,12 @@ class PhrasingMatrix:
         # Best first within each window, then by phrasing index: what sorting (-score, index) pairs gives.
         order = np.lexsort((cand_phrasing, -scores, cand_row))
         cand_row, cand_phrasing, scores = cand_row[order], cand_phrasing[order], scores[order]
-        bounds = np.searchsorted(cand_row, np.arange(len(rows) + 1))
+        bounds = np.searchsorted(cand_row, np.arange(len(rows) + 1)).tolist()
+        phrasings, values = cand_phrasing.tolist(), scores.tolist()
         for slot, r in enumerate(rows):
             lo, hi = bounds[slot], bounds[slot + 1]
             if hi > lo:
-                out[r] = Ranked(cand_phrasing[lo:hi], scores[lo:hi])
+                out[r] = Ranked(phrasings[lo:hi], values[lo:hi])
         return out
 
     def _candidates(self, queries: Sequence[Query], rows: list[int]) -> tuple[IntArray, IntArray]:
@@ -160,9 +162,9 @@ class PhrasingMatrix:
         offsets = np.cumsum(lengths) - lengths
         stems = self.stems[np.repeat(starts - offsets, lengths) + np.arange(total)]
         owner = np.repeat(np.arange(len(cand_slot)), lengths)
-        present = holds[np.repeat(cand_slot, lengths), place[stems]]
+        present = holds.ravel()[np.repeat(cand_slot * holds.shape[1], lengths) + place[stems]]
         # A stem the window lacks adds 0.0, which leaves a running sum exactly as it was.
-        matched = np.bincount(owner, weights=np.where(present, self.idf[stems], 0.0), minlength=len(cand_slot))
+        matched = np.bincount(owner, weights=self.idf[stems] * present, minlength=len(cand_slot))
         phrasing_weight = self.weights[cand_phrasing]
         window_weight = np.asarray([queries[r].weight for r in rows], dtype=np.float64)[cand_slot]
         with np.errstate(divide="ignore", invalid="ignore"):

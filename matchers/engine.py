@@ -401,7 +401,7 @@ class Matcher:
         coverage and precision), with rapidfuzz and prefix credit for near forms the stemmers did not join on
         the best few. `near` is the window's own near-form cache when it has one (a sentence keeps it for the
         pairs built from it)."""
-        if not len(ranked.phrasings):
+        if not ranked.phrasings:
             return {}
         compiled = self.compiled
         idf = compiled.idf
@@ -412,8 +412,7 @@ class Matcher:
         eligible = self._near_eligible
         credit = near.credit
         best: dict[int, tuple[float, str]] = {}
-        order = ranked.phrasings.tolist()
-        scores = ranked.scores.tolist()
+        order, scores = ranked.phrasings, ranked.scores
         refined = 0
         while refined < min(REFINED_PER_WINDOW, len(scores)) and scores[refined] >= REFINE_MIN_SIMILARITY:
             refined += 1

@@ -61,8 +61,8 @@ def test_the_batch_finds_what_one_window_at_a_time_finds(compiled: CompiledLibra
     crowded = 0
     for query, ranked in zip(queries, compiled.matrix.rank(queries), strict=True):
         expected = one_window(compiled, query) if query.keys and query.weight else []
-        assert ranked.phrasings.tolist() == [p for p, _ in expected]
-        assert ranked.scores.tolist() == pytest.approx([f for _, f in expected], rel=1e-12, abs=0.0)
+        assert ranked.phrasings == [p for p, _ in expected]
+        assert ranked.scores == pytest.approx([f for _, f in expected], rel=1e-12, abs=0.0)
         crowded += len(expected) == CANDIDATES_PER_WINDOW
     assert crowded  # some windows had more candidates than are kept
 
@@ -73,5 +73,5 @@ def test_a_batch_answers_each_window_as_it_would_alone(compiled: CompiledLibrary
     together = compiled.matrix.rank(queries)
     for query, ranked in zip(queries, together, strict=True):
         alone = compiled.matrix.rank([query])[0]
-        assert ranked.phrasings.tolist() == alone.phrasings.tolist()
-        assert ranked.scores.tolist() == alone.scores.tolist()
+        assert ranked.phrasings == alone.phrasings
+        assert ranked.scores == alone.scores
