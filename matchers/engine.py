@@ -135,6 +135,30 @@ class _Window:
     reported: bool = False
     quoted: frozenset[str] = frozenset()  # stems inside quotation marks
     near: NearForms | None = None  # near-form credit, computed as needed and shared with the pairs
+    view: _StemView | None = None  # set when the window is scored; a pair builds its own from its sentences'
+
+
+@dataclass(frozen=True)
+class _StemView:
+    """A window's stems as the cue and anchor checks read them."""
+
+    stems: set[str]  # every stem, before and after concept rewriting
+    lookup: set[str]  # the same with their prefixes (see prefixes())
+    cue_keys: set[str]  # their keys in the cue index (see cue_key())
+
+    @classmethod
+    def of(cls, toks: TextTokens) -> _StemView:
+        stems_ = set(toks.all)
+        stems_.update(toks.raw)
+        lookup = set(stems_)
+        lookup.update(*prefix_runs(stems_))
+        # cue_key() inline: this runs for every stem of every sentence.
+        keys = {s if s.startswith(CONCEPT_PREFIX) else s[:MIN_PREFIX] for s in stems_}
+        return cls(stems_, lookup, keys)
+
+    def __or__(self, other: _StemView) -> _StemView:
+        """The view of two windows read as one: every part is a union (a prefix of either is a prefix of both)."""
+        return _StemView(self.stems | other.stems, self.lookup | other.lookup, self.cue_keys | other.cue_keys)
 
 
 @dataclass
@@ -150,9 +174,10 @@ def _pair(a: _Window, b: _Window) -> _Window:
     # A stem is near the pair's words when it is near either sentence's (see NearForms), so the pair asks the
     # two sentences' caches rather than compare every stem again.
     near = PairNearForms(a.near, b.near) if a.near is not None and b.near is not None else None
+    view = a.view | b.view if a.view is not None and b.view is not None else None
     return _Window(
         f"{a.text} {b.text}", toks, a.critical or b.critical, pair=True,
-        reported=a.reported and b.reported, quoted=a.quoted | b.quoted, near=near,
+        reported=a.reported and b.reported, quoted=a.quoted | b.quoted, near=near, view=view,
     )
 
 
@@ -329,10 +354,11 @@ class Matcher:
         self, window: _Window, ids: set[int], window_weight: float, ranked: Ranked
     ) -> dict[int, tuple[float, str, tuple[str, ...]]]:
         compiled = self.compiled
-        all_stems = set(window.toks.all) | set(window.toks.raw)
-        lookup = set(all_stems)
-        lookup.update(*prefix_runs(all_stems))
-        cue_hits = self._cues(all_stems, lookup, window.quoted)
+        view = window.view
+        if view is None:
+            view = window.view = _StemView.of(window.toks)
+        all_stems, lookup = view.stems, view.lookup
+        cue_hits = self._cues(view, window.quoted)
         sims = self._similarities(window.toks.content, ids, window_weight, ranked, window.near)
         results: dict[int, tuple[float, str, tuple[str, ...]]] = {}
         anchor_seen: dict[int, bool] = {}
@@ -370,14 +396,13 @@ class Matcher:
         weights = self.library.narratives[n_idx].cues
         return sum(weights.get(c, 0) for c in cues)
 
-    def _cues(self, stems_: set[str], lookup: set[str], quoted: frozenset[str]) -> dict[int, dict[str, float]]:
+    def _cues(self, view: _StemView, quoted: frozenset[str]) -> dict[int, dict[str, float]]:
         """Cues present in the window; a loaded word someone is quoted as saying ("Peskov called the reports
         «another fake»") counts half: the writer reports it rather than says it."""
         compiled = self.compiled
+        stems_, lookup = view.stems, view.lookup
         candidates: set[int] = set()
-        # cue_key() inline: this runs for every stem of every window.
-        keys = {s if s.startswith(CONCEPT_PREFIX) else s[:MIN_PREFIX] for s in stems_}
-        for ids in filter(None, map(compiled.cue_index.get, keys)):
+        for ids in filter(None, map(compiled.cue_index.get, view.cue_keys)):
             candidates.update(ids)
         hits: dict[int, dict[str, float]] = defaultdict(dict)
         for cue_id in candidates:
