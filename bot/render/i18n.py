@@ -12,8 +12,8 @@ from matchers.library import TEXT_LANGUAGES, Lang, as_language
 from matchers.normalize import guess_cyrillic_language
 
 __all__ = [
-    "FAILURES", "FAILURES_IN_A_ROW", "ITEMS", "LANGUAGES", "WORDS", "Lang", "parse_language", "reply_language",
-    "text_language", "translate_signal", "word",
+    "FAILURES", "FAILURES_IN_A_ROW", "ITEMS", "LANGUAGES", "LANGUAGE_NAMES_IN", "WORDS", "Lang", "parse_language",
+    "reply_language", "text_language", "translate_signal", "word",
 ]  # fmt: skip
 
 LANGUAGES: tuple[Lang, ...] = TEXT_LANGUAGES
@@ -257,6 +257,163 @@ WORDS: dict[str, dict[Lang, str]] = {
         "uk": "Дякуємо — записано, що «{title}» тут визначено хибно.",
         "ru": "Спасибо — записано, что «{title}» здесь определён ошибочно.",
     },
+    # -- /narrative settings. The setting names and values people type (threshold, links, on, auto…) stay as
+    # they are typed in every language.
+    "settings_usage": {
+        "en": "Usage: `/narrative settings` (show), `settings threshold 30–100`, `settings mute ID`, "
+        "`settings unmute ID`, `settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
+        "`settings digest on|off`, `settings reset [NAME]`.",
+        "uk": "Формат команди: `/narrative settings` (показати), `settings threshold 30–100`, `settings mute ID`, "
+        "`settings unmute ID`, `settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
+        "`settings digest on|off`, `settings reset [НАЗВА]`.",
+        "ru": "Формат команды: `/narrative settings` (показать), `settings threshold 30–100`, `settings mute ID`, "
+        "`settings unmute ID`, `settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
+        "`settings digest on|off`, `settings reset [ИМЯ]`.",
+    },
+    "settings_unknown": {
+        "en": "Unknown setting `{name}`. {usage}",
+        "uk": "Невідоме налаштування `{name}`. {usage}",
+        "ru": "Неизвестная настройка `{name}`. {usage}",
+    },
+    "settings_on_off": {
+        "en": "`{name}` takes `on` or `off`, not `{value}`.",
+        "uk": "`{name}` приймає лише `on` або `off`, а не `{value}`.",
+        "ru": "`{name}` принимает только `on` или `off`, а не `{value}`.",
+    },
+    "settings_threshold_number": {
+        "en": "The threshold is a whole number from {low} to {high}.",
+        "uk": "Поріг — ціле число від {low} до {high}.",
+        "ru": "Порог — целое число от {low} до {high}.",
+    },
+    "settings_threshold_range": {
+        "en": "The threshold must be from {low} (the suggest threshold) to {high}, not {number}.",
+        "uk": "Поріг має бути від {low} (поріг можливого наративу) до {high}, а не {number}.",
+        "ru": "Порог должен быть от {low} (порог возможного нарратива) до {high}, а не {number}.",
+    },
+    "settings_threshold_set": {
+        "en": "Alert threshold here is now {number}: matches scoring below it are not posted.",
+        "uk": "Поріг сповіщення тут тепер {number}: збіги з нижчою оцінкою не публікуються.",
+        "ru": "Порог оповещения здесь теперь {number}: совпадения с оценкой ниже не публикуются.",
+    },
+    "settings_links_on": {
+        "en": "Pasted links are read and answered here.",
+        "uk": "Тут бот читає надіслані посилання й відповідає на них.",
+        "ru": "Здесь бот читает присланные ссылки и отвечает на них.",
+    },
+    "settings_links_off": {
+        "en": "Pasted links are no longer read here (messages that state a claim still are).",
+        "uk": "Надіслані посилання тут більше не читаються (повідомлення з твердженнями бот і далі перевіряє).",
+        "ru": "Присланные ссылки здесь больше не читаются (сообщения с утверждениями бот по-прежнему проверяет).",
+    },
+    "settings_thread_on": {
+        "en": "Feed alerts here now come as one line, with the card in its thread.",
+        "uk": "Сповіщення зі стрічок тут тепер надходять одним рядком, а картка — у гілці під ним.",
+        "ru": "Оповещения из лент здесь теперь приходят одной строкой, а карточка — в ветке под ней.",
+    },
+    "settings_thread_off": {
+        "en": "Feed alerts here now come as full cards in the channel.",
+        "uk": "Сповіщення зі стрічок тут тепер надходять повними картками просто в канал.",
+        "ru": "Оповещения из лент здесь теперь приходят полными карточками прямо в канал.",
+    },
+    "settings_digest_on": {
+        "en": "The weekly digest is on for this channel.",
+        "uk": "Щотижневий підсумок у цьому каналі увімкнено.",
+        "ru": "Еженедельная сводка в этом канале включена.",
+    },
+    "settings_digest_off": {
+        "en": "The weekly digest is off for this channel.",
+        "uk": "Щотижневий підсумок у цьому каналі вимкнено.",
+        "ru": "Еженедельная сводка в этом канале выключена.",
+    },
+    "settings_language_bad": {
+        "en": "The language is one of {choices}, not `{value}`.",
+        "uk": "Мова має бути однією з {choices}, а не `{value}`.",
+        "ru": "Язык должен быть одним из {choices}, а не `{value}`.",
+    },
+    "settings_language_auto": {
+        "en": "Replies here now follow the language of the text they answer.",
+        "uk": "Відповіді тут тепер тією мовою, якою написано текст.",
+        "ru": "Ответы здесь теперь на том языке, на котором написан текст.",
+    },
+    # {name}: the language chosen as LANGUAGE_NAMES_IN gives it ("українською", "на украинском").
+    "settings_language_set": {
+        "en": "Replies here are now in {code}.",
+        "uk": "Відповіді тут тепер {name} ({code}).",
+        "ru": "Ответы здесь теперь на {name} ({code}).",
+    },
+    "settings_mute_usage": {
+        "en": "Usage: `/narrative settings {verb} ID` (see `/narrative list`).",
+        "uk": "Формат команди: `/narrative settings {verb} ID` (див. `/narrative list`).",
+        "ru": "Формат команды: `/narrative settings {verb} ID` (см. `/narrative list`).",
+    },
+    "settings_mute_unknown": {
+        "en": "No narrative {ids} in the library; nothing was muted. See `/narrative list`.",
+        "uk": "У бібліотеці немає: {ids}; нічого не змінено. Див. `/narrative list`.",
+        "ru": "В библиотеке нет: {ids}; ничего не изменено. См. `/narrative list`.",
+    },
+    "settings_not_muted": {
+        "en": "{ids} is not muted here; nothing was changed.",
+        "uk": "Тут і так публікуються: {ids}; нічого не змінено.",
+        "ru": "Здесь и так публикуются: {ids}; ничего не изменено.",
+    },
+    "settings_muted": {
+        "en": "Muted {ids} here.",
+        "uk": "Тут більше не публікуються: {ids}.",
+        "ru": "Здесь больше не публикуются: {ids}.",
+    },
+    "settings_unmuted": {
+        "en": "{ids} will be posted here again.",
+        "uk": "Тут знову публікуються: {ids}.",
+        "ru": "Здесь снова публикуются: {ids}.",
+    },
+    "settings_reset_all": {
+        "en": "Every setting here is back to its default.",
+        "uk": "Усі налаштування тут знову типові.",
+        "ru": "Все настройки здесь снова по умолчанию.",
+    },
+    "settings_reset_nothing": {
+        "en": "This channel uses the defaults.",
+        "uk": "Цей канал і так має типові налаштування.",
+        "ru": "В этом канале и так настройки по умолчанию.",
+    },
+    "settings_reset_some": {
+        "en": "{names} back to the default here.",
+        "uk": "Тут знову типове значення: {names}.",
+        "ru": "Здесь снова значение по умолчанию: {names}.",
+    },
+    "settings_reset_unknown": {
+        "en": "Unknown setting `{name}`: one of {names}.",
+        "uk": "Невідоме налаштування `{name}`; можливі: {names}.",
+        "ru": "Неизвестная настройка `{name}`; допустимые: {names}.",
+    },
+    "settings_header": {
+        "en": "Settings for this channel:",
+        "uk": "Налаштування цього каналу:",
+        "ru": "Настройки этого канала:",
+    },
+    "settings_default": {"en": "default", "uk": "типово", "ru": "по умолчанию"},
+    "settings_default_from": {"en": "default ({env})", "uk": "типово ({env})", "ru": "по умолчанию ({env})"},
+    "settings_set_on": {"en": "set here on {date}", "uk": "задано тут {date}", "ru": "задано здесь {date}"},
+    "settings_set_by": {
+        "en": "set here by {who} on {date}",
+        "uk": "задано тут ({who}, {date})",
+        "ru": "задано здесь ({who}, {date})",
+    },
+    "settings_gone": {
+        "en": " (no longer in the library)",
+        "uk": " (більше немає в бібліотеці)",
+        "ru": " (больше нет в библиотеке)",
+    },
+    "settings_none": {"en": "none", "uk": "немає", "ru": "нет"},
+    "settings_value_on": {"en": "on", "uk": "увімк.", "ru": "вкл."},
+    "settings_value_off": {"en": "off", "uk": "вимк.", "ru": "выкл."},
+    "settings_footer": {
+        "en": "Change one with `/narrative settings NAME VALUE`; `/narrative settings reset` restores the defaults.",
+        "uk": "Змінити: `/narrative settings НАЗВА ЗНАЧЕННЯ`; `/narrative settings reset` повертає типові "
+        "налаштування.",
+        "ru": "Изменить: `/narrative settings ИМЯ ЗНАЧЕНИЕ`; `/narrative settings reset` возвращает настройки по "
+        "умолчанию.",
+    },
 }
 
 # Noun forms for a count (one, few, many: see bot.read_reasons.plural). "Failures" follows a preposition that
@@ -276,6 +433,12 @@ FAILURES_IN_A_ROW: dict[Lang, tuple[str, str, str]] = {
     "en": ("", "", ""),
     "uk": ("збій", "збої", "збоїв"),
     "ru": ("сбой", "сбоя", "сбоев"),
+}
+# A language named as "replies are now in …" needs it: "українською", "на русском".
+LANGUAGE_NAMES_IN: dict[Lang, dict[Lang, str]] = {
+    "en": {"en": "English", "uk": "Ukrainian", "ru": "Russian"},
+    "uk": {"en": "англійською", "uk": "українською", "ru": "російською"},
+    "ru": {"en": "английском", "uk": "украинском", "ru": "русском"},
 }
 
 

@@ -123,7 +123,8 @@ async def test_two_workspaces_get_their_own_alerts_and_see_only_their_own_state(
     alpha_feeds, beta_feeds = await two.command(ALPHA, "feeds list"), await two.command(BETA, "feeds list")
     assert shared in alpha_feeds and alpha_only in alpha_feeds
     assert shared in beta_feeds and alpha_only not in beta_feeds
-    assert "language: uk — set here" in await two.command(ALPHA, "settings")
+    # Alpha's answers are in Ukrainian from now on; Beta's stay English.
+    assert "language: uk — задано тут" in await two.command(ALPHA, "settings")
     assert "language: auto — default" in await two.command(BETA, "settings")
 
     # Beta cannot remove Alpha's feed nor reset Alpha's settings, even naming the same channel id.
