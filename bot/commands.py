@@ -82,7 +82,7 @@ class NarrativeCommands:
         if sub == "settings":
             return self._settings(request, rest, asked_in)
         if sub in ("recent", "feedback", "digest"):
-            return self.history_commands.handle(request, sub, rest)
+            return self.history_commands.handle(request, sub, rest, asked_in)
         return CommandResponse(
             word("unknown_subcommand", asked_in, sub=sub) + "\n\n" + word("help", asked_in), error=True
         )

@@ -12,8 +12,8 @@ from matchers.library import TEXT_LANGUAGES, Lang, as_language
 from matchers.normalize import guess_cyrillic_language
 
 __all__ = [
-    "FAILURES", "FAILURES_IN_A_ROW", "ITEMS", "LANGUAGES", "LANGUAGE_NAMES_IN", "WORDS", "Lang", "parse_language",
-    "reply_language", "text_language", "translate_signal", "word",
+    "ALERTS", "FAILURES", "FAILURES_IN_A_ROW", "ITEMS", "LANGUAGES", "LANGUAGE_NAMES_IN", "LATEST_ALERTS", "WORDS",
+    "Lang", "parse_language", "reason_label", "reply_language", "text_language", "translate_signal", "word",
 ]  # fmt: skip
 
 LANGUAGES: tuple[Lang, ...] = TEXT_LANGUAGES
@@ -257,6 +257,11 @@ WORDS: dict[str, dict[Lang, str]] = {
         "uk": "Дякуємо — записано, що «{title}» тут визначено хибно.",
         "ru": "Спасибо — записано, что «{title}» здесь определён ошибочно.",
     },
+    # -- the reason asked after a ❌ (the keys are bot.history.REASONS'; English says the same as there)
+    "reason_wrong-narrative": {"en": "Wrong narrative", "uk": "Не той наратив", "ru": "Не тот нарратив"},
+    "reason_not-propaganda": {"en": "Not propaganda", "uk": "Не пропаганда", "ru": "Не пропаганда"},
+    "reason_fact-check": {"en": "A fact-check", "uk": "Це фактчек", "ru": "Это фактчек"},
+    "reason_other": {"en": "Other", "uk": "Інше", "ru": "Другое"},
     # -- /narrative settings. The setting names and values people type (threshold, links, on, auto…) stay as
     # they are typed in every language.
     "settings_usage": {
@@ -414,6 +419,92 @@ WORDS: dict[str, dict[Lang, str]] = {
         "ru": "Изменить: `/narrative settings ИМЯ ЗНАЧЕНИЕ`; `/narrative settings reset` возвращает настройки по "
         "умолчанию.",
     },
+    # -- /narrative recent and /narrative feedback
+    "recent_none": {
+        "en": "No alerts in this channel yet.",
+        "uk": "У цьому каналі ще не було сповіщень.",
+        "ru": "В этом канале пока не было оповещений.",
+    },
+    # {alerts}: LATEST_ALERTS for the count.
+    "recent_header": {
+        "en": "Latest {count} {alerts} here, newest first:",
+        "uk": "{count} {alerts} тут, спершу новіші:",
+        "ru": "{count} {alerts} здесь, сначала новые:",
+    },
+    "recent_usage": {
+        "en": "Usage: `/narrative recent [N]` (N up to {max}).",
+        "uk": "Формат команди: `/narrative recent [N]` (N — не більше ніж {max}).",
+        "ru": "Формат команды: `/narrative recent [N]` (N — не больше {max}).",
+    },
+    "recent_usage_range": {
+        "en": "Usage: `/narrative recent [N]` (N from 1 to {max}).",
+        "uk": "Формат команди: `/narrative recent [N]` (N — від 1 до {max}).",
+        "ru": "Формат команды: `/narrative recent [N]` (N — от 1 до {max}).",
+    },
+    "origin_feed": {"en": "feed", "uk": "стрічка", "ru": "лента"},
+    "origin_chat": {"en": "chat", "uk": "чат", "ru": "чат"},
+    "feedback_none_yet": {"en": "no feedback yet", "uk": "відгуків ще немає", "ru": "отзывов пока нет"},
+    "feedback_counts": {
+        "en": "{right} right, {wrong} wrong{reason}",
+        "uk": "правильно: {right}, хибно: {wrong}{reason}",
+        "ru": "верно: {right}, ошибочно: {wrong}{reason}",
+    },
+    "feedback_usage": {
+        "en": "Usage: `/narrative feedback [disputed|confirmed]`.",
+        "uk": "Формат команди: `/narrative feedback [disputed|confirmed]`.",
+        "ru": "Формат команды: `/narrative feedback [disputed|confirmed]`.",
+    },
+    "feedback_export_hint": {
+        "en": "`narrative-bot feedback export` writes them as candidate library entries for review.",
+        "uk": "Команда `narrative-bot feedback export` збереже їх як чернетки записів бібліотеки для перевірки "
+        "редакторами.",
+        "ru": "Команда `narrative-bot feedback export` сохранит их как черновики записей библиотеки для проверки "
+        "редакторами.",
+    },
+    "reviewed_none": {
+        "en": "No feedback yet on the alerts in this period.",
+        "uk": "На сповіщення за цей період відгуків ще немає.",
+        "ru": "На оповещения за этот период отзывов пока нет.",
+    },
+    "reviewed_disputed": {"en": "Disputed ({count}):", "uk": "Оскаржені ({count}):", "ru": "Оспоренные ({count}):"},
+    "reviewed_confirmed": {
+        "en": "Confirmed ({count}):",
+        "uk": "Підтверджені ({count}):",
+        "ru": "Подтверждённые ({count}):",
+    },
+    "reviewed_reason": {"en": " — reason: {reason}", "uk": " — причина: {reason}", "ru": " — причина: {reason}"},
+    "reviewed_evidence": {"en": "  Evidence: “{text}”", "uk": "  Цитата: «{text}»", "ru": "  Цитата: «{text}»"},
+    "reviewed_text": {"en": "  Text: “{text}”", "uk": "  Текст: «{text}»", "ru": "  Текст: «{text}»"},
+    "reviewed_source": {"en": "  Source: {url}", "uk": "  Джерело: {url}", "ru": "  Источник: {url}"},
+    # -- /narrative digest and the weekly digest itself
+    "digest_status_on": {
+        "en": "The weekly digest is on in this channel (`/narrative digest off` to turn it off).",
+        "uk": "Щотижневий підсумок у цьому каналі увімкнено (вимкнути: `/narrative digest off`).",
+        "ru": "Еженедельная сводка в этом канале включена (выключить: `/narrative digest off`).",
+    },
+    "digest_status_off": {
+        "en": "The weekly digest is off in this channel (`/narrative digest on` to turn it on).",
+        "uk": "Щотижневий підсумок у цьому каналі вимкнено (увімкнути: `/narrative digest on`).",
+        "ru": "Еженедельная сводка в этом канале выключена (включить: `/narrative digest on`).",
+    },
+    "digest_usage": {
+        "en": "Usage: `/narrative digest on|off`.",
+        "uk": "Формат команди: `/narrative digest on|off`.",
+        "ru": "Формат команды: `/narrative digest on|off`.",
+    },
+    "digest_turned_on": {
+        "en": "Weekly digest on: once a week this channel gets a short summary of its alerts, with a chart of "
+        "narratives by week. The first one follows within minutes.",
+        "uk": "Щотижневий підсумок увімкнено: раз на тиждень цей канал отримуватиме короткий огляд своїх сповіщень "
+        "із графіком наративів за тижнями. Перший надійде за кілька хвилин.",
+        "ru": "Еженедельная сводка включена: раз в неделю этот канал будет получать краткий обзор своих оповещений "
+        "с графиком нарративов по неделям. Первая сводка придёт в течение нескольких минут.",
+    },
+    "digest_turned_off": {
+        "en": "Weekly digest off for this channel.",
+        "uk": "Щотижневий підсумок для цього каналу вимкнено.",
+        "ru": "Еженедельная сводка для этого канала выключена.",
+    },
 }
 
 # Noun forms for a count (one, few, many: see bot.read_reasons.plural). "Failures" follows a preposition that
@@ -434,6 +525,18 @@ FAILURES_IN_A_ROW: dict[Lang, tuple[str, str, str]] = {
     "uk": ("збій", "збої", "збоїв"),
     "ru": ("сбой", "сбоя", "сбоев"),
 }
+# Alerts counted in the weekly digest ("5 оповещений"), and the latest ones `recent` lists, where the adjective
+# agrees with the count too ("2 останні сповіщення", "5 последних оповещений").
+ALERTS: dict[Lang, tuple[str, str, str]] = {
+    "en": ("alert", "alerts", "alerts"),
+    "uk": ("сповіщення", "сповіщення", "сповіщень"),
+    "ru": ("оповещение", "оповещения", "оповещений"),
+}
+LATEST_ALERTS: dict[Lang, tuple[str, str, str]] = {
+    "en": ("alert", "alerts", "alerts"),
+    "uk": ("останнє сповіщення", "останні сповіщення", "останніх сповіщень"),
+    "ru": ("последнее оповещение", "последних оповещения", "последних оповещений"),
+}
 # A language named as "replies are now in …" needs it: "українською", "на русском".
 LANGUAGE_NAMES_IN: dict[Lang, dict[Lang, str]] = {
     "en": {"en": "English", "uk": "Ukrainian", "ru": "Russian"},
@@ -448,6 +551,12 @@ def word(key: str, lang: Lang, **values: object) -> str:
     entry = WORDS[key]
     text = entry.get(lang) or entry["en"]
     return text.format(**values) if values else text
+
+
+def reason_label(reason: str, lang: Lang) -> str:
+    """One of the reasons a ❌ may carry (a key of bot.history.REASONS) as people are offered it in `lang`; a key
+    this table does not know is shown as it is."""
+    return word(f"reason_{reason}", lang) if f"reason_{reason}" in WORDS else reason
 
 
 def parse_language(value: str | None) -> Lang | None:

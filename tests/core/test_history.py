@@ -150,3 +150,53 @@ def test_feedback_is_counted_across_query_batches(tmp_path: Path) -> None:
     assert len(alerts) == FEEDBACK_BATCH * 2 + 100
     assert (alerts[0].correct, alerts[-1].wrong) == (1, 1)
     assert sum(a.correct + a.wrong for a in alerts) == 2
+
+
+# -- the same answers in the channel's language ---------------------------------------------------------------
+
+
+async def test_recent_follows_the_channel_language(session: ConsoleSession, app: App) -> None:
+    app.core.channels.change("console", "console", ["language", "ru"], "editor")
+    await session.push("/narrative recent")
+    assert session.pop() == "В этом канале пока не было оповещений."
+    await session.push(PANIC)
+    await session.push(TROOPS)
+    panic, _troops = sorted(app.core.history.recent("console", "console"), key=lambda r: r.id)
+    app.core.record_feedback("console", "console", panic.message_ref, "west-in-panic", "u1", "correct")
+    app.core.record_feedback("console", "console", panic.message_ref, "west-in-panic", "u2", "wrong")
+    app.core.record_reason("console", panic.message_ref, "west-in-panic", "u2", "not-propaganda")
+    session.outbox.clear()
+    await session.push("/narrative recent")
+    listing = session.pop().splitlines()
+    assert listing[0] == "2 последних оповещения здесь, сначала новые:"
+    assert "troops-denial" in listing[1] and "(чат)" in listing[1] and listing[1].endswith(" — отзывов пока нет")
+    assert "west-in-panic" in listing[2] and listing[2].endswith(" — верно: 1, ошибочно: 1 (не пропаганда)")
+    await session.push("/narrative recent 1")
+    assert session.pop().startswith("1 последнее оповещение здесь, сначала новые:\n")
+    await session.push("/narrative recent 0")
+    assert session.pop() == "Формат команды: /narrative recent [N] (N — от 1 до 25)."
+    await session.push("/narrative recent lots")
+    assert session.pop() == "Формат команды: /narrative recent [N] (N — не больше 25)."
+
+
+async def test_feedback_listing_follows_the_channel_language(session: ConsoleSession, app: App) -> None:
+    app.core.channels.change("console", "console", ["language", "uk"], "editor")
+    await session.push("/narrative feedback")
+    assert session.pop() == "На сповіщення за цей період відгуків ще немає."
+    for ref, narrative_id, value in (("m1", "troops-denial", "correct"), ("m2", "west-in-panic", "wrong")):
+        app.core.history.record(PostedCard("console", "console", ref, [_verdict(narrative_id)], "message"))
+        app.core.record_feedback("console", "console", ref, narrative_id, "u1", value)
+    app.core.record_reason("console", "m2", "west-in-panic", "u1", "fact-check")
+    await session.push("/narrative feedback")
+    text = session.pop()
+    assert text.index("Оскаржені (1):") < text.index("west-in-panic") < text.index("Підтверджені (1):")
+    assert "— правильно: 0, хибно: 1 — причина: це фактчек\n" in text
+    assert "  Цитата: «evidence of west-in-panic»\n  Текст: «text of west-in-panic»\n" in text
+    assert "  Джерело: https://news.example/west-in-panic" in text
+    assert "— правильно: 1, хибно: 0\n" in text
+    assert text.endswith(
+        "\n\nКоманда narrative-bot feedback export збереже їх як чернетки записів бібліотеки для перевірки редакторами."
+    )
+    assert "Evidence" not in text and "Disputed" not in text
+    await session.push("/narrative feedback everything")
+    assert session.pop() == "Формат команди: /narrative feedback [disputed|confirmed]."

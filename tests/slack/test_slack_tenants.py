@@ -162,7 +162,7 @@ async def test_two_workspaces_get_their_own_alerts_and_see_only_their_own_state(
 
     # Each workspace's history holds its own alert only.
     alpha_recent, beta_recent = await two.command(ALPHA, "recent"), await two.command(BETA, "recent")
-    assert "Latest 1 alert here" in alpha_recent and "Latest 1 alert here" in beta_recent
+    assert alpha_recent.startswith("1 останнє сповіщення тут") and "Latest 1 alert here" in beta_recent
     (alpha_record,) = two.app.core.history.recent("slack", CHANNEL, tenant=ALPHA.team_id)
     (beta_record,) = two.app.core.history.recent("slack", CHANNEL, tenant=BETA.team_id)
     assert alpha_record.message_ref != beta_record.message_ref
@@ -172,7 +172,7 @@ async def test_two_workspaces_get_their_own_alerts_and_see_only_their_own_state(
     await two.dispatch(button_click("feedback_correct", value, two.api.response_url("c"), team=ALPHA.team_id))
     (thanks,) = two.api.calls_to("chat.postEphemeral")
     assert two.api.token_of(thanks) == ALPHA.bot_token
-    assert "Confirmed (1):" in await two.command(ALPHA, "feedback")
+    assert "Підтверджені (1):" in await two.command(ALPHA, "feedback")
     assert "Confirmed" not in await two.command(BETA, "feedback")
     assert [f.user_id for f in two.app.store.feedback(tenant=BETA.team_id)] == []
 
