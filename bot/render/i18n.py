@@ -505,6 +505,33 @@ WORDS: dict[str, dict[Lang, str]] = {
         "uk": "Щотижневий підсумок для цього каналу вимкнено.",
         "ru": "Еженедельная сводка для этого канала выключена.",
     },
+    "digest_empty": {
+        "en": "Weekly narrative digest: no known narrative was flagged in this channel in the last 7 days.",
+        "uk": "Щотижневий підсумок наративів: за останні 7 днів у цьому каналі не виявлено жодного відомого наративу.",
+        "ru": "Еженедельная сводка нарративов: за последние 7 дней в этом канале не найдено ни одного известного "
+        "нарратива.",
+    },
+    # {alerts}: ALERTS for the count.
+    "digest_header": {
+        "en": "Weekly narrative digest: {count} {alerts} in the last 7 days.",
+        "uk": "Щотижневий підсумок наративів: {count} {alerts} за останні 7 днів.",
+        "ru": "Еженедельная сводка нарративов: {count} {alerts} за последние 7 дней.",
+    },
+    "digest_line": {
+        "en": "• {title} (`{id}`): {count}, best score {score}/100",
+        "uk": "• {title} (`{id}`): {count}, найвища оцінка {score}/100",
+        "ru": "• {title} (`{id}`): {count}, лучшая оценка {score}/100",
+    },
+    "digest_feedback": {
+        "en": "Feedback: {right} marked right, {wrong} marked wrong.",
+        "uk": "Відгуки: правильно — {right}, хибно — {wrong}.",
+        "ru": "Отзывы: верно — {right}, ошибочно — {wrong}.",
+    },
+    "digest_footer": {
+        "en": "The chart shows narratives by week; `/narrative recent` lists the latest alerts.",
+        "uk": "На графіку — наративи за тижнями; `/narrative recent` покаже останні сповіщення.",
+        "ru": "На графике — нарративы по неделям; `/narrative recent` покажет последние оповещения.",
+    },
 }
 
 # Noun forms for a count (one, few, many: see bot.read_reasons.plural). "Failures" follows a preposition that

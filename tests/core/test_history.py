@@ -200,3 +200,57 @@ async def test_feedback_listing_follows_the_channel_language(session: ConsoleSes
     assert "Evidence" not in text and "Disputed" not in text
     await session.push("/narrative feedback everything")
     assert session.pop() == "Формат команди: /narrative feedback [disputed|confirmed]."
+
+
+async def test_digest_answers_and_the_digest_follow_the_channel_language(session: ConsoleSession, app: App) -> None:
+    app.core.channels.change("console", "console", ["language", "uk"], "editor")
+    await session.push("/narrative digest")
+    assert session.pop() == "Щотижневий підсумок у цьому каналі вимкнено (увімкнути: /narrative digest on)."
+    await session.push("/narrative digest maybe")
+    assert session.pop() == "Формат команди: /narrative digest on|off."
+    await session.push(TROOPS)
+    session.outbox.clear()
+    await session.push("/narrative digest on")
+    assert session.pop().startswith("Щотижневий підсумок увімкнено: раз на тиждень цей канал отримуватиме ")
+    await session.push("/narrative digest")
+    assert session.pop() == "Щотижневий підсумок у цьому каналі увімкнено (вимкнути: /narrative digest off)."
+    core = app.core
+    assert await send_due_digests(core.history, core.digests, session, time.time) == 1
+    text = session.pop()
+    lines = text.splitlines()
+    assert lines[0] == "Щотижневий підсумок наративів: 1 сповіщення за останні 7 днів."
+    assert "(`troops-denial`): 1, найвища оцінка " in lines[1]
+    assert lines[2] == "На графіку — наративи за тижнями; `/narrative recent` покаже останні сповіщення."
+    await session.push("/narrative digest off")
+    assert session.pop() == "Щотижневий підсумок для цього каналу вимкнено."
+
+
+def test_the_digest_counts_alerts_in_each_languages_plural(tmp_path: Path) -> None:
+    from bot.digest import digest_text
+
+    store = Store(tmp_path / "plural.sqlite3")
+    history = AlertHistory(store)
+    now = time.time()
+    said: dict[int, dict[str, str]] = {}
+    for count in range(1, 23):
+        history.record(PostedCard("slack", "C", f"m{count}", [_verdict("troops-denial")], "message"))
+        said[count] = {lang: digest_text(history, "slack", "C", now + 1, lang=lang).splitlines()[0]  # type: ignore[arg-type]
+                       for lang in ("en", "uk", "ru")}  # fmt: skip
+    assert said[1]["en"] == "Weekly narrative digest: 1 alert in the last 7 days."
+    assert said[2]["en"] == "Weekly narrative digest: 2 alerts in the last 7 days."
+    for count, ru, uk in [
+        (1, "1 оповещение", "1 сповіщення"),
+        (3, "3 оповещения", "3 сповіщення"),
+        (5, "5 оповещений", "5 сповіщень"),
+        (11, "11 оповещений", "11 сповіщень"),
+        (12, "12 оповещений", "12 сповіщень"),
+        (21, "21 оповещение", "21 сповіщення"),
+        (22, "22 оповещения", "22 сповіщення"),
+    ]:
+        assert said[count]["ru"] == f"Еженедельная сводка нарративов: {ru} за последние 7 дней.", count
+        assert said[count]["uk"] == f"Щотижневий підсумок наративів: {uk} за останні 7 днів.", count
+    empty = digest_text(history, "slack", "elsewhere", now, lang="ru")
+    assert empty == (
+        "Еженедельная сводка нарративов: за последние 7 дней в этом канале не найдено ни одного известного нарратива."
+    )
+    store.close()
