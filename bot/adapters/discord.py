@@ -22,10 +22,10 @@ from bot.config import ConfigError
 from bot.digest import Digest, run_digests
 from bot.history import REASONS, AlertHistory, Origin, PostedCard
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage, MessageOutcome, Verdict
-from bot.permissions import DISCORD_REFUSAL
+from bot.permissions import discord_refusal
 from bot.render.common import clip
 from bot.render.discord_embed import CONTENT_MAX, problems_text, response_message, verdict_embeds
-from bot.render.i18n import text_language, word
+from bot.render.i18n import reply_language, text_language, word
 from bot.render.thread_parent import thread_parent_text
 from bot.tenants import adopt_channels
 
@@ -333,16 +333,17 @@ class NarrativeCommands(app_commands.Group):
             await interaction.response.send_message(**kwargs, ephemeral=response.ephemeral)
 
     async def refuse_unless_editor(
-        self, interaction: discord.Interaction[Any], what: str = "Adding or removing feeds"
+        self, interaction: discord.Interaction[Any], typed: str = "", *, digest: bool = False
     ) -> bool:
         """Feeds post into a channel on their own, so only people who may manage the channel change them
-        (a Discord server is usually more open than a newsroom's Slack)."""
+        (a Discord server is usually more open than a newsroom's Slack). The refusal is in the channel's language,
+        else in that of the words `typed`, else English; the digest's names what it guards."""
         if interaction.permissions.manage_channels:
             return False
-        # The loop's commands name what they guard ("Turning the digest on"); the rest share the one refusal.
-        message = DISCORD_REFUSAL if what == "Adding or removing feeds" else (
-            f"{what} needs the Manage Channels permission in this channel."
+        channel = self.core.channel_language(
+            PLATFORM, str(interaction.channel_id or ""), tenant=guild_tenant(interaction)
         )
+        message = discord_refusal(reply_language(typed, channel), digest=digest)
         await interaction.response.send_message(message, ephemeral=True)
         return True
 
@@ -400,14 +401,14 @@ class NarrativeCommands(app_commands.Group):
     @app_commands.choices(state=[app_commands.Choice(name=n, value=n) for n in ("on", "off", "status")])
     async def digest(self, interaction: discord.Interaction[Any], state: str = "status") -> None:
         # The digest posts into the channel on its own, like a feed: the same permission turns it on or off.
-        if state != "status" and await self.refuse_unless_editor(interaction, "Turning the weekly digest on or off"):
+        if state != "status" and await self.refuse_unless_editor(interaction, f"digest {state}", digest=True):
             return
         await self.answer(interaction, f"digest {state}")
 
     @feeds.command(name="add", description="Watch a feed (RSS/Atom URL or @telegram_channel) in this channel")
     @app_commands.describe(url="Feed URL, t.me link or @channel")
     async def feeds_add(self, interaction: discord.Interaction[Any], url: str) -> None:
-        if await self.refuse_unless_editor(interaction):
+        if await self.refuse_unless_editor(interaction, f"feeds add {url}"):
             return
         # The feed is tried before subscribing, which can take longer than the 3 s an interaction gets.
         await self.answer(interaction, f"feeds add {url}", defer=True)
@@ -415,7 +416,7 @@ class NarrativeCommands(app_commands.Group):
     @feeds.command(name="remove", description="Stop watching a feed in this channel")
     @app_commands.describe(url="A feed this channel watches")
     async def feeds_remove(self, interaction: discord.Interaction[Any], url: str) -> None:
-        if await self.refuse_unless_editor(interaction):
+        if await self.refuse_unless_editor(interaction, f"feeds remove {url}"):
             return
         await self.answer(interaction, f"feeds remove {url}")
 
@@ -432,7 +433,7 @@ class NarrativeCommands(app_commands.Group):
         await self.answer(interaction, "feeds list")
 
     async def change_setting(self, interaction: discord.Interaction[Any], text: str) -> None:
-        if await self.refuse_unless_editor(interaction):
+        if await self.refuse_unless_editor(interaction, f"settings {text}"):
             return
         await self.answer(interaction, f"settings {text}")
 

@@ -719,7 +719,10 @@ class SlackHandlers:
 
     async def _answer(self, request: CommandRequest) -> CommandResponse:
         if changes_channel(request.text):
-            decision = await self.permissions_for(request.tenant).may_change(request.user_id)
+            # A refusal in the channel's language, else in that of the words typed, like the command's answers.
+            channel = self.core.channel_language(PLATFORM, request.channel_id, tenant=request.tenant)
+            lang = reply_language(strip_links(request.text), channel)
+            decision = await self.permissions_for(request.tenant).may_change(request.user_id, lang)
             if not decision.allowed:
                 logger.info("refused /narrative %s to %s", _subcommand(request.text), request.user_id or "?")
                 return CommandResponse(decision.refusal, error=True)

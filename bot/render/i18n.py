@@ -532,6 +532,45 @@ WORDS: dict[str, dict[Lang, str]] = {
         "uk": "На графіку — наративи за тижнями; `/narrative recent` покаже останні сповіщення.",
         "ru": "На графике — нарративы по неделям; `/narrative recent` покажет последние оповещения.",
     },
+    # -- who may change a channel (bot/permissions.py). Discord shows its permission in the reader's own client
+    # language, so the Ukrainian and Russian texts give its English name too.
+    "refusal_discord": {
+        "en": "Changing this channel's settings or feeds needs the Manage Channels permission in this channel. "
+        "`/narrative settings` shows them to everyone.",
+        "uk": "Щоб змінювати налаштування або стрічки цього каналу, потрібен дозвіл «Керувати каналами» (Manage "
+        "Channels) у цьому каналі. `/narrative settings` показує їх усім.",
+        "ru": "Чтобы менять настройки или ленты этого канала, нужно право «Управлять каналами» (Manage Channels) "
+        "в этом канале. `/narrative settings` показывает их всем.",
+    },
+    "refusal_discord_digest": {
+        "en": "Turning the weekly digest on or off needs the Manage Channels permission in this channel.",
+        "uk": "Щоб увімкнути або вимкнути щотижневий підсумок, потрібен дозвіл «Керувати каналами» (Manage "
+        "Channels) у цьому каналі.",
+        "ru": "Чтобы включить или выключить еженедельную сводку, нужно право «Управлять каналами» (Manage "
+        "Channels) в этом канале.",
+    },
+    # {group}: refusal_slack_group when a user group may change settings too, else nothing.
+    "refusal_slack": {
+        "en": "Only workspace admins and owners{group} can change this channel's settings or feeds. "
+        "`/narrative settings` and `/narrative feeds list` show them to everyone.",
+        "uk": "Змінювати налаштування та стрічки цього каналу можуть лише адміністратори й власники робочого "
+        "простору{group}. `/narrative settings` і `/narrative feeds list` показують їх усім.",
+        "ru": "Менять настройки и ленты этого канала могут только администраторы и владельцы рабочего "
+        "пространства{group}. `/narrative settings` и `/narrative feeds list` показывают их всем.",
+    },
+    "refusal_slack_group": {
+        "en": " and members of the user group <!subteam^{group}>",
+        "uk": " та учасники групи користувачів <!subteam^{group}>",
+        "ru": " и участники группы пользователей <!subteam^{group}>",
+    },
+    "refusal_slack_unchecked": {
+        "en": "I could not check your permissions with Slack just now, so nothing was changed; please try again. "
+        "(The bot needs the `users:read` and `usergroups:read` scopes.)",
+        "uk": "Зараз не вдалося перевірити ваші права в Slack, тому нічого не змінено; спробуйте ще раз. (Ботові "
+        "потрібні дозволи `users:read` і `usergroups:read`.)",
+        "ru": "Сейчас не удалось проверить ваши права в Slack, поэтому ничего не изменено; попробуйте ещё раз. "
+        "(Боту нужны разрешения `users:read` и `usergroups:read`.)",
+    },
 }
 
 # Noun forms for a count (one, few, many: see bot.read_reasons.plural). "Failures" follows a preposition that
