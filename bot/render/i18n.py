@@ -12,8 +12,9 @@ from matchers.library import TEXT_LANGUAGES, Lang, as_language
 from matchers.normalize import guess_cyrillic_language
 
 __all__ = [
-    "ALERTS", "FAILURES", "FAILURES_IN_A_ROW", "ITEMS", "LANGUAGES", "LANGUAGE_NAMES_IN", "LATEST_ALERTS", "WORDS",
-    "Lang", "parse_language", "reason_label", "reply_language", "text_language", "translate_signal", "word",
+    "ALERTS", "FAILED_ATTEMPTS", "FAILURES", "FAILURES_IN_A_ROW", "ITEMS", "LANGUAGES", "LANGUAGE_NAMES_IN",
+    "LATEST_ALERTS", "WORDS", "Lang", "parse_language", "reason_label", "reply_language", "text_language",
+    "translate_signal", "word",
 ]  # fmt: skip
 
 LANGUAGES: tuple[Lang, ...] = TEXT_LANGUAGES
@@ -571,6 +572,15 @@ WORDS: dict[str, dict[Lang, str]] = {
         "ru": "Сейчас не удалось проверить ваши права в Slack, поэтому ничего не изменено; попробуйте ещё раз. "
         "(Боту нужны разрешения `users:read` и `usergroups:read`.)",
     },
+    # -- a feed given up after repeated failures; {attempts}: FAILED_ATTEMPTS for the count.
+    "feed_disabled_notice": {
+        "en": "Stopped watching {feed} after {count} {attempts} in a row (last: {error}). Remove it and add it "
+        "again to retry.",
+        "uk": "Канал більше не стежить за стрічкою {feed} після {count} {attempts} поспіль (остання помилка: "
+        "{error}). Щоб спробувати знову, видаліть її й додайте ще раз.",
+        "ru": "Канал больше не следит за лентой {feed} после {count} {attempts} подряд (последняя ошибка: "
+        "{error}). Чтобы попробовать снова, удалите её и добавьте ещё раз.",
+    },
 }
 
 # Noun forms for a count (one, few, many: see bot.read_reasons.plural). "Failures" follows a preposition that
@@ -590,6 +600,12 @@ FAILURES_IN_A_ROW: dict[Lang, tuple[str, str, str]] = {
     "en": ("", "", ""),
     "uk": ("збій", "збої", "збоїв"),
     "ru": ("сбой", "сбоя", "сбоев"),
+}
+# After "after" in the disabled-feed notice: the genitive of FAILURES in Ukrainian and Russian.
+FAILED_ATTEMPTS: dict[Lang, tuple[str, str, str]] = {
+    "en": ("failed attempt", "failed attempts", "failed attempts"),
+    "uk": FAILURES["uk"],
+    "ru": FAILURES["ru"],
 }
 # Alerts counted in the weekly digest ("5 оповещений"), and the latest ones `recent` lists, where the adjective
 # agrees with the count too ("2 останні сповіщення", "5 последних оповещений").
