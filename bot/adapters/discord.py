@@ -25,7 +25,7 @@ from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage, M
 from bot.permissions import discord_refusal
 from bot.render.common import clip
 from bot.render.discord_embed import CONTENT_MAX, problems_text, response_message, verdict_embeds
-from bot.render.i18n import reply_language, text_language, word
+from bot.render.i18n import Lang, reason_label, reply_language, text_language, word
 from bot.render.thread_parent import thread_parent_text
 from bot.tenants import adopt_channels
 
@@ -172,19 +172,16 @@ class FeedbackButton(
         if not isinstance(client, NarrativeClient):
             return
         message_ref = str(interaction.message.id) if interaction.message is not None else ""
+        channel, tenant = str(interaction.channel_id or ""), guild_tenant(interaction)
         text = client.app.core.record_feedback(
-            PLATFORM,
-            str(interaction.channel_id or ""),
-            message_ref,
-            self.narrative_id,
-            str(interaction.user.id),
-            self.value,
-            tenant=guild_tenant(interaction),
+            PLATFORM, channel, message_ref, self.narrative_id, str(interaction.user.id), self.value, tenant=tenant
         )
-        # A ❌ is followed by the optional question why, as buttons under the same private answer.
-        view = reason_view(self.narrative_id, message_ref) if self.value == "wrong" else None
+        # A ❌ is followed by the optional question why, as buttons under the same private answer, in the thanks'
+        # language (a click has no words of its own: the channel's, else English).
+        lang = client.app.core.channel_language(PLATFORM, channel, tenant=tenant) or "en"
+        view = reason_view(self.narrative_id, message_ref, lang) if self.value == "wrong" else None
         if view is not None:
-            text += "\nWhy was it wrong? (optional)"
+            text += "\n" + word("reason_ask", lang)
         await interaction.response.send_message(
             text, ephemeral=True, allowed_mentions=NO_PINGS, **_view_kwargs(view)
         )
@@ -197,14 +194,14 @@ class ReasonButton(
     """One reason after a ❌; its custom id names the reason, the narrative and the card, so it works after a
     restart too."""
 
-    def __init__(self, reason: str, narrative_id: str, message_ref: str) -> None:
+    def __init__(self, reason: str, narrative_id: str, message_ref: str, lang: Lang = "en") -> None:
         self.reason = reason
         self.narrative_id = narrative_id
         self.message_ref = message_ref
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.secondary,
-                label=REASONS.get(reason, reason),
+                label=reason_label(reason, lang),
                 custom_id=f"{REASON_PREFIX}:{reason}:{narrative_id}:{message_ref}",
             )
         )
@@ -225,20 +222,21 @@ class ReasonButton(
             return
         text = client.app.core.record_reason(
             PLATFORM, self.message_ref, self.narrative_id, str(interaction.user.id), self.reason,
-            tenant=guild_tenant(interaction),
-        )
+            tenant=guild_tenant(interaction), channel_id=str(interaction.channel_id or ""),
+        )  # fmt: skip
         # The question is answered: replace it (and its buttons) with the thanks.
         await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_PINGS)
 
 
-def reason_view(narrative_id: str, message_ref: str) -> discord.ui.View | None:
-    """The four reasons as buttons, or None when a custom id would not fit Discord's 100 characters."""
+def reason_view(narrative_id: str, message_ref: str, lang: Lang = "en") -> discord.ui.View | None:
+    """The four reasons as buttons labelled in `lang`, or None when a custom id would not fit Discord's 100
+    characters."""
     ids = [f"{REASON_PREFIX}:{reason}:{narrative_id}:{message_ref}" for reason in REASONS]
     if not message_ref.isdigit() or any(len(i) > CUSTOM_ID_MAX for i in ids):
         return None
     view = discord.ui.View(timeout=None)
     for reason in REASONS:
-        view.add_item(ReasonButton(reason, narrative_id, message_ref))
+        view.add_item(ReasonButton(reason, narrative_id, message_ref, lang))
     return view
 
 

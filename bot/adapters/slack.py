@@ -761,8 +761,10 @@ class SlackHandlers:
         narrative_id, message_ref = parsed
         tenant = self.tenant_of(body)
         thanks = self.core.record_feedback(PLATFORM, channel, message_ref, narrative_id, user, value, tenant=tenant)
-        # A ❌ is followed by the optional question why, as buttons in the same private answer.
-        answer = reason_prompt(thanks, narrative_id, message_ref) if value == "wrong" else None
+        # A ❌ is followed by the optional question why, as buttons in the same private answer (a click has no
+        # words of its own: the channel's language, else English, as the thanks).
+        lang = self.core.channel_language(PLATFORM, channel, tenant=tenant) or "en"
+        answer = reason_prompt(thanks, narrative_id, message_ref, lang) if value == "wrong" else None
         message = body.get("message") or {}
         thread_ts = container.get("thread_ts") or message.get("thread_ts")
         try:
@@ -785,7 +787,11 @@ class SlackHandlers:
             logger.warning("ignoring a malformed feedback reason")
             return
         reason, narrative_id, message_ref = parsed
-        thanks = self.core.record_reason(PLATFORM, message_ref, narrative_id, user, reason, tenant=self.tenant_of(body))
+        container = body.get("container") or {}
+        channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
+        thanks = self.core.record_reason(
+            PLATFORM, message_ref, narrative_id, user, reason, tenant=self.tenant_of(body), channel_id=channel
+        )
         await respond(text=thanks, response_type="ephemeral", replace_original=True)
 
 

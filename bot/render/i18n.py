@@ -263,6 +263,21 @@ WORDS: dict[str, dict[Lang, str]] = {
     "reason_not-propaganda": {"en": "Not propaganda", "uk": "Не пропаганда", "ru": "Не пропаганда"},
     "reason_fact-check": {"en": "A fact-check", "uk": "Це фактчек", "ru": "Это фактчек"},
     "reason_other": {"en": "Other", "uk": "Інше", "ru": "Другое"},
+    "reason_ask": {
+        "en": "Why was it wrong? (optional)",
+        "uk": "Чому збіг хибний? (необов'язково)",
+        "ru": "Почему совпадение ошибочное? (необязательно)",
+    },
+    "reason_noted": {
+        "en": "Thanks — noted: {reason}. Editors see it in `narrative-bot feedback list`.",
+        "uk": "Дякуємо — зазначено: {reason}. Редактори побачать це в `narrative-bot feedback list`.",
+        "ru": "Спасибо — отмечено: {reason}. Редакторы увидят это в `narrative-bot feedback list`.",
+    },
+    "reason_not_recorded": {
+        "en": "That reason could not be recorded (the ❌ it belongs to was changed or not found).",
+        "uk": "Цю причину не вдалося зберегти (❌, до якого вона належить, змінено або не знайдено).",
+        "ru": "Эту причину не удалось сохранить (❌, к которому она относится, изменён или не найден).",
+    },
     # -- /narrative settings. The setting names and values people type (threshold, links, on, auto…) stay as
     # they are typed in every language.
     "settings_usage": {

@@ -254,3 +254,26 @@ def test_the_digest_counts_alerts_in_each_languages_plural(tmp_path: Path) -> No
         "Еженедельная сводка нарративов: за последние 7 дней в этом канале не найдено ни одного известного нарратива."
     )
     store.close()
+
+
+async def test_the_answers_to_a_click_follow_the_channel_language(app: App) -> None:
+    card = PostedCard("console", "c", "m1", [_verdict("troops-denial")], "message")
+    app.core.history.record(card)
+    app.core.channels.change("console", "c", ["language", "ru"], "editor")
+    # A click has no words of its own: the thanks, and the reason after it, follow the channel's setting.
+    narrative = app.core.library.library.get("troops-denial")
+    assert narrative is not None
+    title = narrative.title_in("ru")
+    thanks = app.core.record_feedback("console", "c", "m1", "troops-denial", "u1", "wrong")
+    assert thanks == f"Спасибо — записано, что «{title}» здесь определён ошибочно."
+    lost = app.core.record_reason("console", "m1", "troops-denial", "u2", "other", channel_id="c")  # u2 gave no ❌
+    assert lost == "Эту причину не удалось сохранить (❌, к которому она относится, изменён или не найден)."
+    noted = app.core.record_reason("console", "m1", "troops-denial", "u1", "not-propaganda", channel_id="c")
+    assert noted == "Спасибо — отмечено: не пропаганда. Редакторы увидят это в `narrative-bot feedback list`."
+    right = app.core.record_feedback("console", "c", "m1", "troops-denial", "u1", "correct")
+    assert right == f"Спасибо — записано, что «{title}» здесь определён верно."
+    # A channel without a language of its own is answered in English.
+    app.core.history.record(PostedCard("console", "d", "m2", [_verdict("troops-denial")], "message"))
+    assert app.core.record_feedback("console", "d", "m2", "troops-denial", "u1", "wrong").startswith("Thanks — ")
+    noted = app.core.record_reason("console", "m2", "troops-denial", "u1", "other", channel_id="d")
+    assert noted == "Thanks — noted: other. Editors see it in `narrative-bot feedback list`."
