@@ -15,8 +15,9 @@ from typing import Literal
 
 from bot.config import Settings
 from bot.models import Verdict
+from bot.render.i18n import LANGUAGE_NAMES_IN, word
 from bot.store import Store
-from matchers import Thresholds
+from matchers import Lang, Thresholds
 
 Language = Literal["en", "uk", "ru"]
 LANGUAGES: tuple[str, ...] = ("en", "uk", "ru", "auto")
@@ -25,12 +26,6 @@ SETTING_NAMES: tuple[str, ...] = ("threshold", "muted", "links", "thread", "lang
 # post what `check` itself calls only "possible".
 THRESHOLD_MAX = 100
 ON_OFF = {"on": True, "off": False, "yes": True, "no": False, "true": True, "false": False}
-
-USAGE = (
-    "Usage: `/narrative settings` (show), `settings threshold 30–100`, `settings mute ID`, `settings unmute ID`, "
-    "`settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
-    "`settings digest on|off`, `settings reset [NAME]`."
-)
 
 
 class SettingError(ValueError):
@@ -81,11 +76,15 @@ def _language(value: str) -> Language | None:
     return None  # auto
 
 
-def _on_off(word: str, name: str) -> str:
-    value = ON_OFF.get(word.lower())
+def _on_off(typed: str, name: str, lang: Lang = "en") -> str:
+    value = ON_OFF.get(typed.lower())
     if value is None:
-        raise SettingError(f"`{name}` takes `on` or `off`, not `{word}`.")
+        raise SettingError(word("settings_on_off", lang, name=name, value=typed))
     return "on" if value else "off"
+
+
+def _ids(ids: Sequence[str]) -> str:
+    return ", ".join(f"`{i}`" for i in ids)
 
 
 # (platform, tenant, channel id): where a setting applies.
@@ -217,56 +216,57 @@ class ChannelSettings:
 
     # -- the command ------------------------------------------------------------------------------------------
 
-    def change(self, platform: str, channel_id: str, args: Sequence[str], user_id: str, *, tenant: str = "") -> str:
-        """Apply `settings NAME VALUE…` to a channel of a tenant; the confirmation. Raises SettingError, and
-        changes nothing, when the command cannot be applied."""
+    def change(
+        self,
+        platform: str,
+        channel_id: str,
+        args: Sequence[str],
+        user_id: str,
+        *,
+        tenant: str = "",
+        lang: Lang = "en",
+    ) -> str:
+        """Apply `settings NAME VALUE…` to a channel of a tenant; the confirmation, in `lang`. Raises SettingError
+        (its message in `lang` too), and changes nothing, when the command cannot be applied."""
         where: _Channel = (platform, tenant, channel_id)
         name, *values = [a for a in args if a]
         name = name.lower()
         if name == "reset":
-            return self._reset(where, values)
+            return self._reset(where, values, lang)
         if name in ("mute", "unmute"):
-            return self._mute(where, name == "mute", values, user_id)
+            return self._mute(where, name == "mute", values, user_id, lang)
         if len(values) != 1:
-            raise SettingError(USAGE)
+            raise SettingError(word("settings_usage", lang))
         value = values[0]
         if name == "threshold":
-            low = self.min_threshold
+            low, high = self.min_threshold, THRESHOLD_MAX
             try:
                 number = int(value)
             except ValueError:
-                raise SettingError(f"The threshold is a whole number from {low} to {THRESHOLD_MAX}.") from None
-            if not low <= number <= THRESHOLD_MAX:
-                raise SettingError(
-                    f"The threshold must be from {low} (the suggest threshold) to {THRESHOLD_MAX}, not {number}."
-                )
+                raise SettingError(word("settings_threshold_number", lang, low=low, high=high)) from None
+            if not low <= number <= high:
+                raise SettingError(word("settings_threshold_range", lang, low=low, high=high, number=number))
             self._write(where, "threshold", str(number), user_id)
-            return f"Alert threshold here is now {number}: matches scoring below it are not posted."
+            return word("settings_threshold_set", lang, number=number)
         if name in ("links", "thread", "digest"):
-            word = _on_off(value, name)
-            self._write(where, name, word, user_id)
-            return {
-                ("links", "on"): "Pasted links are read and answered here.",
-                ("links", "off"): "Pasted links are no longer read here (messages that state a claim still are).",
-                ("thread", "on"): "Feed alerts here now come as one line, with the card in its thread.",
-                ("thread", "off"): "Feed alerts here now come as full cards in the channel.",
-                ("digest", "on"): "The weekly digest is on for this channel.",
-                ("digest", "off"): "The weekly digest is off for this channel.",
-            }[(name, word)]
+            state = _on_off(value, name, lang)
+            self._write(where, name, state, user_id)
+            return word(f"settings_{name}_{state}", lang)
         if name == "language":
-            lang = value.lower()
-            if lang not in LANGUAGES:
-                raise SettingError(f"The language is one of {', '.join(LANGUAGES)}, not `{value}`.")
-            self._write(where, "language", lang, user_id)
-            if lang == "auto":
-                return "Replies here now follow the language of the text they answer."
-            return f"Replies here are now in {lang}."
-        raise SettingError(f"Unknown setting `{name}`. {USAGE}")
+            chosen = value.lower()
+            if chosen not in LANGUAGES:
+                raise SettingError(word("settings_language_bad", lang, choices=", ".join(LANGUAGES), value=value))
+            self._write(where, "language", chosen, user_id)
+            new = _language(chosen)
+            if new is None:
+                return word("settings_language_auto", lang)
+            return word("settings_language_set", lang, code=new, name=LANGUAGE_NAMES_IN[lang][new])
+        raise SettingError(word("settings_unknown", lang, name=name, usage=word("settings_usage", lang)))
 
-    def _mute(self, where: _Channel, mute: bool, ids: Sequence[str], user_id: str) -> str:
+    def _mute(self, where: _Channel, mute: bool, ids: Sequence[str], user_id: str, lang: Lang = "en") -> str:
         verb = "mute" if mute else "unmute"
         if not ids:
-            raise SettingError(f"Usage: `/narrative settings {verb} ID` (see `/narrative list`).")
+            raise SettingError(word("settings_mute_usage", lang, verb=verb))
         wanted = [i.strip().lower() for i in ids]
         platform, tenant, channel_id = where
         current = set(self.policy(platform, channel_id, tenant=tenant).muted)
@@ -274,36 +274,33 @@ class ChannelSettings:
             known = set(self.known_ids())
             unknown = [i for i in wanted if i not in known]
             if unknown:
-                raise SettingError(
-                    f"No narrative {', '.join(f'`{i}`' for i in unknown)} in the library; nothing was muted. "
-                    "See `/narrative list`."
-                )
+                raise SettingError(word("settings_mute_unknown", lang, ids=_ids(unknown)))
             current.update(wanted)
         else:
             missing = [i for i in wanted if i not in current]
             if missing:
-                raise SettingError(f"{', '.join(f'`{i}`' for i in missing)} is not muted here; nothing was changed.")
+                raise SettingError(word("settings_not_muted", lang, ids=_ids(missing)))
             current.difference_update(wanted)
         if current:
             self._write(where, "muted", ",".join(sorted(current)), user_id)
         else:
             self._delete(where, "muted")
-        names = ", ".join(f"`{i}`" for i in wanted)
-        return f"Muted {names} here." if mute else f"{names} will be posted here again."
+        return word("settings_muted" if mute else "settings_unmuted", lang, ids=_ids(wanted))
 
-    def _reset(self, where: _Channel, names: Sequence[str]) -> str:
+    def _reset(self, where: _Channel, names: Sequence[str], lang: Lang = "en") -> str:
         if not names:
             removed = self._delete(where)
-            return "Every setting here is back to its default." if removed else "This channel uses the defaults."
+            return word("settings_reset_all" if removed else "settings_reset_nothing", lang)
         unknown = [n for n in names if n.lower() not in SETTING_NAMES]
         if unknown:
-            raise SettingError(f"Unknown setting `{unknown[0]}`: one of {', '.join(SETTING_NAMES)}.")
+            raise SettingError(word("settings_reset_unknown", lang, name=unknown[0], names=", ".join(SETTING_NAMES)))
         for name in names:
             self._delete(where, name.lower())
-        return f"{', '.join(f'`{n.lower()}`' for n in names)} back to the default here."
+        return word("settings_reset_some", lang, names=_ids([n.lower() for n in names]))
 
-    def describe(self, platform: str, channel_id: str, *, tenant: str = "") -> str:
-        """Every setting in effect and where it comes from, for `settings` with no arguments."""
+    def describe(self, platform: str, channel_id: str, *, tenant: str = "", lang: Lang = "en") -> str:
+        """Every setting in effect and where it comes from, for `settings` with no arguments, in `lang` (the
+        setting names and `auto` stay as they are typed)."""
         policy = self.policy(platform, channel_id, tenant=tenant)
         stored = self.stored(platform, channel_id, tenant=tenant)
         known = set(self.known_ids())
@@ -311,24 +308,26 @@ class ChannelSettings:
         def origin(name: str, env: str) -> str:
             item = stored.get(name)
             if item is None:
-                return f"default ({env})" if env else "default"
-            who = f" by {item.updated_by}" if item.updated_by else ""
-            return f"set here{who} on {time.strftime('%Y-%m-%d', time.gmtime(item.updated_at))}"
+                return word("settings_default_from", lang, env=env) if env else word("settings_default", lang)
+            date = time.strftime("%Y-%m-%d", time.gmtime(item.updated_at))
+            if item.updated_by:
+                return word("settings_set_by", lang, who=item.updated_by, date=date)
+            return word("settings_set_on", lang, date=date)
 
         def on_off(value: bool) -> str:
-            return "on" if value else "off"
+            return word("settings_value_on" if value else "settings_value_off", lang)
 
-        gone = " (no longer in the library)"
+        gone = word("settings_gone", lang)
         muted = ", ".join(f"`{m}`" + ("" if m in known else gone) for m in sorted(policy.muted))
         threshold = f"{policy.threshold:g}"
         lines = [
-            "Settings for this channel:",
+            word("settings_header", lang),
             f"• threshold: {threshold} — {origin('threshold', 'NARRATIVE_BOT_ALERT_THRESHOLD')}",
-            f"• muted: {muted or 'none'} — {origin('muted', '')}",
+            f"• muted: {muted or word('settings_none', lang)} — {origin('muted', '')}",
             f"• links: {on_off(policy.links)} — {origin('links', 'NARRATIVE_BOT_LINK_REPLIES')}",
             f"• thread: {on_off(policy.thread)} — {origin('thread', 'NARRATIVE_BOT_FEED_THREADS')}",
             f"• language: {policy.language or 'auto'} — {origin('language', 'NARRATIVE_BOT_REPLY_LANGUAGE')}",
             f"• digest: {on_off(policy.digest)} — {origin('digest', 'NARRATIVE_BOT_DIGEST')}",
-            "Change one with `/narrative settings NAME VALUE`; `/narrative settings reset` restores the defaults.",
+            word("settings_footer", lang),
         ]
         return "\n".join(lines)

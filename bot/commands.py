@@ -80,9 +80,9 @@ class NarrativeCommands:
             # The feed commands have no words of their own to follow: the channel's language, else English.
             return await self.feeds.handle(request, rest, channel_language or "en")
         if sub == "settings":
-            return self._settings(request, rest)
+            return self._settings(request, rest, asked_in)
         if sub in ("recent", "feedback", "digest"):
-            return self.history_commands.handle(request, sub, rest)
+            return self.history_commands.handle(request, sub, rest, asked_in)
         return CommandResponse(
             word("unknown_subcommand", asked_in, sub=sub) + "\n\n" + word("help", asked_in), error=True
         )
@@ -147,16 +147,16 @@ class NarrativeCommands:
         summary += "".join("\n" + word("could_not_read", language, url=p.url, message=p.message) for p in problems)
         return CommandResponse(summary, verdicts=tuple(verdicts), problems=tuple(problems), ephemeral=not public)
 
-    def _settings(self, request: CommandRequest, rest: str) -> CommandResponse:
+    def _settings(self, request: CommandRequest, rest: str, language: Lang = "en") -> CommandResponse:
         """`settings` alone shows the channel's settings; with arguments it changes one. Who may change them is
-        the adapter's business (bot/permissions.py): the core only applies what reaches it."""
+        the adapter's business (bot/permissions.py): the core only applies what reaches it. The answer is in
+        `language`, chosen before the change (a `language` change is confirmed in the language asked in)."""
         args = rest.split()
+        where = request.platform, request.channel_id
         if not args or args[0].lower() in ("show", "list"):
-            return CommandResponse(self.channels.describe(request.platform, request.channel_id, tenant=request.tenant))
+            return CommandResponse(self.channels.describe(*where, tenant=request.tenant, lang=language))
         try:
-            text = self.channels.change(
-                request.platform, request.channel_id, args, request.user_id, tenant=request.tenant
-            )
+            text = self.channels.change(*where, args, request.user_id, tenant=request.tenant, lang=language)
         except SettingError as exc:
             return CommandResponse(str(exc), error=True)
         logger.info("settings of %s/%s changed by %s: %s", request.platform, request.channel_id,

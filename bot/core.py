@@ -32,7 +32,7 @@ from bot.models import (
     Verdict,
 )
 from bot.narrative_search import NarrativeSearch
-from bot.render.i18n import text_language, word
+from bot.render.i18n import reason_label, text_language, word
 from bot.store import Store
 from matchers import Lang, Match, Narrative
 from matchers.library import as_language
@@ -222,21 +222,34 @@ class Core:
         channel_language: Lang | None = None,
         tenant: str = "",
     ) -> str:
+        """A ✅ or ❌ on a card; the thanks, in `channel_language`, else the channel's setting, else English (a click
+        has no words of its own to follow)."""
         self.store.record_feedback(platform, channel_id, message_ref, narrative_id, user_id, value, tenant=tenant)
-        language = channel_language or "en"
+        language = channel_language or self.channel_language(platform, channel_id, tenant=tenant) or "en"
         narrative = self.library.library.get(narrative_id)
         title = narrative.title_in(language) if narrative else narrative_id
         return word("feedback_right" if value == "correct" else "feedback_wrong", language, title=title)
 
     def record_reason(
-        self, platform: str, message_ref: str, narrative_id: str, user_id: str, reason: str, *, tenant: str = ""
+        self,
+        platform: str,
+        message_ref: str,
+        narrative_id: str,
+        user_id: str,
+        reason: str,
+        *,
+        tenant: str = "",
+        channel_id: str = "",
+        channel_language: Lang | None = None,
     ) -> str:
-        """The optional reason after a ❌; what to tell the person who gave it."""
+        """The optional reason after a ❌; what to tell the person who gave it, in the language of the thanks for
+        the ❌ (`channel_language`, else the setting of the channel clicked in, else English)."""
+        language = channel_language or self.channel_language(platform, channel_id, tenant=tenant) or "en"
         if reason not in REASONS or not self.history.set_reason(
             platform, message_ref, narrative_id, user_id, reason, tenant=tenant
         ):
-            return "That reason could not be recorded (the ❌ it belongs to was changed or not found)."
-        return f"Thanks — noted: {REASONS[reason].lower()}. Editors see it in `narrative-bot feedback list`."
+            return word("reason_not_recorded", language)
+        return word("reason_noted", language, reason=reason_label(reason, language).lower())
 
     # -- the /narrative command (bot/commands.py) -----------------------------------------------------------
 

@@ -13,7 +13,11 @@ from typing import Protocol
 
 from bot.channel_settings import ChannelSettings
 from bot.history import AlertHistory
+from bot.read_reasons import plural
+from bot.render.i18n import ALERTS, word
 from bot.store import Store
+from matchers import Lang
+from matchers.library import as_language
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +74,11 @@ class DigestSettings:
 
     def enabled(self, platform: str, channel_id: str, *, tenant: str = "") -> bool:
         return self.channels.policy(platform, channel_id, tenant=tenant).digest
+
+    def language(self, platform: str, channel_id: str, *, tenant: str = "") -> Lang:
+        """The language a channel's digest is written in: its language setting, else English (a digest answers
+        no words of anyone's)."""
+        return as_language(self.channels.reply_language(platform, channel_id, tenant=tenant) or "") or "en"
 
     def due(self, platform: str, now: float) -> list[DigestChannel]:
         """The platform's channels with the digest on that have not had this week's (nor given it up)."""
@@ -160,34 +169,40 @@ class DigestSender(Protocol):
     async def send_digest(self, digest: Digest) -> None: ...
 
 
-def digest_text(history: AlertHistory, platform: str, channel_id: str, now: float, *, tenant: str = "") -> str:
-    """The week in a few lines: how many alerts, the narratives seen most, what feedback said."""
+def digest_text(
+    history: AlertHistory, platform: str, channel_id: str, now: float, *, tenant: str = "", lang: Lang = "en"
+) -> str:
+    """The week in a few lines, in `lang`: how many alerts, the narratives seen most, what feedback said."""
     alerts = history.alerts(since=now - WEEK_S, channel=f"{platform}:{channel_id}", tenant=tenant)
     if not alerts:
-        return "Weekly narrative digest: no known narrative was flagged in this channel in the last 7 days."
+        return word("digest_empty", lang)
     by_narrative: dict[str, list[int]] = {}
     titles: dict[str, str] = {}
     for alert in alerts:
         by_narrative.setdefault(alert.narrative_id, []).append(alert.score)
         titles[alert.narrative_id] = alert.title or alert.narrative_id
     ranked = sorted(by_narrative.items(), key=lambda item: (-len(item[1]), item[0]))
-    lines = [f"Weekly narrative digest: {len(alerts)} alert{'s' if len(alerts) != 1 else ''} in the last 7 days."]
+    count = len(alerts)
+    lines = [word("digest_header", lang, count=count, alerts=plural(count, lang, ALERTS))]
     for narrative_id, scores in ranked[:5]:
-        lines.append(f"• {titles[narrative_id]} (`{narrative_id}`): {len(scores)}, best score {max(scores)}/100")
+        title = titles[narrative_id]
+        lines.append(word("digest_line", lang, title=title, id=narrative_id, count=len(scores), score=max(scores)))
     right = sum(a.correct for a in alerts)
     wrong = sum(a.wrong for a in alerts)
     if right or wrong:
-        lines.append(f"Feedback: {right} marked right, {wrong} marked wrong.")
-    lines.append("The chart shows narratives by week; `/narrative recent` lists the latest alerts.")
+        lines.append(word("digest_feedback", lang, right=right, wrong=wrong))
+    lines.append(word("digest_footer", lang))
     return "\n".join(lines)
 
 
-def build_digest(history: AlertHistory, platform: str, channel_id: str, now: float, *, tenant: str = "") -> Digest:
+def build_digest(
+    history: AlertHistory, platform: str, channel_id: str, now: float, *, tenant: str = "", lang: Lang = "en"
+) -> Digest:
     from bot.chart import weekly_chart_png, weekly_counts
 
     alerts = history.alerts(since=now - DIGEST_WEEKS * WEEK_S, channel=f"{platform}:{channel_id}", tenant=tenant)
     png = weekly_chart_png(weekly_counts(alerts, now=now, weeks=DIGEST_WEEKS))
-    text = digest_text(history, platform, channel_id, now, tenant=tenant)
+    text = digest_text(history, platform, channel_id, now, tenant=tenant, lang=lang)
     return Digest(platform, channel_id, iso_week(now), text, png, tenant=tenant)
 
 
@@ -212,9 +227,10 @@ async def send_due_digests(
     now = clock()
     posted = 0
     for channel in settings.due(sender.platform, now):
+        lang = settings.language(channel.platform, channel.channel_id, tenant=channel.tenant)
         # Drawing the chart takes a few hundred milliseconds of CPU: off the event loop, like matching.
         digest = await asyncio.to_thread(
-            build_digest, history, channel.platform, channel.channel_id, now, tenant=channel.tenant
+            build_digest, history, channel.platform, channel.channel_id, now, tenant=channel.tenant, lang=lang
         )
         try:
             await sender.send_digest(digest)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -15,7 +15,7 @@ import yaml
 from bot.links import canonical_feed_url
 from bot.models import ArticleRef, FeedRef, Finding, SourceLink, Verdict
 from bot.read_reasons import plural, stored_error_in
-from bot.render.i18n import FAILURES, FAILURES_IN_A_ROW, word
+from bot.render.i18n import FAILED_ATTEMPTS, FAILURES, FAILURES_IN_A_ROW, word
 from bot.store import Store
 from matchers.library import Lang, as_language
 
@@ -330,9 +330,11 @@ class FeedStore:
         max_failures: int,
         disabled_notice: str,
         lease_owner: str | None = None,
+        channel_notices: Mapping[Subscriber, str] | None = None,
     ) -> FeedState:
-        """Count a failed poll; schedule the retry; disable the feed (with a notice to its channels) at the limit.
-        With `lease_owner`, only while that poller holds the feed (else LeaseLost)."""
+        """Count a failed poll; schedule the retry; disable the feed (with a notice to its channels) at the limit:
+        a channel's own wording from `channel_notices` (its language), else `disabled_notice`. With `lease_owner`,
+        only while that poller holds the feed (else LeaseLost)."""
         fence, fence_params = self._fence(url, lease_owner)
         with self.store.transaction() as db:
             # The failure count increments in the row itself: one statement, whatever ran meanwhile.
@@ -355,7 +357,16 @@ class FeedStore:
                 subs = db.execute(
                     "SELECT platform, tenant, channel_id FROM subscriptions WHERE feed_url = ? ORDER BY id", (url,)
                 ).fetchall()
-                notices = [NewNotice(s["platform"], s["channel_id"], disabled_notice, s["tenant"]) for s in subs]
+                own = channel_notices or {}
+                notices = [
+                    NewNotice(
+                        s["platform"],
+                        s["channel_id"],
+                        own.get(Subscriber(s["platform"], s["tenant"], s["channel_id"]), disabled_notice),
+                        s["tenant"],
+                    )
+                    for s in subs
+                ]
                 self._insert_notices(db, url, notices, now)
         state = self.state(url)
         assert state is not None
@@ -532,6 +543,16 @@ def load_default_feeds(store: Store, path: Path, default_platform: str) -> int:
     if added:
         logger.info("subscribed %d feed(s) from %s", added, path)
     return added
+
+
+def disabled_notice(title: str | None, url: str, failures: int, error: str, lang: Lang = "en") -> str:
+    """What a channel is told when its feed is given up after `failures` failed polls in a row, in `lang` (the
+    last error is stored in English; another language names its code and that code's reason instead)."""
+    quoted = f"«{title}» ({url})" if title else url
+    feed = f"{title or url} ({url})" if lang == "en" else quoted
+    attempts = plural(failures, lang, FAILED_ATTEMPTS)
+    return word("feed_disabled_notice", lang, feed=feed, count=failures, attempts=attempts,
+                error=stored_error_in(error, lang))  # fmt: skip
 
 
 def describe_feed_state(state: FeedState | None, lang: Lang = "en") -> str:

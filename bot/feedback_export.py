@@ -10,8 +10,9 @@ from typing import Any
 
 import yaml
 
-from bot.history import REASONS, AlertHistory, AlertRecord
-from bot.render.i18n import reply_language
+from bot.history import AlertHistory, AlertRecord
+from bot.render.i18n import reason_label, reply_language, word
+from matchers import Lang
 from matchers.evaluation import Case, CaseError
 
 EXPORT_FORMAT = "narrative-bot-feedback/1"
@@ -41,27 +42,29 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def format_reviewed(records: Sequence[AlertRecord], *, text_chars: int = LIST_TEXT_CHARS) -> str:
-    """Disputed matches first (they are what an editor acts on), then confirmed ones, newest first in each."""
+def format_reviewed(records: Sequence[AlertRecord], *, text_chars: int = LIST_TEXT_CHARS, lang: Lang = "en") -> str:
+    """Disputed matches first (they are what an editor acts on), then confirmed ones, newest first in each; the
+    bot's own words in `lang` (the quoted evidence and text as they were found)."""
     if not records:
-        return "No feedback yet on the alerts in this period."
+        return word("reviewed_none", lang)
     lines: list[str] = []
     for status in ("disputed", "confirmed"):
         group = sorted((r for r in records if r.status == status), key=lambda r: (-r.created_at, -r.id))
         if not group:
             continue
-        lines.append(f"{status.capitalize()} ({len(group)}):")
+        lines.append(word(f"reviewed_{status}", lang, count=len(group)))
         for r in group:
-            reason = f" — reason: {REASONS[r.reason].lower()}" if r.reason else ""
+            reason = word("reviewed_reason", lang, reason=reason_label(r.reason, lang).lower()) if r.reason else ""
+            counts = word("feedback_counts", lang, right=r.correct, wrong=r.wrong, reason=reason)
             lines.append(
                 f"• `{r.narrative_id}` {r.score}/100 — {r.platform}:{r.channel_id}, {_when(r.created_at)[:10]} — "
-                f"{r.correct} right, {r.wrong} wrong{reason}"
+                f"{counts}"
             )
-            lines.append(f"  Evidence: “{_clip(r.evidence, text_chars)}”")
+            lines.append(word("reviewed_evidence", lang, text=_clip(r.evidence, text_chars)))
             if r.excerpt and r.excerpt != r.evidence:
-                lines.append(f"  Text: “{_clip(r.excerpt, text_chars)}”")
+                lines.append(word("reviewed_text", lang, text=_clip(r.excerpt, text_chars)))
             if r.link:
-                lines.append(f"  Source: {r.link}")
+                lines.append(word("reviewed_source", lang, url=r.link))
         lines.append("")
     return "\n".join(lines).rstrip()
 

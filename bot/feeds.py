@@ -34,6 +34,7 @@ from bot.feed_store import (
     NewAlert,
     NewNotice,
     Subscriber,
+    disabled_notice,
     verdict_from_json,
 )
 from bot.models import ArticleRef, FeedAlert, FeedNotice, FeedRef, Verdict
@@ -250,10 +251,14 @@ class FeedPoller:
             return PollResult(state.url, error="lease_lost: another replica holds the feed")
 
     def _failed(self, state: FeedState, error: str, *, retry_after_s: float | None = None) -> PollResult:
-        notice = (
-            f"Stopped watching {state.title or state.url} ({state.url}) after {self.max_failures} failed attempts "
-            f"in a row (last: {error}). Remove it and add it again to retry."
-        )
+        # The notice, should this failure disable the feed, in each subscribed channel's language (else English).
+        # The lease keeps `state.failures` current, so the channels are looked up only when this is the last try.
+        notice = disabled_notice(state.title, state.url, self.max_failures, error)
+        own: dict[Subscriber, str] = {}
+        for sub in self.feeds.subscribers(state.url) if state.failures + 1 >= self.max_failures else ():
+            lang = self._language_of(sub, self.core.channels.policy(sub.platform, sub.channel_id, tenant=sub.tenant))
+            if lang is not None and lang != "en":
+                own[sub] = disabled_notice(state.title, state.url, self.max_failures, error, lang)
         new = self.feeds.record_failure(
             state.url,
             now=self.clock(),
@@ -262,11 +267,12 @@ class FeedPoller:
             max_failures=self.max_failures,
             disabled_notice=notice,
             lease_owner=self.replica_id,
+            channel_notices=own,
         )
         if new.disabled:
             logger.warning("feed %s disabled after %d failures: %s", state.url, new.failures, error)
             subs = self.feeds.subscribers(state.url)
-            notices = tuple(FeedNotice(s.platform, s.channel_id, notice, tenant=s.tenant) for s in subs)
+            notices = tuple(FeedNotice(s.platform, s.channel_id, own.get(s, notice), tenant=s.tenant) for s in subs)
             return PollResult(state.url, error=error, disabled=True, notices=notices)
         logger.info("feed %s failed (%d in a row): %s", state.url, new.failures, error)
         return PollResult(state.url, error=error)
@@ -397,9 +403,7 @@ class FeedPoller:
             return alerts, notices
         for sub, policy in policies.items():
             platform, channel_id = sub.platform, sub.channel_id
-            language = as_language(policy.language or "") or (
-                self.channel_language(platform, channel_id) if self.channel_language else None
-            )
+            language = self._language_of(sub, policy)
             seen: list[tuple[FeedItem, Verdict]] = []
             for item, verdict in matched:
                 as_seen = policy.apply(verdict)
@@ -416,6 +420,13 @@ class FeedPoller:
                     text += f" ({url})"
                 notices.append(NewNotice(platform, channel_id, text, sub.tenant))
         return alerts, notices
+
+    def _language_of(self, sub: Subscriber, policy: ChannelPolicy) -> Lang | None:
+        """The language a subscribed channel reads in: its setting, else the poller's `channel_language`, else
+        None (a card follows its item's language; a notice is in English)."""
+        return as_language(policy.language or "") or (
+            self.channel_language(sub.platform, sub.channel_id) if self.channel_language else None
+        )
 
     async def _assess(
         self, items: Sequence[FeedItem], feed_ref: FeedRef, *, read_articles: bool, suggestions: bool = False

@@ -6,8 +6,11 @@ import datetime as dt
 
 from bot.digest import DigestSettings
 from bot.feedback_export import format_reviewed, reviewed
-from bot.history import REASONS, AlertHistory, AlertRecord
+from bot.history import AlertHistory, AlertRecord
 from bot.models import CommandRequest, CommandResponse
+from bot.read_reasons import plural
+from bot.render.i18n import LATEST_ALERTS, reason_label, word
+from matchers import Lang
 
 RECENT_DEFAULT = 10
 RECENT_MAX = 25
@@ -15,80 +18,73 @@ FEEDBACK_MAX = 10
 FEEDBACK_TEXT_CHARS = 160
 
 
-def _feedback_so_far(record: AlertRecord) -> str:
+def _feedback_so_far(record: AlertRecord, lang: Lang = "en") -> str:
     if not record.correct and not record.wrong:
-        return "no feedback yet"
-    reason = f" ({REASONS[record.reason].lower()})" if record.reason else ""
-    return f"{record.correct} right, {record.wrong} wrong{reason}"
+        return word("feedback_none_yet", lang)
+    reason = f" ({reason_label(record.reason, lang).lower()})" if record.reason else ""
+    return word("feedback_counts", lang, right=record.correct, wrong=record.wrong, reason=reason)
 
 
-def format_recent(records: list[AlertRecord]) -> str:
+def format_recent(records: list[AlertRecord], lang: Lang = "en") -> str:
     if not records:
-        return "No alerts in this channel yet."
-    lines = [f"Latest {len(records)} alert{'s' if len(records) != 1 else ''} here, newest first:"]
+        return word("recent_none", lang)
+    count = len(records)
+    lines = [word("recent_header", lang, count=count, alerts=plural(count, lang, LATEST_ALERTS))]
     for r in records:
         when = dt.datetime.fromtimestamp(r.created_at, dt.UTC).strftime("%Y-%m-%d %H:%M")
-        origin = "feed" if r.origin == "feed" else "chat"
+        origin = word("origin_feed" if r.origin == "feed" else "origin_chat", lang)
         link = f" — {r.link}" if r.link else ""
         lines.append(
             f"• {when} UTC — *{r.title or r.narrative_id}* (`{r.narrative_id}`) {r.score}/100 — "
-            f"{r.site or '?'} ({origin}){link} — {_feedback_so_far(r)}"
+            f"{r.site or '?'} ({origin}){link} — {_feedback_so_far(r, lang)}"
         )
     return "\n".join(lines)
 
 
 class HistoryCommands:
-    """The history subcommands of `/narrative`, for the channel they are typed in."""
+    """The history subcommands of `/narrative`, for the channel they are typed in, answered in the language the
+    command chose (the channel's, else that of the words typed, else English)."""
 
     def __init__(self, history: AlertHistory, digests: DigestSettings) -> None:
         self.history = history
         self.digests = digests
 
-    def handle(self, request: CommandRequest, sub: str, rest: str) -> CommandResponse:
+    def handle(self, request: CommandRequest, sub: str, rest: str, lang: Lang = "en") -> CommandResponse:
         if sub == "recent":
-            return self.recent(request, rest)
+            return self.recent(request, rest, lang)
         if sub == "feedback":
-            return self.feedback(request, rest)
-        return self.digest(request, rest)
+            return self.feedback(request, rest, lang)
+        return self.digest(request, rest, lang)
 
-    def recent(self, request: CommandRequest, rest: str) -> CommandResponse:
+    def recent(self, request: CommandRequest, rest: str, lang: Lang = "en") -> CommandResponse:
         words = rest.split()
         if len(words) > 1 or (words and not words[0].isdigit()):
-            return CommandResponse(f"Usage: `/narrative recent [N]` (N up to {RECENT_MAX}).", error=True)
+            return CommandResponse(word("recent_usage", lang, max=RECENT_MAX), error=True)
         limit = min(int(words[0]), RECENT_MAX) if words else RECENT_DEFAULT
         if limit < 1:
-            return CommandResponse(f"Usage: `/narrative recent [N]` (N from 1 to {RECENT_MAX}).", error=True)
+            return CommandResponse(word("recent_usage_range", lang, max=RECENT_MAX), error=True)
         records = self.history.recent(request.platform, request.channel_id, limit, tenant=request.tenant)
-        return CommandResponse(format_recent(records))
+        return CommandResponse(format_recent(records, lang))
 
-    def feedback(self, request: CommandRequest, rest: str) -> CommandResponse:
+    def feedback(self, request: CommandRequest, rest: str, lang: Lang = "en") -> CommandResponse:
         status = rest.strip().lower() or None
         if status not in (None, "disputed", "confirmed"):
-            return CommandResponse("Usage: `/narrative feedback [disputed|confirmed]`.", error=True)
+            return CommandResponse(word("feedback_usage", lang), error=True)
         records = reviewed(
             self.history, channel=f"{request.platform}:{request.channel_id}", status=status, tenant=request.tenant
         )
         records = sorted(records, key=lambda r: -r.created_at)[:FEEDBACK_MAX]
-        text = format_reviewed(records, text_chars=FEEDBACK_TEXT_CHARS)
+        text = format_reviewed(records, text_chars=FEEDBACK_TEXT_CHARS, lang=lang)
         if records:
-            text += "\n\n`narrative-bot feedback export` writes them as candidate library entries for review."
+            text += "\n\n" + word("feedback_export_hint", lang)
         return CommandResponse(text)
 
-    def digest(self, request: CommandRequest, rest: str) -> CommandResponse:
+    def digest(self, request: CommandRequest, rest: str, lang: Lang = "en") -> CommandResponse:
         action = rest.strip().lower()
         if action in ("", "status"):
             on = self.digests.enabled(request.platform, request.channel_id, tenant=request.tenant)
-            return CommandResponse(
-                f"The weekly digest is {'on' if on else 'off'} in this channel "
-                f"(`/narrative digest {'off' if on else 'on'}` to turn it {'off' if on else 'on'})."
-            )
+            return CommandResponse(word("digest_status_on" if on else "digest_status_off", lang))
         if action not in ("on", "off"):
-            return CommandResponse("Usage: `/narrative digest on|off`.", error=True)
+            return CommandResponse(word("digest_usage", lang), error=True)
         self.digests.set(request.platform, request.channel_id, action == "on", request.user_id, tenant=request.tenant)
-        if action == "on":
-            return CommandResponse(
-                "Weekly digest on: once a week this channel gets a short summary of its alerts, with a chart of "
-                "narratives by week. The first one follows within minutes.",
-                ephemeral=False,
-            )
-        return CommandResponse("Weekly digest off for this channel.", ephemeral=False)
+        return CommandResponse(word(f"digest_turned_{action}", lang), ephemeral=False)

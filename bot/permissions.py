@@ -17,13 +17,11 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.render.i18n import word
+from matchers import Lang
+
 logger = logging.getLogger(__name__)
 
-# Settings changes and feed subscriptions post into (or silence) a channel for everybody in it.
-DISCORD_REFUSAL = (
-    "Changing this channel's settings or feeds needs the Manage Channels permission in this channel. "
-    "`/narrative settings` shows them to everyone."
-)
 SLACK_CHECK_TIMEOUT_S = 2.0  # the whole check must fit in Slack's 3 s acknowledgement window
 CACHE_S = 60.0  # an admin made or unmade counts within a minute; a burst of commands costs one lookup
 
@@ -50,14 +48,15 @@ class Decision:
     refusal: str = ""
 
 
-def slack_refusal(group: str) -> str:
-    who = "workspace admins and owners"
-    if group:
-        who += f" and members of the user group <!subteam^{group}>"
-    return (
-        f"Only {who} can change this channel's settings or feeds. "
-        "`/narrative settings` and `/narrative feeds list` show them to everyone."
-    )
+def discord_refusal(lang: Lang = "en", *, digest: bool = False) -> str:
+    """Why a Discord member may not change the channel: settings changes and feed subscriptions post into (or
+    silence) a channel for everybody in it, and so does the digest, which names itself."""
+    return word("refusal_discord_digest" if digest else "refusal_discord", lang)
+
+
+def slack_refusal(group: str, lang: Lang = "en") -> str:
+    """Why a Slack user may not change the channel, naming who may (the user group, when one is configured)."""
+    return word("refusal_slack", lang, group=word("refusal_slack_group", lang, group=group) if group else "")
 
 
 class SlackPermissions:
@@ -72,9 +71,10 @@ class SlackPermissions:
         self.clock = clock
         self._cache: dict[str, tuple[float, bool]] = {}
 
-    async def may_change(self, user_id: str) -> Decision:
+    async def may_change(self, user_id: str, lang: Lang = "en") -> Decision:
+        """Whether `user_id` may change the channel; a refusal says why in `lang`."""
         if not user_id:
-            return Decision(False, slack_refusal(self.admin_group))
+            return Decision(False, slack_refusal(self.admin_group, lang))
         cached = self._cache.get(user_id)
         if cached is not None and self.clock() - cached[0] < CACHE_S:
             allowed = cached[1]
@@ -84,13 +84,9 @@ class SlackPermissions:
             except (SlackApiError, TimeoutError, OSError) as exc:
                 # Refuse rather than allow: a change nobody may make is better than one anybody may.
                 logger.warning("could not check whether %s may change settings: %s", user_id, _describe(exc))
-                return Decision(
-                    False,
-                    "I could not check your permissions with Slack just now, so nothing was changed; please try "
-                    "again. (The bot needs the `users:read` and `usergroups:read` scopes.)",
-                )
+                return Decision(False, word("refusal_slack_unchecked", lang))
             self._cache[user_id] = (self.clock(), allowed)
-        return Decision(True) if allowed else Decision(False, slack_refusal(self.admin_group))
+        return Decision(True) if allowed else Decision(False, slack_refusal(self.admin_group, lang))
 
     async def _ask(self, user_id: str) -> bool:
         info = await self.client.users_info(user=user_id)

@@ -22,10 +22,10 @@ from bot.config import ConfigError
 from bot.digest import Digest, run_digests
 from bot.history import REASONS, AlertHistory, Origin, PostedCard
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage, MessageOutcome, Verdict
-from bot.permissions import DISCORD_REFUSAL
+from bot.permissions import discord_refusal
 from bot.render.common import clip
 from bot.render.discord_embed import CONTENT_MAX, problems_text, response_message, verdict_embeds
-from bot.render.i18n import text_language, word
+from bot.render.i18n import Lang, reason_label, reply_language, text_language, word
 from bot.render.thread_parent import thread_parent_text
 from bot.tenants import adopt_channels
 
@@ -172,19 +172,16 @@ class FeedbackButton(
         if not isinstance(client, NarrativeClient):
             return
         message_ref = str(interaction.message.id) if interaction.message is not None else ""
+        channel, tenant = str(interaction.channel_id or ""), guild_tenant(interaction)
         text = client.app.core.record_feedback(
-            PLATFORM,
-            str(interaction.channel_id or ""),
-            message_ref,
-            self.narrative_id,
-            str(interaction.user.id),
-            self.value,
-            tenant=guild_tenant(interaction),
+            PLATFORM, channel, message_ref, self.narrative_id, str(interaction.user.id), self.value, tenant=tenant
         )
-        # A ❌ is followed by the optional question why, as buttons under the same private answer.
-        view = reason_view(self.narrative_id, message_ref) if self.value == "wrong" else None
+        # A ❌ is followed by the optional question why, as buttons under the same private answer, in the thanks'
+        # language (a click has no words of its own: the channel's, else English).
+        lang = client.app.core.channel_language(PLATFORM, channel, tenant=tenant) or "en"
+        view = reason_view(self.narrative_id, message_ref, lang) if self.value == "wrong" else None
         if view is not None:
-            text += "\nWhy was it wrong? (optional)"
+            text += "\n" + word("reason_ask", lang)
         await interaction.response.send_message(
             text, ephemeral=True, allowed_mentions=NO_PINGS, **_view_kwargs(view)
         )
@@ -197,14 +194,14 @@ class ReasonButton(
     """One reason after a ❌; its custom id names the reason, the narrative and the card, so it works after a
     restart too."""
 
-    def __init__(self, reason: str, narrative_id: str, message_ref: str) -> None:
+    def __init__(self, reason: str, narrative_id: str, message_ref: str, lang: Lang = "en") -> None:
         self.reason = reason
         self.narrative_id = narrative_id
         self.message_ref = message_ref
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.secondary,
-                label=REASONS.get(reason, reason),
+                label=reason_label(reason, lang),
                 custom_id=f"{REASON_PREFIX}:{reason}:{narrative_id}:{message_ref}",
             )
         )
@@ -225,20 +222,21 @@ class ReasonButton(
             return
         text = client.app.core.record_reason(
             PLATFORM, self.message_ref, self.narrative_id, str(interaction.user.id), self.reason,
-            tenant=guild_tenant(interaction),
-        )
+            tenant=guild_tenant(interaction), channel_id=str(interaction.channel_id or ""),
+        )  # fmt: skip
         # The question is answered: replace it (and its buttons) with the thanks.
         await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_PINGS)
 
 
-def reason_view(narrative_id: str, message_ref: str) -> discord.ui.View | None:
-    """The four reasons as buttons, or None when a custom id would not fit Discord's 100 characters."""
+def reason_view(narrative_id: str, message_ref: str, lang: Lang = "en") -> discord.ui.View | None:
+    """The four reasons as buttons labelled in `lang`, or None when a custom id would not fit Discord's 100
+    characters."""
     ids = [f"{REASON_PREFIX}:{reason}:{narrative_id}:{message_ref}" for reason in REASONS]
     if not message_ref.isdigit() or any(len(i) > CUSTOM_ID_MAX for i in ids):
         return None
     view = discord.ui.View(timeout=None)
     for reason in REASONS:
-        view.add_item(ReasonButton(reason, narrative_id, message_ref))
+        view.add_item(ReasonButton(reason, narrative_id, message_ref, lang))
     return view
 
 
@@ -333,16 +331,17 @@ class NarrativeCommands(app_commands.Group):
             await interaction.response.send_message(**kwargs, ephemeral=response.ephemeral)
 
     async def refuse_unless_editor(
-        self, interaction: discord.Interaction[Any], what: str = "Adding or removing feeds"
+        self, interaction: discord.Interaction[Any], typed: str = "", *, digest: bool = False
     ) -> bool:
         """Feeds post into a channel on their own, so only people who may manage the channel change them
-        (a Discord server is usually more open than a newsroom's Slack)."""
+        (a Discord server is usually more open than a newsroom's Slack). The refusal is in the channel's language,
+        else in that of the words `typed`, else English; the digest's names what it guards."""
         if interaction.permissions.manage_channels:
             return False
-        # The loop's commands name what they guard ("Turning the digest on"); the rest share the one refusal.
-        message = DISCORD_REFUSAL if what == "Adding or removing feeds" else (
-            f"{what} needs the Manage Channels permission in this channel."
+        channel = self.core.channel_language(
+            PLATFORM, str(interaction.channel_id or ""), tenant=guild_tenant(interaction)
         )
+        message = discord_refusal(reply_language(typed, channel), digest=digest)
         await interaction.response.send_message(message, ephemeral=True)
         return True
 
@@ -400,14 +399,14 @@ class NarrativeCommands(app_commands.Group):
     @app_commands.choices(state=[app_commands.Choice(name=n, value=n) for n in ("on", "off", "status")])
     async def digest(self, interaction: discord.Interaction[Any], state: str = "status") -> None:
         # The digest posts into the channel on its own, like a feed: the same permission turns it on or off.
-        if state != "status" and await self.refuse_unless_editor(interaction, "Turning the weekly digest on or off"):
+        if state != "status" and await self.refuse_unless_editor(interaction, f"digest {state}", digest=True):
             return
         await self.answer(interaction, f"digest {state}")
 
     @feeds.command(name="add", description="Watch a feed (RSS/Atom URL or @telegram_channel) in this channel")
     @app_commands.describe(url="Feed URL, t.me link or @channel")
     async def feeds_add(self, interaction: discord.Interaction[Any], url: str) -> None:
-        if await self.refuse_unless_editor(interaction):
+        if await self.refuse_unless_editor(interaction, f"feeds add {url}"):
             return
         # The feed is tried before subscribing, which can take longer than the 3 s an interaction gets.
         await self.answer(interaction, f"feeds add {url}", defer=True)
@@ -415,7 +414,7 @@ class NarrativeCommands(app_commands.Group):
     @feeds.command(name="remove", description="Stop watching a feed in this channel")
     @app_commands.describe(url="A feed this channel watches")
     async def feeds_remove(self, interaction: discord.Interaction[Any], url: str) -> None:
-        if await self.refuse_unless_editor(interaction):
+        if await self.refuse_unless_editor(interaction, f"feeds remove {url}"):
             return
         await self.answer(interaction, f"feeds remove {url}")
 
@@ -432,7 +431,7 @@ class NarrativeCommands(app_commands.Group):
         await self.answer(interaction, "feeds list")
 
     async def change_setting(self, interaction: discord.Interaction[Any], text: str) -> None:
-        if await self.refuse_unless_editor(interaction):
+        if await self.refuse_unless_editor(interaction, f"settings {text}"):
             return
         await self.answer(interaction, f"settings {text}")
 

@@ -719,7 +719,10 @@ class SlackHandlers:
 
     async def _answer(self, request: CommandRequest) -> CommandResponse:
         if changes_channel(request.text):
-            decision = await self.permissions_for(request.tenant).may_change(request.user_id)
+            # A refusal in the channel's language, else in that of the words typed, like the command's answers.
+            channel = self.core.channel_language(PLATFORM, request.channel_id, tenant=request.tenant)
+            lang = reply_language(strip_links(request.text), channel)
+            decision = await self.permissions_for(request.tenant).may_change(request.user_id, lang)
             if not decision.allowed:
                 logger.info("refused /narrative %s to %s", _subcommand(request.text), request.user_id or "?")
                 return CommandResponse(decision.refusal, error=True)
@@ -758,8 +761,10 @@ class SlackHandlers:
         narrative_id, message_ref = parsed
         tenant = self.tenant_of(body)
         thanks = self.core.record_feedback(PLATFORM, channel, message_ref, narrative_id, user, value, tenant=tenant)
-        # A ❌ is followed by the optional question why, as buttons in the same private answer.
-        answer = reason_prompt(thanks, narrative_id, message_ref) if value == "wrong" else None
+        # A ❌ is followed by the optional question why, as buttons in the same private answer (a click has no
+        # words of its own: the channel's language, else English, as the thanks).
+        lang = self.core.channel_language(PLATFORM, channel, tenant=tenant) or "en"
+        answer = reason_prompt(thanks, narrative_id, message_ref, lang) if value == "wrong" else None
         message = body.get("message") or {}
         thread_ts = container.get("thread_ts") or message.get("thread_ts")
         try:
@@ -782,7 +787,11 @@ class SlackHandlers:
             logger.warning("ignoring a malformed feedback reason")
             return
         reason, narrative_id, message_ref = parsed
-        thanks = self.core.record_reason(PLATFORM, message_ref, narrative_id, user, reason, tenant=self.tenant_of(body))
+        container = body.get("container") or {}
+        channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
+        thanks = self.core.record_reason(
+            PLATFORM, message_ref, narrative_id, user, reason, tenant=self.tenant_of(body), channel_id=channel
+        )
         await respond(text=thanks, response_type="ephemeral", replace_original=True)
 
 

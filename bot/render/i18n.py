@@ -12,8 +12,9 @@ from matchers.library import TEXT_LANGUAGES, Lang, as_language
 from matchers.normalize import guess_cyrillic_language
 
 __all__ = [
-    "FAILURES", "FAILURES_IN_A_ROW", "ITEMS", "LANGUAGES", "WORDS", "Lang", "parse_language", "reply_language",
-    "text_language", "translate_signal", "word",
+    "ALERTS", "FAILED_ATTEMPTS", "FAILURES", "FAILURES_IN_A_ROW", "ITEMS", "LANGUAGES", "LANGUAGE_NAMES_IN",
+    "LATEST_ALERTS", "WORDS", "Lang", "parse_language", "reason_label", "reply_language", "text_language",
+    "translate_signal", "word",
 ]  # fmt: skip
 
 LANGUAGES: tuple[Lang, ...] = TEXT_LANGUAGES
@@ -257,6 +258,344 @@ WORDS: dict[str, dict[Lang, str]] = {
         "uk": "Дякуємо — записано, що «{title}» тут визначено хибно.",
         "ru": "Спасибо — записано, что «{title}» здесь определён ошибочно.",
     },
+    # -- the reason asked after a ❌ (the keys are bot.history.REASONS'; English says the same as there)
+    "reason_wrong-narrative": {"en": "Wrong narrative", "uk": "Не той наратив", "ru": "Не тот нарратив"},
+    "reason_not-propaganda": {"en": "Not propaganda", "uk": "Не пропаганда", "ru": "Не пропаганда"},
+    "reason_fact-check": {"en": "A fact-check", "uk": "Це фактчек", "ru": "Это фактчек"},
+    "reason_other": {"en": "Other", "uk": "Інше", "ru": "Другое"},
+    "reason_ask": {
+        "en": "Why was it wrong? (optional)",
+        "uk": "Чому збіг хибний? (необов'язково)",
+        "ru": "Почему совпадение ошибочное? (необязательно)",
+    },
+    "reason_noted": {
+        "en": "Thanks — noted: {reason}. Editors see it in `narrative-bot feedback list`.",
+        "uk": "Дякуємо — зазначено: {reason}. Редактори побачать це в `narrative-bot feedback list`.",
+        "ru": "Спасибо — отмечено: {reason}. Редакторы увидят это в `narrative-bot feedback list`.",
+    },
+    "reason_not_recorded": {
+        "en": "That reason could not be recorded (the ❌ it belongs to was changed or not found).",
+        "uk": "Цю причину не вдалося зберегти (❌, до якого вона належить, змінено або не знайдено).",
+        "ru": "Эту причину не удалось сохранить (❌, к которому она относится, изменён или не найден).",
+    },
+    # -- /narrative settings. The setting names and values people type (threshold, links, on, auto…) stay as
+    # they are typed in every language.
+    "settings_usage": {
+        "en": "Usage: `/narrative settings` (show), `settings threshold 30–100`, `settings mute ID`, "
+        "`settings unmute ID`, `settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
+        "`settings digest on|off`, `settings reset [NAME]`.",
+        "uk": "Формат команди: `/narrative settings` (показати), `settings threshold 30–100`, `settings mute ID`, "
+        "`settings unmute ID`, `settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
+        "`settings digest on|off`, `settings reset [НАЗВА]`.",
+        "ru": "Формат команды: `/narrative settings` (показать), `settings threshold 30–100`, `settings mute ID`, "
+        "`settings unmute ID`, `settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
+        "`settings digest on|off`, `settings reset [ИМЯ]`.",
+    },
+    "settings_unknown": {
+        "en": "Unknown setting `{name}`. {usage}",
+        "uk": "Невідоме налаштування `{name}`. {usage}",
+        "ru": "Неизвестная настройка `{name}`. {usage}",
+    },
+    "settings_on_off": {
+        "en": "`{name}` takes `on` or `off`, not `{value}`.",
+        "uk": "`{name}` приймає лише `on` або `off`, а не `{value}`.",
+        "ru": "`{name}` принимает только `on` или `off`, а не `{value}`.",
+    },
+    "settings_threshold_number": {
+        "en": "The threshold is a whole number from {low} to {high}.",
+        "uk": "Поріг — ціле число від {low} до {high}.",
+        "ru": "Порог — целое число от {low} до {high}.",
+    },
+    "settings_threshold_range": {
+        "en": "The threshold must be from {low} (the suggest threshold) to {high}, not {number}.",
+        "uk": "Поріг має бути від {low} (поріг можливого наративу) до {high}, а не {number}.",
+        "ru": "Порог должен быть от {low} (порог возможного нарратива) до {high}, а не {number}.",
+    },
+    "settings_threshold_set": {
+        "en": "Alert threshold here is now {number}: matches scoring below it are not posted.",
+        "uk": "Поріг сповіщення тут тепер {number}: збіги з нижчою оцінкою не публікуються.",
+        "ru": "Порог оповещения здесь теперь {number}: совпадения с оценкой ниже не публикуются.",
+    },
+    "settings_links_on": {
+        "en": "Pasted links are read and answered here.",
+        "uk": "Тут бот читає надіслані посилання й відповідає на них.",
+        "ru": "Здесь бот читает присланные ссылки и отвечает на них.",
+    },
+    "settings_links_off": {
+        "en": "Pasted links are no longer read here (messages that state a claim still are).",
+        "uk": "Надіслані посилання тут більше не читаються (повідомлення з твердженнями бот і далі перевіряє).",
+        "ru": "Присланные ссылки здесь больше не читаются (сообщения с утверждениями бот по-прежнему проверяет).",
+    },
+    "settings_thread_on": {
+        "en": "Feed alerts here now come as one line, with the card in its thread.",
+        "uk": "Сповіщення зі стрічок тут тепер надходять одним рядком, а картка — у гілці під ним.",
+        "ru": "Оповещения из лент здесь теперь приходят одной строкой, а карточка — в ветке под ней.",
+    },
+    "settings_thread_off": {
+        "en": "Feed alerts here now come as full cards in the channel.",
+        "uk": "Сповіщення зі стрічок тут тепер надходять повними картками просто в канал.",
+        "ru": "Оповещения из лент здесь теперь приходят полными карточками прямо в канал.",
+    },
+    "settings_digest_on": {
+        "en": "The weekly digest is on for this channel.",
+        "uk": "Щотижневий підсумок у цьому каналі увімкнено.",
+        "ru": "Еженедельная сводка в этом канале включена.",
+    },
+    "settings_digest_off": {
+        "en": "The weekly digest is off for this channel.",
+        "uk": "Щотижневий підсумок у цьому каналі вимкнено.",
+        "ru": "Еженедельная сводка в этом канале выключена.",
+    },
+    "settings_language_bad": {
+        "en": "The language is one of {choices}, not `{value}`.",
+        "uk": "Мова має бути однією з {choices}, а не `{value}`.",
+        "ru": "Язык должен быть одним из {choices}, а не `{value}`.",
+    },
+    "settings_language_auto": {
+        "en": "Replies here now follow the language of the text they answer.",
+        "uk": "Відповіді тут тепер тією мовою, якою написано текст.",
+        "ru": "Ответы здесь теперь на том языке, на котором написан текст.",
+    },
+    # {name}: the language chosen as LANGUAGE_NAMES_IN gives it ("українською", "на украинском").
+    "settings_language_set": {
+        "en": "Replies here are now in {code}.",
+        "uk": "Відповіді тут тепер {name} ({code}).",
+        "ru": "Ответы здесь теперь на {name} ({code}).",
+    },
+    "settings_mute_usage": {
+        "en": "Usage: `/narrative settings {verb} ID` (see `/narrative list`).",
+        "uk": "Формат команди: `/narrative settings {verb} ID` (див. `/narrative list`).",
+        "ru": "Формат команды: `/narrative settings {verb} ID` (см. `/narrative list`).",
+    },
+    "settings_mute_unknown": {
+        "en": "No narrative {ids} in the library; nothing was muted. See `/narrative list`.",
+        "uk": "У бібліотеці немає: {ids}; нічого не змінено. Див. `/narrative list`.",
+        "ru": "В библиотеке нет: {ids}; ничего не изменено. См. `/narrative list`.",
+    },
+    "settings_not_muted": {
+        "en": "{ids} is not muted here; nothing was changed.",
+        "uk": "Тут і так публікуються: {ids}; нічого не змінено.",
+        "ru": "Здесь и так публикуются: {ids}; ничего не изменено.",
+    },
+    "settings_muted": {
+        "en": "Muted {ids} here.",
+        "uk": "Тут більше не публікуються: {ids}.",
+        "ru": "Здесь больше не публикуются: {ids}.",
+    },
+    "settings_unmuted": {
+        "en": "{ids} will be posted here again.",
+        "uk": "Тут знову публікуються: {ids}.",
+        "ru": "Здесь снова публикуются: {ids}.",
+    },
+    "settings_reset_all": {
+        "en": "Every setting here is back to its default.",
+        "uk": "Усі налаштування тут знову типові.",
+        "ru": "Все настройки здесь снова по умолчанию.",
+    },
+    "settings_reset_nothing": {
+        "en": "This channel uses the defaults.",
+        "uk": "Цей канал і так має типові налаштування.",
+        "ru": "В этом канале и так настройки по умолчанию.",
+    },
+    "settings_reset_some": {
+        "en": "{names} back to the default here.",
+        "uk": "Тут знову типове значення: {names}.",
+        "ru": "Здесь снова значение по умолчанию: {names}.",
+    },
+    "settings_reset_unknown": {
+        "en": "Unknown setting `{name}`: one of {names}.",
+        "uk": "Невідоме налаштування `{name}`; можливі: {names}.",
+        "ru": "Неизвестная настройка `{name}`; допустимые: {names}.",
+    },
+    "settings_header": {
+        "en": "Settings for this channel:",
+        "uk": "Налаштування цього каналу:",
+        "ru": "Настройки этого канала:",
+    },
+    "settings_default": {"en": "default", "uk": "типово", "ru": "по умолчанию"},
+    "settings_default_from": {"en": "default ({env})", "uk": "типово ({env})", "ru": "по умолчанию ({env})"},
+    "settings_set_on": {"en": "set here on {date}", "uk": "задано тут {date}", "ru": "задано здесь {date}"},
+    "settings_set_by": {
+        "en": "set here by {who} on {date}",
+        "uk": "задано тут ({who}, {date})",
+        "ru": "задано здесь ({who}, {date})",
+    },
+    "settings_gone": {
+        "en": " (no longer in the library)",
+        "uk": " (більше немає в бібліотеці)",
+        "ru": " (больше нет в библиотеке)",
+    },
+    "settings_none": {"en": "none", "uk": "немає", "ru": "нет"},
+    "settings_value_on": {"en": "on", "uk": "увімк.", "ru": "вкл."},
+    "settings_value_off": {"en": "off", "uk": "вимк.", "ru": "выкл."},
+    "settings_footer": {
+        "en": "Change one with `/narrative settings NAME VALUE`; `/narrative settings reset` restores the defaults.",
+        "uk": "Змінити: `/narrative settings НАЗВА ЗНАЧЕННЯ`; `/narrative settings reset` повертає типові "
+        "налаштування.",
+        "ru": "Изменить: `/narrative settings ИМЯ ЗНАЧЕНИЕ`; `/narrative settings reset` возвращает настройки по "
+        "умолчанию.",
+    },
+    # -- /narrative recent and /narrative feedback
+    "recent_none": {
+        "en": "No alerts in this channel yet.",
+        "uk": "У цьому каналі ще не було сповіщень.",
+        "ru": "В этом канале пока не было оповещений.",
+    },
+    # {alerts}: LATEST_ALERTS for the count.
+    "recent_header": {
+        "en": "Latest {count} {alerts} here, newest first:",
+        "uk": "{count} {alerts} тут, спершу новіші:",
+        "ru": "{count} {alerts} здесь, сначала новые:",
+    },
+    "recent_usage": {
+        "en": "Usage: `/narrative recent [N]` (N up to {max}).",
+        "uk": "Формат команди: `/narrative recent [N]` (N — не більше ніж {max}).",
+        "ru": "Формат команды: `/narrative recent [N]` (N — не больше {max}).",
+    },
+    "recent_usage_range": {
+        "en": "Usage: `/narrative recent [N]` (N from 1 to {max}).",
+        "uk": "Формат команди: `/narrative recent [N]` (N — від 1 до {max}).",
+        "ru": "Формат команды: `/narrative recent [N]` (N — от 1 до {max}).",
+    },
+    "origin_feed": {"en": "feed", "uk": "стрічка", "ru": "лента"},
+    "origin_chat": {"en": "chat", "uk": "чат", "ru": "чат"},
+    "feedback_none_yet": {"en": "no feedback yet", "uk": "відгуків ще немає", "ru": "отзывов пока нет"},
+    "feedback_counts": {
+        "en": "{right} right, {wrong} wrong{reason}",
+        "uk": "правильно: {right}, хибно: {wrong}{reason}",
+        "ru": "верно: {right}, ошибочно: {wrong}{reason}",
+    },
+    "feedback_usage": {
+        "en": "Usage: `/narrative feedback [disputed|confirmed]`.",
+        "uk": "Формат команди: `/narrative feedback [disputed|confirmed]`.",
+        "ru": "Формат команды: `/narrative feedback [disputed|confirmed]`.",
+    },
+    "feedback_export_hint": {
+        "en": "`narrative-bot feedback export` writes them as candidate library entries for review.",
+        "uk": "Команда `narrative-bot feedback export` збереже їх як чернетки записів бібліотеки для перевірки "
+        "редакторами.",
+        "ru": "Команда `narrative-bot feedback export` сохранит их как черновики записей библиотеки для проверки "
+        "редакторами.",
+    },
+    "reviewed_none": {
+        "en": "No feedback yet on the alerts in this period.",
+        "uk": "На сповіщення за цей період відгуків ще немає.",
+        "ru": "На оповещения за этот период отзывов пока нет.",
+    },
+    "reviewed_disputed": {"en": "Disputed ({count}):", "uk": "Оскаржені ({count}):", "ru": "Оспоренные ({count}):"},
+    "reviewed_confirmed": {
+        "en": "Confirmed ({count}):",
+        "uk": "Підтверджені ({count}):",
+        "ru": "Подтверждённые ({count}):",
+    },
+    "reviewed_reason": {"en": " — reason: {reason}", "uk": " — причина: {reason}", "ru": " — причина: {reason}"},
+    "reviewed_evidence": {"en": "  Evidence: “{text}”", "uk": "  Цитата: «{text}»", "ru": "  Цитата: «{text}»"},
+    "reviewed_text": {"en": "  Text: “{text}”", "uk": "  Текст: «{text}»", "ru": "  Текст: «{text}»"},
+    "reviewed_source": {"en": "  Source: {url}", "uk": "  Джерело: {url}", "ru": "  Источник: {url}"},
+    # -- /narrative digest and the weekly digest itself
+    "digest_status_on": {
+        "en": "The weekly digest is on in this channel (`/narrative digest off` to turn it off).",
+        "uk": "Щотижневий підсумок у цьому каналі увімкнено (вимкнути: `/narrative digest off`).",
+        "ru": "Еженедельная сводка в этом канале включена (выключить: `/narrative digest off`).",
+    },
+    "digest_status_off": {
+        "en": "The weekly digest is off in this channel (`/narrative digest on` to turn it on).",
+        "uk": "Щотижневий підсумок у цьому каналі вимкнено (увімкнути: `/narrative digest on`).",
+        "ru": "Еженедельная сводка в этом канале выключена (включить: `/narrative digest on`).",
+    },
+    "digest_usage": {
+        "en": "Usage: `/narrative digest on|off`.",
+        "uk": "Формат команди: `/narrative digest on|off`.",
+        "ru": "Формат команды: `/narrative digest on|off`.",
+    },
+    "digest_turned_on": {
+        "en": "Weekly digest on: once a week this channel gets a short summary of its alerts, with a chart of "
+        "narratives by week. The first one follows within minutes.",
+        "uk": "Щотижневий підсумок увімкнено: раз на тиждень цей канал отримуватиме короткий огляд своїх сповіщень "
+        "із графіком наративів за тижнями. Перший надійде за кілька хвилин.",
+        "ru": "Еженедельная сводка включена: раз в неделю этот канал будет получать краткий обзор своих оповещений "
+        "с графиком нарративов по неделям. Первая сводка придёт в течение нескольких минут.",
+    },
+    "digest_turned_off": {
+        "en": "Weekly digest off for this channel.",
+        "uk": "Щотижневий підсумок для цього каналу вимкнено.",
+        "ru": "Еженедельная сводка для этого канала выключена.",
+    },
+    "digest_empty": {
+        "en": "Weekly narrative digest: no known narrative was flagged in this channel in the last 7 days.",
+        "uk": "Щотижневий підсумок наративів: за останні 7 днів у цьому каналі не виявлено жодного відомого наративу.",
+        "ru": "Еженедельная сводка нарративов: за последние 7 дней в этом канале не найдено ни одного известного "
+        "нарратива.",
+    },
+    # {alerts}: ALERTS for the count.
+    "digest_header": {
+        "en": "Weekly narrative digest: {count} {alerts} in the last 7 days.",
+        "uk": "Щотижневий підсумок наративів: {count} {alerts} за останні 7 днів.",
+        "ru": "Еженедельная сводка нарративов: {count} {alerts} за последние 7 дней.",
+    },
+    "digest_line": {
+        "en": "• {title} (`{id}`): {count}, best score {score}/100",
+        "uk": "• {title} (`{id}`): {count}, найвища оцінка {score}/100",
+        "ru": "• {title} (`{id}`): {count}, лучшая оценка {score}/100",
+    },
+    "digest_feedback": {
+        "en": "Feedback: {right} marked right, {wrong} marked wrong.",
+        "uk": "Відгуки: правильно — {right}, хибно — {wrong}.",
+        "ru": "Отзывы: верно — {right}, ошибочно — {wrong}.",
+    },
+    "digest_footer": {
+        "en": "The chart shows narratives by week; `/narrative recent` lists the latest alerts.",
+        "uk": "На графіку — наративи за тижнями; `/narrative recent` покаже останні сповіщення.",
+        "ru": "На графике — нарративы по неделям; `/narrative recent` покажет последние оповещения.",
+    },
+    # -- who may change a channel (bot/permissions.py). Discord shows its permission in the reader's own client
+    # language, so the Ukrainian and Russian texts give its English name too.
+    "refusal_discord": {
+        "en": "Changing this channel's settings or feeds needs the Manage Channels permission in this channel. "
+        "`/narrative settings` shows them to everyone.",
+        "uk": "Щоб змінювати налаштування або стрічки цього каналу, потрібен дозвіл «Керувати каналами» (Manage "
+        "Channels) у цьому каналі. `/narrative settings` показує їх усім.",
+        "ru": "Чтобы менять настройки или ленты этого канала, нужно право «Управлять каналами» (Manage Channels) "
+        "в этом канале. `/narrative settings` показывает их всем.",
+    },
+    "refusal_discord_digest": {
+        "en": "Turning the weekly digest on or off needs the Manage Channels permission in this channel.",
+        "uk": "Щоб увімкнути або вимкнути щотижневий підсумок, потрібен дозвіл «Керувати каналами» (Manage "
+        "Channels) у цьому каналі.",
+        "ru": "Чтобы включить или выключить еженедельную сводку, нужно право «Управлять каналами» (Manage "
+        "Channels) в этом канале.",
+    },
+    # {group}: refusal_slack_group when a user group may change settings too, else nothing.
+    "refusal_slack": {
+        "en": "Only workspace admins and owners{group} can change this channel's settings or feeds. "
+        "`/narrative settings` and `/narrative feeds list` show them to everyone.",
+        "uk": "Змінювати налаштування та стрічки цього каналу можуть лише адміністратори й власники робочого "
+        "простору{group}. `/narrative settings` і `/narrative feeds list` показують їх усім.",
+        "ru": "Менять настройки и ленты этого канала могут только администраторы и владельцы рабочего "
+        "пространства{group}. `/narrative settings` и `/narrative feeds list` показывают их всем.",
+    },
+    "refusal_slack_group": {
+        "en": " and members of the user group <!subteam^{group}>",
+        "uk": " та учасники групи користувачів <!subteam^{group}>",
+        "ru": " и участники группы пользователей <!subteam^{group}>",
+    },
+    "refusal_slack_unchecked": {
+        "en": "I could not check your permissions with Slack just now, so nothing was changed; please try again. "
+        "(The bot needs the `users:read` and `usergroups:read` scopes.)",
+        "uk": "Зараз не вдалося перевірити ваші права в Slack, тому нічого не змінено; спробуйте ще раз. (Ботові "
+        "потрібні дозволи `users:read` і `usergroups:read`.)",
+        "ru": "Сейчас не удалось проверить ваши права в Slack, поэтому ничего не изменено; попробуйте ещё раз. "
+        "(Боту нужны разрешения `users:read` и `usergroups:read`.)",
+    },
+    # -- a feed given up after repeated failures; {attempts}: FAILED_ATTEMPTS for the count.
+    "feed_disabled_notice": {
+        "en": "Stopped watching {feed} after {count} {attempts} in a row (last: {error}). Remove it and add it "
+        "again to retry.",
+        "uk": "Канал більше не стежить за стрічкою {feed} після {count} {attempts} поспіль (остання помилка: "
+        "{error}). Щоб спробувати знову, видаліть її й додайте ще раз.",
+        "ru": "Канал больше не следит за лентой {feed} после {count} {attempts} подряд (последняя ошибка: "
+        "{error}). Чтобы попробовать снова, удалите её и добавьте ещё раз.",
+    },
 }
 
 # Noun forms for a count (one, few, many: see bot.read_reasons.plural). "Failures" follows a preposition that
@@ -277,6 +616,30 @@ FAILURES_IN_A_ROW: dict[Lang, tuple[str, str, str]] = {
     "uk": ("збій", "збої", "збоїв"),
     "ru": ("сбой", "сбоя", "сбоев"),
 }
+# After "after" in the disabled-feed notice: the genitive of FAILURES in Ukrainian and Russian.
+FAILED_ATTEMPTS: dict[Lang, tuple[str, str, str]] = {
+    "en": ("failed attempt", "failed attempts", "failed attempts"),
+    "uk": FAILURES["uk"],
+    "ru": FAILURES["ru"],
+}
+# Alerts counted in the weekly digest ("5 оповещений"), and the latest ones `recent` lists, where the adjective
+# agrees with the count too ("2 останні сповіщення", "5 последних оповещений").
+ALERTS: dict[Lang, tuple[str, str, str]] = {
+    "en": ("alert", "alerts", "alerts"),
+    "uk": ("сповіщення", "сповіщення", "сповіщень"),
+    "ru": ("оповещение", "оповещения", "оповещений"),
+}
+LATEST_ALERTS: dict[Lang, tuple[str, str, str]] = {
+    "en": ("alert", "alerts", "alerts"),
+    "uk": ("останнє сповіщення", "останні сповіщення", "останніх сповіщень"),
+    "ru": ("последнее оповещение", "последних оповещения", "последних оповещений"),
+}
+# A language named as "replies are now in …" needs it: "українською", "на русском".
+LANGUAGE_NAMES_IN: dict[Lang, dict[Lang, str]] = {
+    "en": {"en": "English", "uk": "Ukrainian", "ru": "Russian"},
+    "uk": {"en": "англійською", "uk": "українською", "ru": "російською"},
+    "ru": {"en": "английском", "uk": "украинском", "ru": "русском"},
+}
 
 
 def word(key: str, lang: Lang, **values: object) -> str:
@@ -285,6 +648,12 @@ def word(key: str, lang: Lang, **values: object) -> str:
     entry = WORDS[key]
     text = entry.get(lang) or entry["en"]
     return text.format(**values) if values else text
+
+
+def reason_label(reason: str, lang: Lang) -> str:
+    """One of the reasons a ❌ may carry (a key of bot.history.REASONS) as people are offered it in `lang`; a key
+    this table does not know is shown as it is."""
+    return word(f"reason_{reason}", lang) if f"reason_{reason}" in WORDS else reason
 
 
 def parse_language(value: str | None) -> Lang | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.history import REASONS
+from bot.render.i18n import reason_label, word
 from bot.render.slack_blocks import BUTTON_VALUE_MAX, Block, SlackMessage, escape
+from matchers import Lang
 
 ACTION_REASON = "feedback_reason"
 
@@ -21,10 +23,12 @@ def parse_reason_value(value: str) -> tuple[str, str, str] | None:
     return reason, narrative_id, message_ref
 
 
-def reason_prompt(thanks: str, narrative_id: str, message_ref: str) -> SlackMessage:
-    """The thanks for a ❌, then one button per reason; answering is optional, the ❌ is already stored."""
+def reason_prompt(thanks: str, narrative_id: str, message_ref: str, lang: Lang = "en") -> SlackMessage:
+    """The thanks for a ❌, then one button per reason, in `lang`; answering is optional, the ❌ is already
+    stored."""
+    ask = word("reason_ask", lang)
     blocks: list[Block] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"{escape(thanks)}\nWhy was it wrong? (optional)"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"{escape(thanks)}\n{ask}"}},
         {
             "type": "actions",
             "block_id": f"reason-{narrative_id}"[:255],
@@ -32,11 +36,11 @@ def reason_prompt(thanks: str, narrative_id: str, message_ref: str) -> SlackMess
                 {
                     "type": "button",
                     "action_id": f"{ACTION_REASON}_{key}",
-                    "text": {"type": "plain_text", "text": label, "emoji": True},
+                    "text": {"type": "plain_text", "text": reason_label(key, lang), "emoji": True},
                     "value": reason_value(key, narrative_id, message_ref),
                 }
-                for key, label in REASONS.items()
+                for key in REASONS
             ],
         },
     ]
-    return SlackMessage(f"{thanks} Why was it wrong? (optional)", blocks)
+    return SlackMessage(f"{thanks} {ask}", blocks)

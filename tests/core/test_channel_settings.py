@@ -50,8 +50,13 @@ async def test_environment_defaults_are_shown(settings: Settings) -> None:
     changed = replace(settings, alert_threshold=55.0, link_replies=False, reply_language="uk", digest=True)
     async with build_app(changed) as app:
         shown = await said(ConsoleSession(app.core), "/narrative settings")
-    assert "threshold: 55 — default" in shown and "links: off — default" in shown
-    assert "language: uk — default" in shown and "digest: on — default" in shown
+        english = await said(ConsoleSession(app.core, channel_language="en"), "/narrative settings")
+    # The default language is every channel's that did not choose one: the listing is in it.
+    assert shown.startswith("Налаштування цього каналу:\n")
+    assert "threshold: 55 — типово (NARRATIVE_BOT_ALERT_THRESHOLD)" in shown and "links: вимк. — типово" in shown
+    assert "language: uk — типово" in shown and "digest: увімк. — типово" in shown
+    assert "threshold: 55 — default" in english and "links: off — default" in english
+    assert "language: uk — default" in english and "digest: on — default" in english
 
 
 async def test_each_setting_is_stored_shown_and_reset(session: ConsoleSession, app: App) -> None:
@@ -60,15 +65,18 @@ async def test_each_setting_is_stored_shown_and_reset(session: ConsoleSession, a
         ("mute west-in-panic", "Muted west-in-panic"),
         ("links off", "no longer read"),
         ("thread on", "with the card in its thread"),
-        ("language uk", "now in uk"),
         ("digest on", "digest is on"),
+        ("language uk", "now in uk"),  # confirmed in the language it was asked in
     ]:
         assert answer in await said(session, f"/narrative settings {line}")
+    # From here the channel reads Ukrainian: the listing is in it, the names and ids as they are typed.
     shown = await said(session, "/narrative settings")
-    assert "threshold: 70 — set here by console on " in shown
-    assert "muted: west-in-panic — set here" in shown
-    assert "links: off — set here" in shown and "thread: on — set here" in shown
-    assert "language: uk — set here" in shown and "digest: on — set here" in shown
+    assert shown.startswith("Налаштування цього каналу:\n")
+    assert "threshold: 70 — задано тут (console, " in shown
+    assert "muted: west-in-panic — задано тут" in shown
+    assert "links: вимк. — задано тут" in shown and "thread: увімк. — задано тут" in shown
+    assert "language: uk — задано тут" in shown and "digest: увімк. — задано тут" in shown
+    assert shown.endswith("/narrative settings reset повертає типові налаштування.")
     assert app.core.reply_language("console", "console") == "uk"
     # The settings are in the state file, not in memory: a fresh store sees them.
     reopened = Store(app.settings.db_path)
@@ -77,12 +85,16 @@ async def test_each_setting_is_stored_shown_and_reset(session: ConsoleSession, a
     finally:
         reopened.close()
     assert names == {"threshold", "muted", "links", "thread", "language", "digest"}
-    assert "threshold back to the default" in await said(session, "/narrative settings reset threshold")
-    assert "threshold: 44 — default" in await said(session, "/narrative settings")
-    assert "back to its default" in await said(session, "/narrative settings reset")
+    assert await said(session, "/narrative settings reset threshold") == "Тут знову типове значення: threshold."
+    assert "threshold: 44 — типово (NARRATIVE_BOT_ALERT_THRESHOLD)" in await said(session, "/narrative settings")
+    assert await said(session, "/narrative settings reset") == "Усі налаштування тут знову типові."
+    # The language went with the rest: English again, as the words typed.
+    assert await said(session, "/narrative settings reset") == "This channel uses the defaults."
     shown = await said(session, "/narrative settings")
     assert "set here" not in shown and "language: auto" in shown
     assert app.core.reply_language("console", "console") is None
+    await said(session, "/narrative settings links off")
+    assert await said(session, "/narrative settings reset") == "Every setting here is back to its default."
 
 
 async def test_settings_of_one_channel_leave_others_alone(app: App, library: Library) -> None:
@@ -230,3 +242,72 @@ async def test_digest_command_and_setting_are_one_flag(session: ConsoleSession, 
     await said(session, "/narrative settings digest off")
     assert "is off" in await said(session, "/narrative digest")
     assert app.core.digests.due("console", 0.0) == []
+
+
+async def test_settings_answers_follow_the_channel_language(session: ConsoleSession) -> None:
+    # Confirmed in the language it was asked in (English words, no language yet); from then on in Russian.
+    assert await said(session, "/narrative settings language ru") == "Replies here are now in ru."
+    for line, answer in [
+        ("threshold 70", "Порог оповещения здесь теперь 70: совпадения с оценкой ниже не публикуются."),
+        ("mute west-in-panic troops-denial", "Здесь больше не публикуются: west-in-panic, troops-denial."),
+        ("unmute troops-denial", "Здесь снова публикуются: troops-denial."),
+        (
+            "links off",
+            "Присланные ссылки здесь больше не читаются (сообщения с утверждениями бот по-прежнему проверяет).",
+        ),
+        ("links on", "Здесь бот читает присланные ссылки и отвечает на них."),
+        ("thread on", "Оповещения из лент здесь теперь приходят одной строкой, а карточка — в ветке под ней."),
+        ("thread off", "Оповещения из лент здесь теперь приходят полными карточками прямо в канал."),
+        ("digest on", "Еженедельная сводка в этом канале включена."),
+        ("reset thread", "Здесь снова значение по умолчанию: thread."),
+    ]:
+        assert await said(session, f"/narrative settings {line}") == answer, line
+    shown = (await said(session, "/narrative settings")).splitlines()
+    assert shown[0] == "Настройки этого канала:"
+    assert shown[1].startswith("• threshold: 70 — задано здесь (console, 20")
+    assert shown[2].startswith("• muted: west-in-panic — задано здесь (console, ")
+    assert shown[3].startswith("• links: вкл. — задано здесь (console, ") and shown[3].endswith(")")
+    assert shown[4] == "• thread: выкл. — по умолчанию (NARRATIVE_BOT_FEED_THREADS)"
+    assert shown[5].startswith("• language: ru — задано здесь") and shown[6].startswith("• digest: вкл. — задано")
+    assert shown[7] == (
+        "Изменить: /narrative settings ИМЯ ЗНАЧЕНИЕ; /narrative settings reset возвращает настройки по умолчанию."
+    )
+    assert await said(session, "/narrative settings language uk") == "Ответы здесь теперь на украинском (uk)."
+    assert await said(session, "/narrative settings language auto") == (
+        "Відповіді тут тепер тією мовою, якою написано текст."
+    )
+    assert await said(session, "/narrative settings reset") == "Every setting here is back to its default."
+
+
+@pytest.mark.parametrize(
+    ("line", "refusal"),
+    [
+        ("threshold 12", "Порог должен быть от 30 (порог возможного нарратива) до 100, а не 12."),
+        ("threshold high", "Порог — целое число от 30 до 100."),
+        ("mute no-such-narrative", "В библиотеке нет: no-such-narrative; ничего не изменено. См. /narrative list."),
+        ("mute", "Формат команды: /narrative settings mute ID (см. /narrative list)."),
+        ("unmute west-in-panic", "Здесь и так публикуются: west-in-panic; ничего не изменено."),
+        ("links maybe", "links принимает только on или off, а не maybe."),
+        ("language de", "Язык должен быть одним из en, uk, ru, auto, а не de."),
+        (
+            "reset colour",
+            "Неизвестная настройка colour; допустимые: threshold, muted, links, thread, language, digest.",
+        ),
+    ],
+)
+async def test_bad_settings_are_refused_in_the_channel_language(
+    app: App, session: ConsoleSession, line: str, refusal: str
+) -> None:
+    app.core.channels.change("console", "console", ["language", "ru"], "editor")
+    before = await said(session, "/narrative settings")
+    assert await said(session, f"/narrative settings {line}") == refusal
+    assert await said(session, "/narrative settings") == before
+
+
+async def test_usage_in_the_channel_language(app: App, session: ConsoleSession) -> None:
+    app.core.channels.change("console", "console", ["language", "uk"], "editor")
+    usage = await said(session, "/narrative settings threshold")
+    assert usage.startswith("Формат команди: /narrative settings (показати), settings threshold 30–100, ")
+    assert usage.endswith(", settings reset [НАЗВА].")
+    unknown = await said(session, "/narrative settings colour blue")
+    assert unknown.startswith("Невідоме налаштування colour. Формат команди: /narrative settings (показати)")

@@ -150,3 +150,130 @@ def test_feedback_is_counted_across_query_batches(tmp_path: Path) -> None:
     assert len(alerts) == FEEDBACK_BATCH * 2 + 100
     assert (alerts[0].correct, alerts[-1].wrong) == (1, 1)
     assert sum(a.correct + a.wrong for a in alerts) == 2
+
+
+# -- the same answers in the channel's language ---------------------------------------------------------------
+
+
+async def test_recent_follows_the_channel_language(session: ConsoleSession, app: App) -> None:
+    app.core.channels.change("console", "console", ["language", "ru"], "editor")
+    await session.push("/narrative recent")
+    assert session.pop() == "В этом канале пока не было оповещений."
+    await session.push(PANIC)
+    await session.push(TROOPS)
+    panic, _troops = sorted(app.core.history.recent("console", "console"), key=lambda r: r.id)
+    app.core.record_feedback("console", "console", panic.message_ref, "west-in-panic", "u1", "correct")
+    app.core.record_feedback("console", "console", panic.message_ref, "west-in-panic", "u2", "wrong")
+    app.core.record_reason("console", panic.message_ref, "west-in-panic", "u2", "not-propaganda")
+    session.outbox.clear()
+    await session.push("/narrative recent")
+    listing = session.pop().splitlines()
+    assert listing[0] == "2 последних оповещения здесь, сначала новые:"
+    assert "troops-denial" in listing[1] and "(чат)" in listing[1] and listing[1].endswith(" — отзывов пока нет")
+    assert "west-in-panic" in listing[2] and listing[2].endswith(" — верно: 1, ошибочно: 1 (не пропаганда)")
+    await session.push("/narrative recent 1")
+    assert session.pop().startswith("1 последнее оповещение здесь, сначала новые:\n")
+    await session.push("/narrative recent 0")
+    assert session.pop() == "Формат команды: /narrative recent [N] (N — от 1 до 25)."
+    await session.push("/narrative recent lots")
+    assert session.pop() == "Формат команды: /narrative recent [N] (N — не больше 25)."
+
+
+async def test_feedback_listing_follows_the_channel_language(session: ConsoleSession, app: App) -> None:
+    app.core.channels.change("console", "console", ["language", "uk"], "editor")
+    await session.push("/narrative feedback")
+    assert session.pop() == "На сповіщення за цей період відгуків ще немає."
+    for ref, narrative_id, value in (("m1", "troops-denial", "correct"), ("m2", "west-in-panic", "wrong")):
+        app.core.history.record(PostedCard("console", "console", ref, [_verdict(narrative_id)], "message"))
+        app.core.record_feedback("console", "console", ref, narrative_id, "u1", value)
+    app.core.record_reason("console", "m2", "west-in-panic", "u1", "fact-check")
+    await session.push("/narrative feedback")
+    text = session.pop()
+    assert text.index("Оскаржені (1):") < text.index("west-in-panic") < text.index("Підтверджені (1):")
+    assert "— правильно: 0, хибно: 1 — причина: це фактчек\n" in text
+    assert "  Цитата: «evidence of west-in-panic»\n  Текст: «text of west-in-panic»\n" in text
+    assert "  Джерело: https://news.example/west-in-panic" in text
+    assert "— правильно: 1, хибно: 0\n" in text
+    assert text.endswith(
+        "\n\nКоманда narrative-bot feedback export збереже їх як чернетки записів бібліотеки для перевірки редакторами."
+    )
+    assert "Evidence" not in text and "Disputed" not in text
+    await session.push("/narrative feedback everything")
+    assert session.pop() == "Формат команди: /narrative feedback [disputed|confirmed]."
+
+
+async def test_digest_answers_and_the_digest_follow_the_channel_language(session: ConsoleSession, app: App) -> None:
+    app.core.channels.change("console", "console", ["language", "uk"], "editor")
+    await session.push("/narrative digest")
+    assert session.pop() == "Щотижневий підсумок у цьому каналі вимкнено (увімкнути: /narrative digest on)."
+    await session.push("/narrative digest maybe")
+    assert session.pop() == "Формат команди: /narrative digest on|off."
+    await session.push(TROOPS)
+    session.outbox.clear()
+    await session.push("/narrative digest on")
+    assert session.pop().startswith("Щотижневий підсумок увімкнено: раз на тиждень цей канал отримуватиме ")
+    await session.push("/narrative digest")
+    assert session.pop() == "Щотижневий підсумок у цьому каналі увімкнено (вимкнути: /narrative digest off)."
+    core = app.core
+    assert await send_due_digests(core.history, core.digests, session, time.time) == 1
+    text = session.pop()
+    lines = text.splitlines()
+    assert lines[0] == "Щотижневий підсумок наративів: 1 сповіщення за останні 7 днів."
+    assert "(`troops-denial`): 1, найвища оцінка " in lines[1]
+    assert lines[2] == "На графіку — наративи за тижнями; `/narrative recent` покаже останні сповіщення."
+    await session.push("/narrative digest off")
+    assert session.pop() == "Щотижневий підсумок для цього каналу вимкнено."
+
+
+def test_the_digest_counts_alerts_in_each_languages_plural(tmp_path: Path) -> None:
+    from bot.digest import digest_text
+
+    store = Store(tmp_path / "plural.sqlite3")
+    history = AlertHistory(store)
+    now = time.time()
+    said: dict[int, dict[str, str]] = {}
+    for count in range(1, 23):
+        history.record(PostedCard("slack", "C", f"m{count}", [_verdict("troops-denial")], "message"))
+        said[count] = {lang: digest_text(history, "slack", "C", now + 1, lang=lang).splitlines()[0]  # type: ignore[arg-type]
+                       for lang in ("en", "uk", "ru")}  # fmt: skip
+    assert said[1]["en"] == "Weekly narrative digest: 1 alert in the last 7 days."
+    assert said[2]["en"] == "Weekly narrative digest: 2 alerts in the last 7 days."
+    for count, ru, uk in [
+        (1, "1 оповещение", "1 сповіщення"),
+        (3, "3 оповещения", "3 сповіщення"),
+        (5, "5 оповещений", "5 сповіщень"),
+        (11, "11 оповещений", "11 сповіщень"),
+        (12, "12 оповещений", "12 сповіщень"),
+        (21, "21 оповещение", "21 сповіщення"),
+        (22, "22 оповещения", "22 сповіщення"),
+    ]:
+        assert said[count]["ru"] == f"Еженедельная сводка нарративов: {ru} за последние 7 дней.", count
+        assert said[count]["uk"] == f"Щотижневий підсумок наративів: {uk} за останні 7 днів.", count
+    empty = digest_text(history, "slack", "elsewhere", now, lang="ru")
+    assert empty == (
+        "Еженедельная сводка нарративов: за последние 7 дней в этом канале не найдено ни одного известного нарратива."
+    )
+    store.close()
+
+
+async def test_the_answers_to_a_click_follow_the_channel_language(app: App) -> None:
+    card = PostedCard("console", "c", "m1", [_verdict("troops-denial")], "message")
+    app.core.history.record(card)
+    app.core.channels.change("console", "c", ["language", "ru"], "editor")
+    # A click has no words of its own: the thanks, and the reason after it, follow the channel's setting.
+    narrative = app.core.library.library.get("troops-denial")
+    assert narrative is not None
+    title = narrative.title_in("ru")
+    thanks = app.core.record_feedback("console", "c", "m1", "troops-denial", "u1", "wrong")
+    assert thanks == f"Спасибо — записано, что «{title}» здесь определён ошибочно."
+    lost = app.core.record_reason("console", "m1", "troops-denial", "u2", "other", channel_id="c")  # u2 gave no ❌
+    assert lost == "Эту причину не удалось сохранить (❌, к которому она относится, изменён или не найден)."
+    noted = app.core.record_reason("console", "m1", "troops-denial", "u1", "not-propaganda", channel_id="c")
+    assert noted == "Спасибо — отмечено: не пропаганда. Редакторы увидят это в `narrative-bot feedback list`."
+    right = app.core.record_feedback("console", "c", "m1", "troops-denial", "u1", "correct")
+    assert right == f"Спасибо — записано, что «{title}» здесь определён верно."
+    # A channel without a language of its own is answered in English.
+    app.core.history.record(PostedCard("console", "d", "m2", [_verdict("troops-denial")], "message"))
+    assert app.core.record_feedback("console", "d", "m2", "troops-denial", "u1", "wrong").startswith("Thanks — ")
+    noted = app.core.record_reason("console", "m2", "troops-denial", "u1", "other", channel_id="d")
+    assert noted == "Thanks — noted: other. Editors see it in `narrative-bot feedback list`."

@@ -58,6 +58,18 @@ def test_every_fixed_word_has_every_language() -> None:
     assert word("list_header", "uk", count=13) == "Наративів у бібліотеці: 13"
 
 
+def test_every_reason_a_wrong_click_may_carry_has_its_words() -> None:
+    from bot.history import REASONS
+    from bot.render.i18n import reason_label
+
+    # English says what the stored reasons say (the CLI and the report name them from there).
+    assert {key: reason_label(key, "en") for key in REASONS} == REASONS
+    for lang in ("uk", "ru"):
+        labels = [reason_label(key, lang) for key in REASONS]
+        assert len(set(labels)) == len(REASONS) and not set(labels) & set(REASONS.values()), lang
+    assert reason_label("wrong-narrative", "uk") == "Не той наратив"
+
+
 def test_signals_are_named_in_the_card_language() -> None:
     assert translate_signal("similar phrasing", "uk") == "схоже формулювання"
     assert translate_signal("stance words: в истерике, паника", "ru") == "оценочные слова: в истерике, паника"

@@ -121,3 +121,57 @@ async def test_the_digest_loop_starts_with_the_client(client: NarrativeClient) -
     task = client.digest_task
     client.start_digests()  # on_ready again after a reconnect: still one loop
     assert client.digest_task is task
+
+
+async def test_the_reason_history_and_digest_follow_the_channel_language(
+    client: NarrativeClient, fake: FakeDiscord
+) -> None:
+    core = client.app.core
+    core.channels.change("discord", CHANNEL_ID, ["language", "ru"], "editor", tenant=GUILD_ID)
+    created = await _reply(fake, "930000000000000004")
+    await _until_recorded(client)
+    reply = message_payload(created["id"], "", author=BOT_USER)
+    reply["components"] = [
+        {
+            "type": 1,
+            "components": [
+                {"type": 2, "style": 3, "label": "Верно", "custom_id": "nb:fb:correct:troops-denial"},
+                {"type": 2, "style": 4, "label": "Ошибочно", "custom_id": "nb:fb:wrong:troops-denial"},
+            ],
+        }
+    ]
+    wrong = interaction(3, {"custom_id": "nb:fb:wrong:troops-denial", "component_type": 2}, message=reply)
+    answer = await send(fake, wrong)
+    content = answer["data"]["content"]
+    assert content.startswith("Спасибо — записано, что «")
+    assert content.endswith("» здесь определён ошибочно.\nПочему совпадение ошибочное? (необязательно)")
+    buttons = [c for row in answer["data"]["components"] for c in row["components"]]
+    assert [b["label"] for b in buttons] == ["Не тот нарратив", "Не пропаганда", "Это фактчек", "Другое"]
+    prompt = message_payload("930000000000000098", content, author=BOT_USER)
+    prompt["components"] = answer["data"]["components"]
+    prompt["flags"] = EPHEMERAL
+    picked = await send(
+        fake, interaction(3, {"custom_id": buttons[2]["custom_id"], "component_type": 2}, message=prompt)
+    )
+    assert picked["data"]["content"] == (
+        "Спасибо — отмечено: это фактчек. Редакторы увидят это в `narrative-bot feedback list`."
+    )
+    recent = await send(fake, interaction(2, command("recent", opt("count", 5, kind=4))))
+    assert recent["data"]["content"].startswith("1 последнее оповещение здесь, сначала новые:\n")
+    assert recent["data"]["content"].endswith(" — верно: 0, ошибочно: 1 (это фактчек)")
+    listing = await send(fake, interaction(2, command("feedback", opt("which", "disputed"))))
+    assert "Оспоренные (1):" in listing["data"]["content"] and "причина: это фактчек" in listing["data"]["content"]
+    refused = await send(fake, interaction(2, command("digest", opt("state", "on"))))
+    assert refused["data"]["content"] == (
+        "Чтобы включить или выключить еженедельную сводку, нужно право «Управлять каналами» (Manage Channels) "
+        "в этом канале."
+    )
+    turned = await send(fake, interaction(2, command("digest", opt("state", "on")), permissions=EDITOR_PERMISSIONS))
+    assert turned["data"]["content"].startswith("Еженедельная сводка включена: раз в неделю этот канал ")
+    now = dt.datetime.now(dt.UTC).timestamp()
+    assert await send_due_digests(core.history, core.digests, client.alert_sender, lambda: now) == 1
+    (digest,) = [r for r in fake.calls("POST", f"/channels/{CHANNEL_ID}/messages") if r.json.get("_files")]
+    text = digest.json["content"]
+    assert text.startswith("Еженедельная сводка нарративов: 1 оповещение за последние 7 дней.")
+    assert "(`troops-denial`): 1, лучшая оценка " in text and "Отзывы: верно — 0, ошибочно — 1." in text
+    assert text.endswith("На графике — нарративы по неделям; `/narrative recent` покажет последние оповещения.")

@@ -74,9 +74,18 @@ async def test_settings_are_open_to_read_and_need_manage_channels_to_change(
     assert client.app.core.reply_language("discord", CHANNEL_ID, tenant=GUILD_ID) == "uk"
     choices = await send(fake, interaction(4, command("unmute", opt("id", "troops", focused=True), group="settings")))
     assert [c["value"] for c in choices["data"]["choices"]] == ["troops-denial"]
+    # The channel reads Ukrainian now: so do the refusal and the answers that follow.
+    refused = await send(fake, interaction(2, command("links", opt("state", "off"), group="settings")))
+    assert refused["data"]["content"] == (
+        "Щоб змінювати налаштування або стрічки цього каналу, потрібен дозвіл «Керувати каналами» (Manage Channels) "
+        "у цьому каналі. `/narrative settings` показує їх усім."
+    )
     reset = await send(fake, interaction(2, command("reset", group="settings"), permissions=EDITOR))
-    assert "back to its default" in reset["data"]["content"]
+    assert reset["data"]["content"] == "Усі налаштування тут знову типові."
     assert client.app.core.channels.stored("discord", CHANNEL_ID, tenant=GUILD_ID) == {}
+    await send(fake, interaction(2, command("threshold", opt("score", 60, 4), group="settings"), permissions=EDITOR))
+    reset = await send(fake, interaction(2, command("reset", group="settings"), permissions=EDITOR))
+    assert "back to its default" in reset["data"]["content"]  # English again, with the language reset
 
 
 async def test_a_muted_narrative_is_not_answered_in_the_channel(client: NarrativeClient, fake: FakeDiscord) -> None:

@@ -20,6 +20,7 @@ async def test_failing_feed_backs_off_then_is_disabled_with_a_notice(
     url = feed_server.url("/broken.xml")
     rig.store.add_subscription("slack", "C1", url)
     rig.store.add_subscription("slack", "C2", url)
+    rig.core.channels.change("slack", "C2", ["language", "uk"], "U1")  # its notice is in Ukrainian
     feed_server.answers["/broken.xml"] = Answer(500, b"oops", "text/plain")
     feeds = FeedStore(rig.store)
     delays = []
@@ -43,7 +44,13 @@ async def test_failing_feed_backs_off_then_is_disabled_with_a_notice(
     assert len(feed_server.hits("/broken.xml")) == 10
     sender = RecordingSender("slack")
     assert await rig.poller.deliver(sender) == 2
-    assert all("Stopped watching" in n.text and url in n.text for n in sender.notices)
+    notices = {n.channel_id: n.text for n in sender.notices}
+    assert notices["C1"].startswith(f"Stopped watching {url} ({url}) after 10 failed attempts in a row (last: ")
+    assert notices["C2"] == (
+        f"Канал більше не стежить за стрічкою {url} після 10 невдалих спроб поспіль (остання помилка: http_error — "
+        "сайт відповів помилкою). Щоб спробувати знову, видаліть її й додайте ще раз."
+    )
+    assert {n.channel_id: n.text for n in last.notices} == notices  # what the poll reported is what was posted
     listed = await rig.core.handle_command(CommandRequest("slack", "C1", "/narrative feeds list"))
     assert url in listed.text and "disabled after 10 failures" in listed.text
 

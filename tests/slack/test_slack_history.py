@@ -52,6 +52,28 @@ async def test_a_wrong_click_asks_why_and_the_answer_is_stored(rig: SlackRig) ->
     assert "Confirmed" not in listing["text"]
 
 
+async def test_the_question_and_the_thanks_follow_the_channel_language(rig: SlackRig) -> None:
+    rig.app.core.channels.change("slack", "C0001", ["language", "uk"], "UADMIN")
+    value = await _alert(rig)
+    await _dispatch(rig, button_click("feedback_wrong", value, rig.api.response_url("w")))
+    (prompt,) = rig.api.calls_to("chat.postEphemeral")
+    title = narrative().title_in("uk")
+    thanks = f"Дякуємо — записано, що «{title}» тут визначено хибно."
+    assert prompt.params["text"] == f"{thanks} Чому збіг хибний? (необов'язково)"
+    buttons = _reason_buttons(prompt.params["blocks"])
+    assert [b["text"]["text"] for b in buttons] == ["Не той наратив", "Не пропаганда", "Це фактчек", "Інше"]
+    await _dispatch(rig, button_click(buttons[0]["action_id"], buttons[0]["value"], rig.api.response_url("why")))
+    (answer,) = [c for c in rig.api.calls_to("response_url") if c.params["_name"] == "why"]
+    assert answer.params["text"] == (
+        "Дякуємо — зазначено: не той наратив. Редактори побачать це в `narrative-bot feedback list`."
+    )
+    listing = await _dispatch(rig, slash_command("feedback", rig.api.response_url("f")))
+    assert listing["text"].startswith("Оскаржені (1):\n") and "причина: не той наратив" in listing["text"]
+    recent = await _dispatch(rig, slash_command("recent", rig.api.response_url("r")))
+    assert recent["text"].startswith("1 останнє сповіщення тут, спершу новіші:\n")
+    assert recent["text"].endswith(" — правильно: 0, хибно: 1 (не той наратив)")
+
+
 async def test_the_question_reaches_the_user_through_the_response_url_when_ephemerals_fail(rig: SlackRig) -> None:
     value = await _alert(rig)
     rig.api.errors["chat.postEphemeral"] = "channel_not_found"

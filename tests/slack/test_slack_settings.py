@@ -63,6 +63,13 @@ async def test_members_of_the_configured_group_may_change_them(
         refused = await command(rig, "settings digest off", MEMBER)
         assert "members of the user group <!subteam^SEDITORS>" in refused["text"]
         assert rig.app.core.channels.policy("slack", "C0001").digest is True
+        rig.app.core.channels.change("slack", "C0001", ["language", "ru"], GROUPIE)
+        refused = await command(rig, "settings digest off", MEMBER)
+        assert refused["text"] == (
+            "Менять настройки и ленты этого канала могут только администраторы и владельцы рабочего пространства "
+            "и участники группы пользователей <!subteam^SEDITORS>. `/narrative settings` и `/narrative feeds list` "
+            "показывают их всем."
+        )
         (lookup, _) = api.calls_to("usergroups.users.list")
         assert lookup.params["usergroup"] == "SEDITORS"
     finally:
@@ -84,6 +91,24 @@ async def test_when_slack_cannot_tell_nothing_is_changed(rig: SlackRig) -> None:
     rig.api.errors["users.info"] = "missing_scope"
     refused = await command(rig, "settings links off", ADMIN)
     assert "could not check your permissions" in refused["text"] and "users:read" in refused["text"]
+    assert rig.app.core.channels.policy("slack", "C0001").links is True
+
+
+async def test_refusals_follow_the_channel_language(rig: SlackRig) -> None:
+    rig.app.core.channels.change("slack", "C0001", ["language", "uk"], ADMIN)
+    shown = await command(rig, "settings", MEMBER)
+    assert shown["text"].startswith("Налаштування цього каналу:\n• threshold: 44 — типово")
+    refused = await command(rig, "settings threshold 70", MEMBER)
+    assert refused["text"] == (
+        "Змінювати налаштування та стрічки цього каналу можуть лише адміністратори й власники робочого простору. "
+        "`/narrative settings` і `/narrative feeds list` показують їх усім."
+    )
+    rig.api.errors["users.info"] = "missing_scope"
+    unchecked = await command(rig, "settings links off", ADMIN)
+    assert unchecked["text"] == (
+        "Зараз не вдалося перевірити ваші права в Slack, тому нічого не змінено; спробуйте ще раз. (Ботові потрібні "
+        "дозволи `users:read` і `usergroups:read`.)"
+    )
     assert rig.app.core.channels.policy("slack", "C0001").links is True
 
 

@@ -123,7 +123,8 @@ async def test_two_workspaces_get_their_own_alerts_and_see_only_their_own_state(
     alpha_feeds, beta_feeds = await two.command(ALPHA, "feeds list"), await two.command(BETA, "feeds list")
     assert shared in alpha_feeds and alpha_only in alpha_feeds
     assert shared in beta_feeds and alpha_only not in beta_feeds
-    assert "language: uk — set here" in await two.command(ALPHA, "settings")
+    # Alpha's answers are in Ukrainian from now on; Beta's stay English.
+    assert "language: uk — задано тут" in await two.command(ALPHA, "settings")
     assert "language: auto — default" in await two.command(BETA, "settings")
 
     # Beta cannot remove Alpha's feed nor reset Alpha's settings, even naming the same channel id.
@@ -161,7 +162,7 @@ async def test_two_workspaces_get_their_own_alerts_and_see_only_their_own_state(
 
     # Each workspace's history holds its own alert only.
     alpha_recent, beta_recent = await two.command(ALPHA, "recent"), await two.command(BETA, "recent")
-    assert "Latest 1 alert here" in alpha_recent and "Latest 1 alert here" in beta_recent
+    assert alpha_recent.startswith("1 останнє сповіщення тут") and "Latest 1 alert here" in beta_recent
     (alpha_record,) = two.app.core.history.recent("slack", CHANNEL, tenant=ALPHA.team_id)
     (beta_record,) = two.app.core.history.recent("slack", CHANNEL, tenant=BETA.team_id)
     assert alpha_record.message_ref != beta_record.message_ref
@@ -171,7 +172,7 @@ async def test_two_workspaces_get_their_own_alerts_and_see_only_their_own_state(
     await two.dispatch(button_click("feedback_correct", value, two.api.response_url("c"), team=ALPHA.team_id))
     (thanks,) = two.api.calls_to("chat.postEphemeral")
     assert two.api.token_of(thanks) == ALPHA.bot_token
-    assert "Confirmed (1):" in await two.command(ALPHA, "feedback")
+    assert "Підтверджені (1):" in await two.command(ALPHA, "feedback")
     assert "Confirmed" not in await two.command(BETA, "feedback")
     assert [f.user_id for f in two.app.store.feedback(tenant=BETA.team_id)] == []
 
