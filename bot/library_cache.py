@@ -27,7 +27,9 @@ logger = logging.getLogger(__name__)
 
 # Below this size, parsing and compiling take well under a second: no cache file is worth writing.
 MIN_CACHED_BYTES = 2 * 1024 * 1024
-_CODE_FILES = ("index.py", "library.py", "library_files.py", "normalize.py", "stem_uk.py", "engine.py")
+_CODE_FILES = (
+    "candidates.py", "index.py", "library.py", "library_files.py", "normalize.py", "stem_uk.py", "engine.py",
+)
 
 
 def _code_fingerprint() -> str:

@@ -12,14 +12,13 @@ from typing import Literal
 
 from matchers.candidates import BETA2, Query, Ranked
 from matchers.index import (
-    CONCEPT_PREFIX,
     MIN_PREFIX,
     TOPIC_CONCEPTS,
     CompiledLibrary,
     TextTokens,
     analyse,
+    cue_key_of,
     prefix_runs,
-    prefixes,
 )
 from matchers.library import Library
 from matchers.near import NearForms, NearVerdicts, PairNearForms
@@ -152,9 +151,7 @@ class _StemView:
         stems_.update(toks.raw)
         lookup = set(stems_)
         lookup.update(*prefix_runs(stems_))
-        # cue_key() inline: this runs for every stem of every sentence.
-        keys = {s if s.startswith(CONCEPT_PREFIX) else s[:MIN_PREFIX] for s in stems_}
-        return cls(stems_, lookup, keys)
+        return cls(stems_, lookup, set(map(cue_key_of, stems_)))
 
     def __or__(self, other: _StemView) -> _StemView:
         """The view of two windows read as one: every part is a union (a prefix of either is a prefix of both)."""
@@ -286,15 +283,16 @@ class Matcher:
                 if spans:
                     inner = analyse(spans, rewriter, lang)
                     quoted = frozenset(inner.all) | frozenset(inner.raw)
+            view = _StemView.of(toks)
             windows.append(
                 _Window(
-                    sentence.text, toks, self._is_critical(toks), pair=False, reported=reported, quoted=quoted,
-                    near=NearForms(toks.content, self._near_verdicts),
+                    sentence.text, toks, self._is_critical(toks, view), pair=False, reported=reported,
+                    quoted=quoted, near=NearForms(toks.content, self._near_verdicts), view=view,
                 )
             )
         return windows
 
-    def _is_critical(self, toks: TextTokens) -> bool:
+    def _is_critical(self, toks: TextTokens, view: _StemView) -> bool:
         stems_ = set(toks.all)
         # "Moscow claims X, but…": a Kremlin source's claim set against a contrast is reporting, not pushing.
         # Propagandists' own "the West claims…, but" names another speaker and is not caught here.
@@ -308,12 +306,12 @@ class Matcher:
             return True
         seq = toks.all
         by_first = self.compiled.critical_by_first
-        # cue_key() inline; most sentences hold no word a marker starts with.
-        keys = {token if token.startswith(CONCEPT_PREFIX) else token[:MIN_PREFIX] for token in seq}
-        if keys.isdisjoint(self._critical_keys):
+        # Most sentences hold no word a marker starts with. The view's keys cover the stems before concept
+        # rewriting too: a looser test, and the loop below reads only the rewritten ones.
+        if view.cue_keys.isdisjoint(self._critical_keys):
             return False
         for i, token in enumerate(seq):
-            markers = by_first.get(token if token.startswith(CONCEPT_PREFIX) else token[:MIN_PREFIX])
+            markers = by_first.get(cue_key_of(token))
             if not markers:
                 continue
             for marker in markers:
@@ -407,8 +405,16 @@ class Matcher:
         hits: dict[int, dict[str, float]] = defaultdict(dict)
         for cue_id in candidates:
             cue = compiled.cues[cue_id]
-            for variant in cue.variants:
-                if all(_present(s, stems_, lookup) for s in variant):
+            for variant, tests in zip(cue.variants, cue.tests, strict=True):
+                # A cue stem is present exactly, as the prefix of a longer form, or as a longer form of a short stem;
+                # checked inline on the prepared tests: this runs for every candidate cue of every window.
+                for s, shorter in tests:
+                    if shorter is None:
+                        if s not in stems_:
+                            break
+                    elif s not in lookup and shorter.isdisjoint(stems_):
+                        break
+                else:
                     in_quotes = bool(quoted) and all(s in quoted for s in variant)
                     hits[cue.narrative][cue.term] = cue.weight / 2 if in_quotes else cue.weight
                     break
@@ -486,10 +492,3 @@ def _f_beta(matched: float, phrasing_weight: float, window_weight: float) -> flo
     if coverage <= 0 or precision <= 0:
         return 0.0
     return (1 + BETA2) * precision * coverage / (BETA2 * precision + coverage)
-
-
-def _present(s: str, stems_: set[str], lookup: set[str]) -> bool:
-    """A cue stem is present exactly, as the prefix of a longer form, or as a longer form of a short stem."""
-    if s in stems_ or (len(s) >= MIN_PREFIX and s in lookup):
-        return True
-    return not stems_.isdisjoint(prefixes(s))

@@ -24,6 +24,22 @@ def cue_key(stem_: str) -> str:
     return stem_ if stem_.startswith(CONCEPT_PREFIX) else stem_[:MIN_PREFIX]
 
 
+class _CueKeys(dict[str, str]):
+    """cue_key() of every stem met, remembered: windows ask it for each of their stems, and a dict lookup in C
+    beats a Python call. Dropped whole when full; threads racing on it write the same values."""
+
+    MAX_ENTRIES = 200_000
+
+    def __missing__(self, stem_: str) -> str:
+        if len(self) > self.MAX_ENTRIES:
+            self.clear()
+        key = self[stem_] = cue_key(stem_)
+        return key
+
+
+cue_key_of = _CueKeys().__getitem__
+
+
 # The prefix cache is bounded by the characters it holds, not by its entry count: an entry costs up to
 # MAX_TOKEN_CHARS**2 / 2 characters, so an entry count alone would not bound its memory.
 _PREFIX_CACHE_CHARS = 1_000_000
@@ -136,6 +152,15 @@ class Cue:
     term: str
     weight: int
     variants: tuple[tuple[str, ...], ...]
+    # Per variant, per stem: the stem and what else stands for it in a window (see cue_stem_tests()).
+    tests: tuple[tuple[tuple[str, frozenset[str] | None], ...], ...] = ()
+
+
+def cue_stem_tests(variant: tuple[str, ...]) -> tuple[tuple[str, frozenset[str] | None], ...]:
+    """How the engine checks each stem of a cue variant in a window, prepared once: a stem of MIN_PREFIX letters or
+    more is present when it starts a window stem (the window's prefix lookup holds it) or a window stem is one of
+    its own prefixes (the frozenset); a shorter stem only as itself (None)."""
+    return tuple((s, frozenset(prefixes(s)) if len(s) >= MIN_PREFIX else None) for s in variant)
 
 
 class AnchorSet:
@@ -240,7 +265,7 @@ class CompiledLibrary:
             for term, weight in narrative.cues.items():
                 variants = tuple(self._cue_variant(v) for v in stem_variants(term) if v)
                 if variants:
-                    self.cues.append(Cue(n_idx, term, weight, variants))
+                    self.cues.append(Cue(n_idx, term, weight, variants, tuple(map(cue_stem_tests, variants))))
         # Anchors: the subject words a narrative is about (troops, sanctions, nuclear…), in any language.
         # Narratives that share a list (copies, or one list reused) share one AnchorSet, checked once per window.
         unique: dict[tuple[tuple[str, ...], ...], AnchorSet] = {}
@@ -261,7 +286,7 @@ class CompiledLibrary:
         for cue_id, cue in enumerate(self.cues):
             for variant in cue.variants:
                 # Each variant is looked up by its rarest stem (then the longest), cut to the shortest prefix
-                # that may match, so that истерик, истерия and истерикой all find the cue; _present verifies.
+                # that may match, so that истерик, истерия and истерикой all find the cue; the engine verifies.
                 key = min(variant, key=lambda s: (cue_df[s], -len(s)))
                 if cue_id not in self.cue_index[cue_key(key)]:
                     self.cue_index[cue_key(key)].append(cue_id)
