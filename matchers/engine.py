@@ -17,6 +17,7 @@ from matchers.index import (
     CompiledLibrary,
     TextTokens,
     analyse,
+    analyse_folded,
     cue_key_of,
     prefix_runs,
 )
@@ -38,6 +39,7 @@ TEXT_CRITICAL_FACTOR = 0.8  # two or more sentences of the text report or refute
 NO_ANCHOR_FACTOR = 0.6  # the window never names what the narrative is about (its anchors)
 PAIR_FACTOR = 0.96  # two-sentence windows score a little below one sentence that says it all
 SHORT_TEXT_TOKENS = 7  # texts with fewer content words need stronger evidence
+LANGUAGE_SAMPLE_CHARS = 20_000  # enough text to tell Ukrainian from Russian by their own letters
 # Candidates that get rapidfuzz credit for near forms: 2 gave the same verdicts on dev, dev-real and long-form as 8,
 # at twice the speed.
 REFINED_PER_WINDOW = 2
@@ -212,8 +214,7 @@ class Matcher:
         touch the subject or carry any evidence, and how much of it reports or refutes claims."""
         if not text or not text.strip():
             return LexicalReport([], (), (), (), 0.0)
-        lang = guess_cyrillic_language(fold(text[:20000]))
-        singles = self._sentences(text, lang)
+        singles = self._sentences(text)
         if not singles:
             return LexicalReport([], (), (), (), 0.0)
         matches, evidence = self._score_text(singles)
@@ -271,11 +272,16 @@ class Matcher:
 
     # -- windows --------------------------------------------------------------------------------------------------
 
-    def _sentences(self, text: str, lang: str) -> list[_Window]:
+    def _sentences(self, text: str) -> list[_Window]:
         rewriter = self.compiled.rewriter
+        sentences = split_sentences(text)
+        folded = [fold(sentence.text) for sentence in sentences]
+        # One language for the whole text, judged on its first LANGUAGE_SAMPLE_CHARS: each sentence is folded
+        # once, for this and for its tokens.
+        lang = guess_cyrillic_language(" ".join(folded)[:LANGUAGE_SAMPLE_CHARS])
         windows = []
-        for sentence in split_sentences(text):
-            toks = analyse(sentence.text, rewriter, lang)
+        for sentence, folded_sentence in zip(sentences, folded, strict=True):
+            toks = analyse_folded(folded_sentence, rewriter, lang)
             reported = not _REPORTING_STEMS.isdisjoint(toks.raw)
             quoted: frozenset[str] = frozenset()
             if reported:

@@ -121,7 +121,11 @@ class TextTokens:
 
 
 def analyse(text: str, rewriter: ConceptRewriter, cyrillic_lang: str | None = None) -> TextTokens:
-    folded = fold(text)
+    return analyse_folded(fold(text), rewriter, cyrillic_lang)
+
+
+def analyse_folded(folded: str, rewriter: ConceptRewriter, cyrillic_lang: str | None = None) -> TextTokens:
+    """analyse() of a text already through fold()."""
     lang = cyrillic_lang or guess_cyrillic_language(folded)
     toks = tokens(folded)
     stems_ = list(map(stem, toks, repeat(lang)))
