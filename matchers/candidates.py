@@ -89,7 +89,7 @@ class PhrasingMatrix:
         # Best first within each window, then by phrasing index: what sorting (-score, index) pairs gives.
         order = np.lexsort((cand_phrasing, -scores, cand_row))
         cand_row, cand_phrasing, scores = cand_row[order], cand_phrasing[order], scores[order]
-        bounds = np.searchsorted(cand_row, np.arange(len(rows) + 1)).tolist()
+        bounds = cand_row.searchsorted(np.arange(len(rows) + 1)).tolist()
         phrasings, values = cand_phrasing.tolist(), scores.tolist()
         for slot, r in enumerate(rows):
             lo, hi = bounds[slot], bounds[slot + 1]
@@ -114,20 +114,20 @@ class PhrasingMatrix:
         if not total:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         # Every posting of every key, in key order within a window: the order the overlap is summed in.
-        offsets = np.cumsum(lengths) - lengths
-        phrasing = self.post_data[np.repeat(starts - offsets, lengths) + np.arange(total)].astype(np.int64)
-        slot = np.repeat(np.asarray(key_slot, dtype=np.int64), lengths)
-        pos = np.repeat(np.asarray(key_pos, dtype=np.int64), lengths)
-        weight = np.repeat(self.idf[ids], lengths)
+        offsets = lengths.cumsum() - lengths
+        phrasing = self.post_data[(starts - offsets).repeat(lengths) + np.arange(total)].astype(np.int64)
+        slot = np.asarray(key_slot, dtype=np.int64).repeat(lengths)
+        pos = np.asarray(key_pos, dtype=np.int64).repeat(lengths)
+        weight = self.idf[ids].repeat(lengths)
         code = slot * self.count + phrasing
-        order = np.argsort(code, kind="stable")
+        order = code.argsort(kind="stable")
         code, pos, weight = code[order], pos[order], weight[order]
         starts_group = np.empty(len(code), dtype=bool)
         starts_group[0] = True
         np.not_equal(code[1:], code[:-1], out=starts_group[1:])
         first = np.flatnonzero(starts_group)
         # bincount adds in array order, one posting after another: the same sums as a running total.
-        overlap = np.bincount(np.cumsum(starts_group) - 1, weights=weight)
+        overlap = np.bincount(starts_group.cumsum() - 1, weights=weight)
         g_code = code[first]
         g_slot, g_phrasing, g_pos = g_code // self.count, g_code % self.count, pos[first]
         # A window with few candidates keeps them all; the others keep the largest overlaps, among equals the
@@ -137,9 +137,10 @@ class PhrasingMatrix:
             return g_slot, g_phrasing
         keep = ~crowded
         idx = np.flatnonzero(crowded)
-        idx = idx[np.lexsort((g_phrasing[idx], g_pos[idx], -overlap[idx], g_slot[idx]))]
+        # (pos, phrasing) as one key: the same order as the two, and lexsort's cost grows with its keys.
+        idx = idx[np.lexsort((g_pos[idx] * self.count + g_phrasing[idx], -overlap[idx], g_slot[idx]))]
         slots = g_slot[idx]
-        place = np.arange(len(idx)) - np.searchsorted(slots, slots)  # place within its window, best first
+        place = np.arange(len(idx)) - slots.searchsorted(slots)  # place within its window, best first
         keep[idx[place < CANDIDATES_PER_WINDOW]] = True
         return g_slot[keep], g_phrasing[keep]
 
@@ -153,16 +154,16 @@ class PhrasingMatrix:
         window_ids = np.fromiter(itertools.chain.from_iterable(queries[r].ids for r in rows), dtype=np.int64)
         seen, column = np.unique(window_ids, return_inverse=True)
         holds = np.zeros((len(rows), len(seen) + 1), dtype=bool)
-        holds[np.repeat(np.arange(len(rows)), sizes), column] = True
+        holds[np.arange(len(rows)).repeat(sizes), column] = True
         place = np.full(self.vocab_size, len(seen), dtype=np.int64)
         place[seen] = np.arange(len(seen))
         starts = self.stem_start[cand_phrasing]
         lengths = self.stem_start[cand_phrasing + 1] - starts
         total = int(lengths.sum())
-        offsets = np.cumsum(lengths) - lengths
-        stems = self.stems[np.repeat(starts - offsets, lengths) + np.arange(total)]
-        owner = np.repeat(np.arange(len(cand_slot)), lengths)
-        present = holds.ravel()[np.repeat(cand_slot * holds.shape[1], lengths) + place[stems]]
+        offsets = lengths.cumsum() - lengths
+        stems = self.stems[(starts - offsets).repeat(lengths) + np.arange(total)]
+        owner = np.arange(len(cand_slot)).repeat(lengths)
+        present = holds.ravel()[(cand_slot * holds.shape[1]).repeat(lengths) + place[stems]]
         # A stem the window lacks adds 0.0, which leaves a running sum exactly as it was.
         matched = np.bincount(owner, weights=self.idf[stems] * present, minlength=len(cand_slot))
         phrasing_weight = self.weights[cand_phrasing]

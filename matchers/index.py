@@ -7,12 +7,21 @@ from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import compress
 from operator import not_
 
 from matchers.candidates import PhrasingMatrix
 from matchers.library import Library
-from matchers.normalize import MAX_TOKEN_CHARS, STOPWORDS, fold, guess_cyrillic_language, stem, stem_variants, tokens
+from matchers.normalize import (
+    MAX_TOKEN_CHARS,
+    STOPWORDS,
+    fold,
+    guess_cyrillic_language,
+    stem,
+    stem_variants,
+    stemmer,
+    tokens,
+)
 
 CONCEPT_PREFIX = "§"
 TOPIC_CONCEPTS = frozenset({"§dprk", "§kim", "§korea", "§topic"})
@@ -128,7 +137,7 @@ def analyse_folded(folded: str, rewriter: ConceptRewriter, cyrillic_lang: str | 
     """analyse() of a text already through fold()."""
     lang = cyrillic_lang or guess_cyrillic_language(folded)
     toks = tokens(folded)
-    stems_ = list(map(stem, toks, repeat(lang)))
+    stems_ = list(map(stemmer(lang), toks))
     rewritten = rewriter.rewrite(stems_)
     # Stopword flags follow the original tokens; concept phrases collapse, so recompute on the rewritten list.
     if len(rewritten) == len(stems_):
