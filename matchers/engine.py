@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from matchers.candidates import BETA2, Query, Ranked
 from matchers.index import (
@@ -235,7 +235,8 @@ class Matcher:
         scored = list(zip(singles, self._score_windows(singles), strict=True))
         # A talking point can span two sentences; pairs are only worth scoring next to a sentence with some
         # evidence, which keeps long articles cheap.
-        worth = [bool(r) and max(v[0] for v in r.values()) >= PAIR_MIN_SCORE for _, r in scored]
+        sentence_best = [max([v[0] for v in r.values()], default=0.0) for _, r in scored]
+        worth = [score >= PAIR_MIN_SCORE for score in sentence_best]
         pairs = [_pair(a, b) for i, (a, b) in enumerate(itertools.pairwise(singles)) if worth[i] or worth[i + 1]]
         scored.extend(zip(pairs, self._score_windows(pairs), strict=True))
         best: dict[int, _Best] = {}
@@ -268,7 +269,7 @@ class Matcher:
             )
         order = {n.id: i for i, n in enumerate(self.library.narratives)}
         out.sort(key=lambda m: (-m.score, order[m.narrative_id]))
-        return out, [max((v[0] for v in r.values()), default=0.0) for _, r in scored[: len(singles)]]
+        return out, sentence_best
 
     # -- windows --------------------------------------------------------------------------------------------------
 
@@ -340,7 +341,9 @@ class Matcher:
         window_ids: list[set[int]] = []
         for window in windows:
             content = set(window.toks.content)
-            ids = {k for k in map(vocab_get, content) if k is not None}
+            known: set[int | None] = set(map(vocab_get, content))
+            known.discard(None)  # words the library does not know
+            ids = cast("set[int]", known)
             # Candidates come from the window's rarest indexed stems: they say most about which phrasing fits,
             # and their postings are short, so the cost stays flat as the library grows.
             keys = sorted(filter(indexed, ids), key=rank_of)
