@@ -587,6 +587,13 @@ WORDS: dict[str, dict[Lang, str]] = {
         "ru": "Сейчас не удалось проверить ваши права в Slack, поэтому ничего не изменено; попробуйте ещё раз. "
         "(Боту нужны разрешения `users:read` и `usergroups:read`.)",
     },
+    # -- the line for a feed poll's matching items beyond those posted; {items}: ITEMS for the count. {feed} is
+    # "Title (URL)" in English, "«Title» (URL)" otherwise, or the URL alone.
+    "feed_more_items": {
+        "en": "…and {count} more matching {items} from {feed}",
+        "uk": "…і ще збігів зі стрічки {feed}: {count}",
+        "ru": "…и ещё совпадений из ленты {feed}: {count}",
+    },
     # -- a feed given up after repeated failures; {attempts}: FAILED_ATTEMPTS for the count.
     "feed_disabled_notice": {
         "en": "Stopped watching {feed} after {count} {attempts} in a row (last: {error}). Remove it and add it "
