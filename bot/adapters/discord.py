@@ -713,29 +713,39 @@ class NarrativeClient(discord.Client):
     async def check_message_menu(self, interaction: discord.Interaction[Any], message: discord.Message) -> None:
         """Apps › Check for narratives: the message's text and links checked, the answer for the asker alone."""
         text = message_text_to_check(message)
+        channel_language = self._channel_language(interaction)
         if not text:
-            await interaction.response.send_message("That message has no text I can check.", ephemeral=True)
+            # No words to go by: the channel's language, else English.
+            await interaction.response.send_message(
+                word("no_text_to_check", channel_language or "en"), ephemeral=True
+            )
             return
         # Reading its links can take longer than the 3 s Discord gives an interaction.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        channel = str(interaction.channel_id or "")
-        response = await self.app.core.check_answer(
-            text,
-            channel_language=(
-                self.app.core.channel_language("discord", channel, tenant=guild_tenant(interaction))
-                if channel else None
-            ),
-        )
+        response = await self.app.core.check_answer(text, channel_language=channel_language)
         content, embeds = response_message(response)
         kwargs: dict[str, Any] = {"content": content or None, "embeds": embeds, "allowed_mentions": NO_PINGS}
         kwargs.update(_view_kwargs(feedback_view(response.verdicts)))
         await interaction.followup.send(**kwargs, ephemeral=True)
 
+    def _channel_language(self, interaction: discord.Interaction[Any]) -> Lang | None:
+        """The language setting of the channel an interaction came from, if it has one."""
+        channel = str(interaction.channel_id or "")
+        if not channel:
+            return None
+        return self.app.core.channel_language(PLATFORM, channel, tenant=guild_tenant(interaction))
+
     async def _on_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         logger.error("command failed", exc_info=error)
-        text = "Something went wrong with that command; it has been logged."
+        # The words typed are not at hand here: the channel's language, else English (also when the store, which
+        # holds the setting, is what failed).
+        try:
+            lang = self._channel_language(interaction) or "en"
+        except Exception:
+            lang = "en"
+        text = word("command_internal_error", lang)
         with contextlib.suppress(discord.HTTPException):
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)

@@ -730,7 +730,13 @@ class SlackHandlers:
             return await self.core.handle_command(request)
         except Exception:
             logger.exception("/narrative %s failed", _subcommand(request.text))
-            return CommandResponse("Something went wrong; it has been logged.", error=True)
+            # In the language the answer would have had; the store may be what failed, so not at any cost.
+            try:
+                channel = self.core.channel_language(PLATFORM, request.channel_id, tenant=request.tenant)
+            except Exception:
+                channel = None
+            lang = reply_language(strip_links(request.text), channel)
+            return CommandResponse(word("internal_error", lang), error=True)
 
     async def run_slow_command(self, command: Mapping[str, Any], respond: AsyncRespond) -> None:
         request = self.command_request(command)
@@ -804,17 +810,17 @@ class SlackHandlers:
         tenant = self.tenant_of(body)
         message = body.get("message") or {}
         text = slack_text_to_plain(str(message.get("text") or ""))
+        # Its answers in the channel's language, else that of the message (English when it has no words).
+        channel_language = self.core.channel_language(PLATFORM, channel, tenant=tenant) if channel else None
         if not text:
-            response = CommandResponse("That message has no text I can check.", error=True)
+            response = CommandResponse(word("no_text_to_check", channel_language or "en"), error=True)
         else:
             try:
-                response = await self.core.check_answer(
-                    text,
-                    channel_language=self.core.channel_language("slack", channel, tenant=tenant) if channel else None,
-                )
+                response = await self.core.check_answer(text, channel_language=channel_language)
             except Exception:
                 logger.exception("checking a message from the shortcut failed")
-                response = CommandResponse("Something went wrong; it has been logged.", error=True)
+                lang = reply_language(strip_links(text), channel_language)
+                response = CommandResponse(word("internal_error", lang), error=True)
         answer = render_response(response, f"shortcut:{message.get('ts', '')}")
         thread_ts = message.get("thread_ts") if isinstance(message.get("thread_ts"), str) else None
         try:

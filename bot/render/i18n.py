@@ -108,6 +108,22 @@ WORDS: dict[str, dict[Lang, str]] = {
         "uk": "Перевіряємо… відповідь надійде за кілька секунд.",
         "ru": "Проверяем… ответ придёт через несколько секунд.",
     },
+    # -- an adapter's own answers: a command or a check that crashed, a message with nothing to check
+    "internal_error": {
+        "en": "Something went wrong; it has been logged.",
+        "uk": "Щось пішло не так; подробиці записано в журнал.",
+        "ru": "Что-то пошло не так; подробности записаны в журнал.",
+    },
+    "command_internal_error": {
+        "en": "Something went wrong with that command; it has been logged.",
+        "uk": "Під час виконання команди сталася помилка; подробиці записано в журнал.",
+        "ru": "При выполнении команды произошла ошибка; подробности записаны в журнал.",
+    },
+    "no_text_to_check": {
+        "en": "That message has no text I can check.",
+        "uk": "У цьому повідомленні немає тексту, який можна перевірити.",
+        "ru": "В этом сообщении нет текста, который можно проверить.",
+    },
     # -- /narrative feeds
     "feeds_none": {
         "en": "This channel watches no feeds. Add one with `/narrative feeds add URL`.",
