@@ -563,7 +563,7 @@ class DiscordAlertSender:
         """The weekly digest: its text and the chart as a file attachment, in one message."""
         channel = await self._channel(digest.channel_id)
         chart = discord.File(io.BytesIO(digest.chart_png), filename=digest.chart_name,
-                             description="Known narratives flagged per week")
+                             description=digest.chart_alt)
         await channel.send(
             content=clip(digest.text, CONTENT_MAX), file=chart, allowed_mentions=NO_PINGS,
             nonce=delivery_nonce(f"digest:{digest.channel_id}:{digest.week}"),

@@ -489,8 +489,8 @@ class SlackAlertSender:
                 channel=digest.channel_id,
                 file=digest.chart_png,
                 filename=digest.chart_name,
-                title=f"Known narratives per week ({digest.week})",
-                alt_txt="Bar chart of known narratives flagged per week",
+                title=digest.upload_title,
+                alt_txt=digest.chart_alt,
                 initial_comment=digest.text,
             )
 

@@ -564,6 +564,30 @@ WORDS: dict[str, dict[Lang, str]] = {
         "uk": "На графіку — наративи за тижнями; `/narrative recent` покаже останні сповіщення.",
         "ru": "На графике — нарративы по неделям; `/narrative recent` покажет последние оповещения.",
     },
+    # The digest's chart (bot/chart.py) and the file it is uploaded as.
+    "chart_title": {
+        "en": "Known narratives flagged per week",
+        "uk": "Відомі наративи, виявлені за тижнями",
+        "ru": "Известные нарративы, найденные по неделям",
+    },
+    "chart_week_axis": {"en": "week starting (UTC)", "uk": "початок тижня (UTC)", "ru": "начало недели (UTC)"},
+    "chart_alerts_axis": {"en": "alerts", "uk": "сповіщення", "ru": "оповещения"},
+    "chart_other": {"en": "other", "uk": "інші", "ru": "другие"},
+    "chart_empty": {
+        "en": "no alerts in these weeks",
+        "uk": "за ці тижні сповіщень немає",
+        "ru": "за эти недели оповещений нет",
+    },
+    "digest_upload_title": {
+        "en": "Known narratives per week ({week})",
+        "uk": "Відомі наративи за тижнями ({week})",
+        "ru": "Известные нарративы по неделям ({week})",
+    },
+    "digest_chart_alt": {
+        "en": "Bar chart of known narratives flagged per week",
+        "uk": "Стовпчикова діаграма відомих наративів, виявлених за тижнями",
+        "ru": "Столбчатая диаграмма известных нарративов, найденных по неделям",
+    },
     # -- who may change a channel (bot/permissions.py). Discord shows its permission in the reader's own client
     # language, so the Ukrainian and Russian texts give its English name too.
     "refusal_discord": {

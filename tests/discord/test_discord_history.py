@@ -108,6 +108,7 @@ async def test_the_weekly_digest_is_posted_once_a_week_with_the_chart_attached(
     chart = Image.open(io.BytesIO(data))
     assert chart.format == "PNG" and chart.size == (1200, 600)
     assert digest.json["attachments"][0]["filename"] == name
+    assert digest.json["attachments"][0]["description"] == "Bar chart of known narratives flagged per week"
     # The same week again (a later tick, a restart): nothing; the next week: the next digest.
     assert await send_due_digests(core.history, core.digests, client.alert_sender, lambda: now + 3600) == 0
     assert await send_due_digests(core.history, core.digests, client.alert_sender, lambda: now + 7 * 86400) == 1
@@ -175,3 +176,7 @@ async def test_the_reason_history_and_digest_follow_the_channel_language(
     assert text.startswith("Еженедельная сводка нарративов: 1 оповещение за последние 7 дней.")
     assert "(`troops-denial`): 1, лучшая оценка " in text and "Отзывы: верно — 0, ошибочно — 1." in text
     assert text.endswith("На графике — нарративы по неделям; `/narrative recent` покажет последние оповещения.")
+    # The chart's alternative text too.
+    assert digest.json["attachments"][0]["description"] == (
+        "Столбчатая диаграмма известных нарративов, найденных по неделям"
+    )
