@@ -295,17 +295,17 @@ WORDS: dict[str, dict[Lang, str]] = {
         "ru": "Эту причину не удалось сохранить (❌, к которому она относится, изменён или не найден).",
     },
     # -- /narrative settings. The setting names and values people type (threshold, links, on, auto…) stay as
-    # they are typed in every language.
+    # they are typed in every language. {low}–{high}: the threshold bounds (bot.channel_settings).
     "settings_usage": {
-        "en": "Usage: `/narrative settings` (show), `settings threshold 30–100`, `settings mute ID`, "
+        "en": "Usage: `/narrative settings` (show), `settings threshold {low}–{high}`, `settings mute ID`, "
         "`settings unmute ID`, `settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
         "`settings digest on|off`, `settings reset [NAME]`.",
-        "uk": "Формат команди: `/narrative settings` (показати), `settings threshold 30–100`, `settings mute ID`, "
-        "`settings unmute ID`, `settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
-        "`settings digest on|off`, `settings reset [НАЗВА]`.",
-        "ru": "Формат команды: `/narrative settings` (показать), `settings threshold 30–100`, `settings mute ID`, "
-        "`settings unmute ID`, `settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
-        "`settings digest on|off`, `settings reset [ИМЯ]`.",
+        "uk": "Формат команди: `/narrative settings` (показати), `settings threshold {low}–{high}`, "
+        "`settings mute ID`, `settings unmute ID`, `settings links on|off`, `settings thread on|off`, "
+        "`settings language en|uk|ru|auto`, `settings digest on|off`, `settings reset [НАЗВА]`.",
+        "ru": "Формат команды: `/narrative settings` (показать), `settings threshold {low}–{high}`, "
+        "`settings mute ID`, `settings unmute ID`, `settings links on|off`, `settings thread on|off`, "
+        "`settings language en|uk|ru|auto`, `settings digest on|off`, `settings reset [ИМЯ]`.",
     },
     "settings_unknown": {
         "en": "Unknown setting `{name}`. {usage}",
