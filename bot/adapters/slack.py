@@ -764,12 +764,15 @@ class SlackHandlers:
         if value is None or parsed is None or not user or not channel:
             logger.warning("ignoring a malformed feedback click")
             return
-        narrative_id, message_ref = parsed
+        narrative_id, message_ref, card_language = parsed
         tenant = self.tenant_of(body)
-        thanks = self.core.record_feedback(PLATFORM, channel, message_ref, narrative_id, user, value, tenant=tenant)
-        # A ❌ is followed by the optional question why, as buttons in the same private answer (a click has no
-        # words of its own: the channel's language, else English, as the thanks).
-        lang = self.core.channel_language(PLATFORM, channel, tenant=tenant) or "en"
+        # The thanks in the card's language (its button carries it); a button from before that, the channel's
+        # language, else English: a click has no words of its own.
+        lang = card_language or self.core.channel_language(PLATFORM, channel, tenant=tenant) or "en"
+        thanks = self.core.record_feedback(
+            PLATFORM, channel, message_ref, narrative_id, user, value, channel_language=lang, tenant=tenant
+        )
+        # A ❌ is followed by the optional question why, as buttons in the same private answer, in that language.
         answer = reason_prompt(thanks, narrative_id, message_ref, lang) if value == "wrong" else None
         message = body.get("message") or {}
         thread_ts = container.get("thread_ts") or message.get("thread_ts")
@@ -792,12 +795,13 @@ class SlackHandlers:
         if parsed is None or not user:
             logger.warning("ignoring a malformed feedback reason")
             return
-        reason, narrative_id, message_ref = parsed
+        reason, narrative_id, message_ref, lang = parsed
         container = body.get("container") or {}
         channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
         thanks = self.core.record_reason(
-            PLATFORM, message_ref, narrative_id, user, reason, tenant=self.tenant_of(body), channel_id=channel
-        )
+            PLATFORM, message_ref, narrative_id, user, reason, tenant=self.tenant_of(body), channel_id=channel,
+            channel_language=lang,
+        )  # fmt: skip
         await respond(text=thanks, response_type="ephemeral", replace_original=True)
 
 

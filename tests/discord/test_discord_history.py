@@ -66,7 +66,7 @@ async def test_a_wrong_click_asks_why_and_stores_the_reason(client: NarrativeCli
     assert "Why was it wrong?" in answer["data"]["content"]
     ids = [c["custom_id"] for row in answer["data"]["components"] for c in row["components"]]
     assert ids == [
-        f"nb:why:{reason}:troops-denial:{created['id']}"
+        f"nb:why:{reason}:troops-denial:{created['id']}:en"  # the language it was asked in
         for reason in ("wrong-narrative", "not-propaganda", "fact-check", "other")
     ]
     # The click on a reason comes from the ephemeral answer itself; its custom id carries the card.
@@ -180,3 +180,32 @@ async def test_the_reason_history_and_digest_follow_the_channel_language(
     assert digest.json["attachments"][0]["description"] == (
         "Столбчатая диаграмма известных нарративов, найденных по неделям"
     )
+
+
+async def test_the_buttons_carry_the_cards_language_and_the_thanks_follow_it(
+    client: NarrativeClient, fake: FakeDiscord
+) -> None:
+    created = await _reply(fake, "930000000000000005")  # a Russian text, no language setting: a Russian card
+    await _until_recorded(client)
+    (posted,) = fake.calls("POST", f"/channels/{CHANNEL_ID}/messages")
+    buttons = [c for row in posted.json["components"] for c in row["components"]]
+    assert [b["custom_id"] for b in buttons] == ["nb:fb:correct:troops-denial:ru", "nb:fb:wrong:troops-denial:ru"]
+    reply = message_payload(created["id"], "", author=BOT_USER)
+    reply["components"] = posted.json["components"]
+    answer = await send(fake, interaction(3, {"custom_id": buttons[1]["custom_id"], "component_type": 2}, message=reply))
+    title = client.app.library.library.get("troops-denial").title_in("ru")  # type: ignore[union-attr]
+    assert answer["data"]["content"] == (
+        f"Спасибо — записано, что «{title}» здесь определён ошибочно.\nПочему совпадение ошибочное? (необязательно)"
+    )
+    reasons = [c for row in answer["data"]["components"] for c in row["components"]]
+    assert [r["label"] for r in reasons] == ["Не тот нарратив", "Не пропаганда", "Это фактчек", "Другое"]
+    assert reasons[0]["custom_id"] == f"nb:why:wrong-narrative:troops-denial:{created['id']}:ru"
+    prompt = message_payload("930000000000000097", answer["data"]["content"], author=BOT_USER)
+    prompt["components"] = answer["data"]["components"]
+    prompt["flags"] = EPHEMERAL
+    picked = await send(fake, interaction(3, {"custom_id": reasons[0]["custom_id"], "component_type": 2}, message=prompt))
+    assert picked["data"]["content"] == (
+        "Спасибо — отмечено: не тот нарратив. Редакторы увидят это в `narrative-bot feedback list`."
+    )
+    right = await send(fake, interaction(3, {"custom_id": buttons[0]["custom_id"], "component_type": 2}, message=reply))
+    assert right["data"]["content"] == f"Спасибо — записано, что «{title}» здесь определён верно."
