@@ -24,6 +24,7 @@ from bot.history import REASONS, AlertHistory, Origin, PostedCard
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage, MessageOutcome, Verdict
 from bot.permissions import discord_refusal
 from bot.render.common import clip
+from bot.render.discord_commands import CommandTranslator
 from bot.render.discord_embed import CONTENT_MAX, problems_text, response_message, verdict_embeds
 from bot.render.i18n import Lang, reason_label, reply_language, text_language, word
 from bot.render.thread_parent import thread_parent_text
@@ -637,6 +638,8 @@ class NarrativeClient(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(FeedbackButton, ReasonButton)
+        # The commands' descriptions in Ukrainian and Russian, sent with them at the sync below.
+        await self.tree.set_translator(CommandTranslator())
         await self._resolve_gateway()
         await self.sync_commands()
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from bot.adapters.discord import NarrativeClient
 from bot.config import bundled_library_path
+from bot.render.discord_commands import DESCRIPTION_MAX
 from matchers import Narrative, load_library
 from tests.discord.conftest import PageServer
 from tests.discord.fakediscord import CHANNEL_ID, GUILD_ID, FakeDiscord, message_payload
@@ -147,3 +151,41 @@ async def test_the_context_menu_on_a_message_without_text_says_so_in_the_channel
     answer = await send(fake, interaction(2, menu(message_payload("900000000000000063", ""))))
     assert answer["type"] == 4 and answer["data"]["flags"] & EPHEMERAL
     assert answer["data"]["content"] == expected
+
+
+def _described(entries: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every command, group, subcommand and option in a sync payload that has a description."""
+    for entry in entries:
+        if entry.get("description"):
+            yield entry
+        yield from _described(entry.get("options", []))
+
+
+async def test_the_slash_commands_are_described_in_ukrainian_and_russian(
+    client: NarrativeClient, fake: FakeDiscord
+) -> None:
+    synced = fake.calls("PUT", "/applications/")[-1]
+    group = next(c for c in synced.json if c["name"] == "narrative")
+    assert group["description_localizations"] == {
+        "uk": "Розпізнає кремлівські наративи про Росію та КНДР",
+        "ru": "Распознаёт кремлёвские нарративы о России и КНДР",
+    }
+    check = next(o for o in group["options"] if o["name"] == "check")
+    assert check["description_localizations"] == {
+        "uk": "Перевірити текст або посилання на відомі наративи",
+        "ru": "Проверить текст или ссылку на известные нарративы",
+    }
+    public = next(o for o in check["options"] if o["name"] == "public")
+    assert public["description_localizations"]["ru"] == "Показать результат всему каналу (по умолчанию — только вам)"
+    settings = next(o for o in group["options"] if o["name"] == "settings")
+    assert settings["description_localizations"]["uk"].startswith("Налаштування цього каналу")
+    # Every description the bot wrote has both, within Discord's 100 characters; the names stay as typed.
+    described = [e for e in _described([group]) if e["description"] != "…"]
+    assert len(described) > 30  # all of them, not a few
+    for entry in described:
+        localized = entry.get("description_localizations", {})
+        assert set(localized) == {"uk", "ru"}, entry["description"]
+        assert all(0 < len(text) <= DESCRIPTION_MAX for text in localized.values()), localized
+        assert not entry.get("name_localizations")
+    menu = next(c for c in synced.json if c["type"] == 3)
+    assert not menu.get("name_localizations")
