@@ -119,6 +119,10 @@ class ChannelSettings:
         configured = self.settings.suggest_threshold
         return math.ceil(configured if configured is not None else Thresholds().suggest)
 
+    def usage(self, lang: Lang = "en") -> str:
+        """The `settings` usage line in `lang`, with the threshold bounds `settings threshold` accepts."""
+        return word("settings_usage", lang, low=self.min_threshold, high=THRESHOLD_MAX)
+
     def defaults(self) -> ChannelPolicy:
         language = self.settings.reply_language
         return ChannelPolicy(
@@ -236,7 +240,7 @@ class ChannelSettings:
         if name in ("mute", "unmute"):
             return self._mute(where, name == "mute", values, user_id, lang)
         if len(values) != 1:
-            raise SettingError(word("settings_usage", lang))
+            raise SettingError(self.usage(lang))
         value = values[0]
         if name == "threshold":
             low, high = self.min_threshold, THRESHOLD_MAX
@@ -261,7 +265,7 @@ class ChannelSettings:
             if new is None:
                 return word("settings_language_auto", lang)
             return word("settings_language_set", lang, code=new, name=LANGUAGE_NAMES_IN[lang][new])
-        raise SettingError(word("settings_unknown", lang, name=name, usage=word("settings_usage", lang)))
+        raise SettingError(word("settings_unknown", lang, name=name, usage=self.usage(lang)))
 
     def _mute(self, where: _Channel, mute: bool, ids: Sequence[str], user_id: str, lang: Lang = "en") -> str:
         verb = "mute" if mute else "unmute"

@@ -159,6 +159,17 @@ class Digest:
     chart_png: bytes
     chart_name: str = CHART_NAME
     tenant: str = ""
+    lang: Lang = "en"
+
+    @property
+    def upload_title(self) -> str:
+        """The chart file's title where the platform shows one (Slack), in the digest's language."""
+        return word("digest_upload_title", self.lang, week=self.week)
+
+    @property
+    def chart_alt(self) -> str:
+        """The chart's alternative text for screen readers, in the digest's language."""
+        return word("digest_chart_alt", self.lang)
 
 
 class DigestSender(Protocol):
@@ -201,9 +212,9 @@ def build_digest(
     from bot.chart import weekly_chart_png, weekly_counts
 
     alerts = history.alerts(since=now - DIGEST_WEEKS * WEEK_S, channel=f"{platform}:{channel_id}", tenant=tenant)
-    png = weekly_chart_png(weekly_counts(alerts, now=now, weeks=DIGEST_WEEKS))
+    png = weekly_chart_png(weekly_counts(alerts, now=now, weeks=DIGEST_WEEKS), lang)
     text = digest_text(history, platform, channel_id, now, tenant=tenant, lang=lang)
-    return Digest(platform, channel_id, iso_week(now), text, png, tenant=tenant)
+    return Digest(platform, channel_id, iso_week(now), text, png, tenant=tenant, lang=lang)
 
 
 def error_brief(exc: BaseException) -> str:

@@ -15,7 +15,7 @@ import yaml
 from bot.links import canonical_feed_url
 from bot.models import ArticleRef, FeedRef, Finding, SourceLink, Verdict
 from bot.read_reasons import plural, stored_error_in
-from bot.render.i18n import FAILED_ATTEMPTS, FAILURES, FAILURES_IN_A_ROW, word
+from bot.render.i18n import FAILED_ATTEMPTS, FAILURES, FAILURES_IN_A_ROW, ITEMS, word
 from bot.store import Store
 from matchers.library import Lang, as_language
 
@@ -553,6 +553,13 @@ def disabled_notice(title: str | None, url: str, failures: int, error: str, lang
     attempts = plural(failures, lang, FAILED_ATTEMPTS)
     return word("feed_disabled_notice", lang, feed=feed, count=failures, attempts=attempts,
                 error=stored_error_in(error, lang))  # fmt: skip
+
+
+def more_items_notice(title: str | None, url: str, extra: int, lang: Lang = "en") -> str:
+    """The line a channel gets, in `lang`, for the `extra` matching items of a poll beyond those posted as cards."""
+    quoted = title if lang == "en" else f"«{title}»"
+    feed = f"{quoted} ({url})" if title else url
+    return word("feed_more_items", lang, count=extra, items=plural(extra, lang, ITEMS), feed=feed)
 
 
 def describe_feed_state(state: FeedState | None, lang: Lang = "en") -> str:

@@ -35,6 +35,7 @@ from bot.feed_store import (
     NewNotice,
     Subscriber,
     disabled_notice,
+    more_items_notice,
     verdict_from_json,
 )
 from bot.models import ArticleRef, FeedAlert, FeedNotice, FeedRef, Verdict
@@ -415,9 +416,7 @@ class FeedPoller:
                 NewAlert(item.item_id, platform, channel_id, verdict, sub.tenant) for item, verdict in shown
             )
             if extra:
-                text = f"…and {extra} more matching item{'s' if extra != 1 else ''} from {feed_ref.title or url}"
-                if feed_ref.title:
-                    text += f" ({url})"
+                text = more_items_notice(feed_ref.title, url, extra, language or "en")
                 notices.append(NewNotice(platform, channel_id, text, sub.tenant))
         return alerts, notices
 

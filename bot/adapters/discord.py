@@ -24,10 +24,12 @@ from bot.history import REASONS, AlertHistory, Origin, PostedCard
 from bot.models import CommandRequest, FeedAlert, FeedNotice, IncomingMessage, MessageOutcome, Verdict
 from bot.permissions import discord_refusal
 from bot.render.common import clip
+from bot.render.discord_commands import CommandTranslator
 from bot.render.discord_embed import CONTENT_MAX, problems_text, response_message, verdict_embeds
 from bot.render.i18n import Lang, reason_label, reply_language, text_language, word
 from bot.render.thread_parent import thread_parent_text
 from bot.tenants import adopt_channels
+from matchers.library import as_language
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -136,22 +138,41 @@ def command_request(interaction: discord.Interaction[Any], text: str) -> Command
 # -- feedback buttons ---------------------------------------------------------------------------------------------
 
 
+def feedback_custom_id(value: str, narrative_id: str, lang: Lang | None = None) -> str:
+    """A ✅/❌ button's custom id: `nb:fb:correct:NARRATIVE[:LANG]`."""
+    return f"{FEEDBACK_PREFIX}:{value}:{narrative_id}" + (f":{lang}" if lang else "")
+
+
+def reason_custom_id(reason: str, narrative_id: str, message_ref: str, lang: Lang | None = None) -> str:
+    """A reason button's custom id: `nb:why:REASON:NARRATIVE:MESSAGE[:LANG]`."""
+    return f"{REASON_PREFIX}:{reason}:{narrative_id}:{message_ref}" + (f":{lang}" if lang else "")
+
+
 class FeedbackButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"nb:fb:(?P<value>correct|wrong):(?P<nid>[a-z0-9-]+)",
+    template=r"nb:fb:(?P<value>correct|wrong):(?P<nid>[a-z0-9-]+)(?::(?P<lang>en|uk|ru))?",
 ):
-    """A correct/wrong button whose custom id carries the narrative id, so clicks work after any restart."""
+    """A correct/wrong button whose custom id carries the narrative id, so clicks work after any restart, and the
+    card's language, so the thanks is in it (a button posted before that carries none)."""
 
-    def __init__(self, value: str, narrative_id: str, label: str | None = None, row: int | None = None) -> None:
+    def __init__(
+        self,
+        value: str,
+        narrative_id: str,
+        label: str | None = None,
+        row: int | None = None,
+        lang: Lang | None = None,
+    ) -> None:
         self.value = value
         self.narrative_id = narrative_id
+        self.lang = lang
         good = value == "correct"
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.success if good else discord.ButtonStyle.danger,
                 label=clip(label or word("button_correct" if good else "button_incorrect", "en"), 80),
                 emoji="👍" if good else "👎",
-                custom_id=f"{FEEDBACK_PREFIX}:{value}:{narrative_id}",
+                custom_id=feedback_custom_id(value, narrative_id, lang),
                 row=row,
             )
         )
@@ -165,7 +186,7 @@ class FeedbackButton(
         /,
     ) -> FeedbackButton:
         label = item.label if isinstance(item, discord.ui.Button) else None
-        return cls(match["value"], match["nid"], label, item.row)
+        return cls(match["value"], match["nid"], label, item.row, as_language(match["lang"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         client = interaction.client
@@ -173,12 +194,14 @@ class FeedbackButton(
             return
         message_ref = str(interaction.message.id) if interaction.message is not None else ""
         channel, tenant = str(interaction.channel_id or ""), guild_tenant(interaction)
+        # The thanks in the card's language; for a button from before buttons carried it, the channel's, else
+        # English (a click has no words of its own).
+        lang = self.lang or client.app.core.channel_language(PLATFORM, channel, tenant=tenant) or "en"
         text = client.app.core.record_feedback(
-            PLATFORM, channel, message_ref, self.narrative_id, str(interaction.user.id), self.value, tenant=tenant
-        )
-        # A ❌ is followed by the optional question why, as buttons under the same private answer, in the thanks'
-        # language (a click has no words of its own: the channel's, else English).
-        lang = client.app.core.channel_language(PLATFORM, channel, tenant=tenant) or "en"
+            PLATFORM, channel, message_ref, self.narrative_id, str(interaction.user.id), self.value,
+            channel_language=lang, tenant=tenant,
+        )  # fmt: skip
+        # A ❌ is followed by the optional question why, as buttons under the same private answer, in that language.
         view = reason_view(self.narrative_id, message_ref, lang) if self.value == "wrong" else None
         if view is not None:
             text += "\n" + word("reason_ask", lang)
@@ -189,20 +212,21 @@ class FeedbackButton(
 
 class ReasonButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"nb:why:(?P<reason>[a-z-]+):(?P<nid>[a-z0-9-]+):(?P<ref>[0-9]+)",
+    template=r"nb:why:(?P<reason>[a-z-]+):(?P<nid>[a-z0-9-]+):(?P<ref>[0-9]+)(?::(?P<lang>en|uk|ru))?",
 ):
     """One reason after a ❌; its custom id names the reason, the narrative and the card, so it works after a
-    restart too."""
+    restart too, and the language it was asked in, so the thanks is in it (a prompt from before carries none)."""
 
-    def __init__(self, reason: str, narrative_id: str, message_ref: str, lang: Lang = "en") -> None:
+    def __init__(self, reason: str, narrative_id: str, message_ref: str, lang: Lang | None = None) -> None:
         self.reason = reason
         self.narrative_id = narrative_id
         self.message_ref = message_ref
+        self.lang = lang
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.secondary,
-                label=reason_label(reason, lang),
-                custom_id=f"{REASON_PREFIX}:{reason}:{narrative_id}:{message_ref}",
+                label=reason_label(reason, lang or "en"),
+                custom_id=reason_custom_id(reason, narrative_id, message_ref, lang),
             )
         )
 
@@ -214,7 +238,7 @@ class ReasonButton(
         match: re.Match[str],
         /,
     ) -> ReasonButton:
-        return cls(match["reason"], match["nid"], match["ref"])
+        return cls(match["reason"], match["nid"], match["ref"], as_language(match["lang"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         client = interaction.client
@@ -222,7 +246,7 @@ class ReasonButton(
             return
         text = client.app.core.record_reason(
             PLATFORM, self.message_ref, self.narrative_id, str(interaction.user.id), self.reason,
-            tenant=guild_tenant(interaction), channel_id=str(interaction.channel_id or ""),
+            tenant=guild_tenant(interaction), channel_id=str(interaction.channel_id or ""), channel_language=self.lang,
         )  # fmt: skip
         # The question is answered: replace it (and its buttons) with the thanks.
         await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_PINGS)
@@ -231,7 +255,7 @@ class ReasonButton(
 def reason_view(narrative_id: str, message_ref: str, lang: Lang = "en") -> discord.ui.View | None:
     """The four reasons as buttons labelled in `lang`, or None when a custom id would not fit Discord's 100
     characters."""
-    ids = [f"{REASON_PREFIX}:{reason}:{narrative_id}:{message_ref}" for reason in REASONS]
+    ids = [reason_custom_id(reason, narrative_id, message_ref, lang) for reason in REASONS]
     if not message_ref.isdigit() or any(len(i) > CUSTOM_ID_MAX for i in ids):
         return None
     view = discord.ui.View(timeout=None)
@@ -243,23 +267,25 @@ def reason_view(narrative_id: str, message_ref: str, lang: Lang = "en") -> disco
 def feedback_view(verdicts: tuple[Verdict, ...] | list[Verdict]) -> discord.ui.View | None:
     """One row of correct/wrong buttons per narrative shown (Discord allows five rows), labelled in the cards'
     language."""
+    if not verdicts:
+        return None
+    lang = verdicts[0].language
     seen: list[tuple[str, str]] = []
     for verdict in verdicts:
         top = verdict.top
-        custom_id = f"{FEEDBACK_PREFIX}:correct:{top.narrative_id}"
+        custom_id = feedback_custom_id("correct", top.narrative_id, lang)
         if len(custom_id) > CUSTOM_ID_MAX or any(nid == top.narrative_id for nid, _ in seen):
             continue
         seen.append((top.narrative_id, top.title))
     if not seen:
         return None
     view = discord.ui.View(timeout=None)
-    lang = verdicts[0].language
     several = len(seen[:5]) > 1
     for row, (nid, title) in enumerate(seen[:5]):
         right = word("button_right_about", lang, title=title) if several else word("button_correct", lang)
         wrong = word("button_wrong_about", lang, title=title) if several else word("button_incorrect", lang)
-        view.add_item(FeedbackButton("correct", nid, right, row))
-        view.add_item(FeedbackButton("wrong", nid, wrong, row))
+        view.add_item(FeedbackButton("correct", nid, right, row, lang))
+        view.add_item(FeedbackButton("wrong", nid, wrong, row, lang))
     return view
 
 
@@ -563,7 +589,7 @@ class DiscordAlertSender:
         """The weekly digest: its text and the chart as a file attachment, in one message."""
         channel = await self._channel(digest.channel_id)
         chart = discord.File(io.BytesIO(digest.chart_png), filename=digest.chart_name,
-                             description="Known narratives flagged per week")
+                             description=digest.chart_alt)
         await channel.send(
             content=clip(digest.text, CONTENT_MAX), file=chart, allowed_mentions=NO_PINGS,
             nonce=delivery_nonce(f"digest:{digest.channel_id}:{digest.week}"),
@@ -612,6 +638,8 @@ class NarrativeClient(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(FeedbackButton, ReasonButton)
+        # The commands' descriptions in Ukrainian and Russian, sent with them at the sync below.
+        await self.tree.set_translator(CommandTranslator())
         await self._resolve_gateway()
         await self.sync_commands()
 
@@ -713,29 +741,39 @@ class NarrativeClient(discord.Client):
     async def check_message_menu(self, interaction: discord.Interaction[Any], message: discord.Message) -> None:
         """Apps › Check for narratives: the message's text and links checked, the answer for the asker alone."""
         text = message_text_to_check(message)
+        channel_language = self._channel_language(interaction)
         if not text:
-            await interaction.response.send_message("That message has no text I can check.", ephemeral=True)
+            # No words to go by: the channel's language, else English.
+            await interaction.response.send_message(
+                word("no_text_to_check", channel_language or "en"), ephemeral=True
+            )
             return
         # Reading its links can take longer than the 3 s Discord gives an interaction.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        channel = str(interaction.channel_id or "")
-        response = await self.app.core.check_answer(
-            text,
-            channel_language=(
-                self.app.core.channel_language("discord", channel, tenant=guild_tenant(interaction))
-                if channel else None
-            ),
-        )
+        response = await self.app.core.check_answer(text, channel_language=channel_language)
         content, embeds = response_message(response)
         kwargs: dict[str, Any] = {"content": content or None, "embeds": embeds, "allowed_mentions": NO_PINGS}
         kwargs.update(_view_kwargs(feedback_view(response.verdicts)))
         await interaction.followup.send(**kwargs, ephemeral=True)
 
+    def _channel_language(self, interaction: discord.Interaction[Any]) -> Lang | None:
+        """The language setting of the channel an interaction came from, if it has one."""
+        channel = str(interaction.channel_id or "")
+        if not channel:
+            return None
+        return self.app.core.channel_language(PLATFORM, channel, tenant=guild_tenant(interaction))
+
     async def _on_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         logger.error("command failed", exc_info=error)
-        text = "Something went wrong with that command; it has been logged."
+        # The words typed are not at hand here: the channel's language, else English (also when the store, which
+        # holds the setting, is what failed).
+        try:
+            lang = self._channel_language(interaction) or "en"
+        except Exception:
+            lang = "en"
+        text = word("command_internal_error", lang)
         with contextlib.suppress(discord.HTTPException):
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)

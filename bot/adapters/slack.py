@@ -489,8 +489,8 @@ class SlackAlertSender:
                 channel=digest.channel_id,
                 file=digest.chart_png,
                 filename=digest.chart_name,
-                title=f"Known narratives per week ({digest.week})",
-                alt_txt="Bar chart of known narratives flagged per week",
+                title=digest.upload_title,
+                alt_txt=digest.chart_alt,
                 initial_comment=digest.text,
             )
 
@@ -730,7 +730,13 @@ class SlackHandlers:
             return await self.core.handle_command(request)
         except Exception:
             logger.exception("/narrative %s failed", _subcommand(request.text))
-            return CommandResponse("Something went wrong; it has been logged.", error=True)
+            # In the language the answer would have had; the store may be what failed, so not at any cost.
+            try:
+                channel = self.core.channel_language(PLATFORM, request.channel_id, tenant=request.tenant)
+            except Exception:
+                channel = None
+            lang = reply_language(strip_links(request.text), channel)
+            return CommandResponse(word("internal_error", lang), error=True)
 
     async def run_slow_command(self, command: Mapping[str, Any], respond: AsyncRespond) -> None:
         request = self.command_request(command)
@@ -758,12 +764,15 @@ class SlackHandlers:
         if value is None or parsed is None or not user or not channel:
             logger.warning("ignoring a malformed feedback click")
             return
-        narrative_id, message_ref = parsed
+        narrative_id, message_ref, card_language = parsed
         tenant = self.tenant_of(body)
-        thanks = self.core.record_feedback(PLATFORM, channel, message_ref, narrative_id, user, value, tenant=tenant)
-        # A ❌ is followed by the optional question why, as buttons in the same private answer (a click has no
-        # words of its own: the channel's language, else English, as the thanks).
-        lang = self.core.channel_language(PLATFORM, channel, tenant=tenant) or "en"
+        # The thanks in the card's language (its button carries it); a button from before that, the channel's
+        # language, else English: a click has no words of its own.
+        lang = card_language or self.core.channel_language(PLATFORM, channel, tenant=tenant) or "en"
+        thanks = self.core.record_feedback(
+            PLATFORM, channel, message_ref, narrative_id, user, value, channel_language=lang, tenant=tenant
+        )
+        # A ❌ is followed by the optional question why, as buttons in the same private answer, in that language.
         answer = reason_prompt(thanks, narrative_id, message_ref, lang) if value == "wrong" else None
         message = body.get("message") or {}
         thread_ts = container.get("thread_ts") or message.get("thread_ts")
@@ -786,12 +795,13 @@ class SlackHandlers:
         if parsed is None or not user:
             logger.warning("ignoring a malformed feedback reason")
             return
-        reason, narrative_id, message_ref = parsed
+        reason, narrative_id, message_ref, lang = parsed
         container = body.get("container") or {}
         channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
         thanks = self.core.record_reason(
-            PLATFORM, message_ref, narrative_id, user, reason, tenant=self.tenant_of(body), channel_id=channel
-        )
+            PLATFORM, message_ref, narrative_id, user, reason, tenant=self.tenant_of(body), channel_id=channel,
+            channel_language=lang,
+        )  # fmt: skip
         await respond(text=thanks, response_type="ephemeral", replace_original=True)
 
 
@@ -804,17 +814,17 @@ class SlackHandlers:
         tenant = self.tenant_of(body)
         message = body.get("message") or {}
         text = slack_text_to_plain(str(message.get("text") or ""))
+        # Its answers in the channel's language, else that of the message (English when it has no words).
+        channel_language = self.core.channel_language(PLATFORM, channel, tenant=tenant) if channel else None
         if not text:
-            response = CommandResponse("That message has no text I can check.", error=True)
+            response = CommandResponse(word("no_text_to_check", channel_language or "en"), error=True)
         else:
             try:
-                response = await self.core.check_answer(
-                    text,
-                    channel_language=self.core.channel_language("slack", channel, tenant=tenant) if channel else None,
-                )
+                response = await self.core.check_answer(text, channel_language=channel_language)
             except Exception:
                 logger.exception("checking a message from the shortcut failed")
-                response = CommandResponse("Something went wrong; it has been logged.", error=True)
+                lang = reply_language(strip_links(text), channel_language)
+                response = CommandResponse(word("internal_error", lang), error=True)
         answer = render_response(response, f"shortcut:{message.get('ts', '')}")
         thread_ts = message.get("thread_ts") if isinstance(message.get("thread_ts"), str) else None
         try:

@@ -108,6 +108,22 @@ WORDS: dict[str, dict[Lang, str]] = {
         "uk": "Перевіряємо… відповідь надійде за кілька секунд.",
         "ru": "Проверяем… ответ придёт через несколько секунд.",
     },
+    # -- an adapter's own answers: a command or a check that crashed, a message with nothing to check
+    "internal_error": {
+        "en": "Something went wrong; it has been logged.",
+        "uk": "Щось пішло не так; подробиці записано в журнал.",
+        "ru": "Что-то пошло не так; подробности записаны в журнал.",
+    },
+    "command_internal_error": {
+        "en": "Something went wrong with that command; it has been logged.",
+        "uk": "Під час виконання команди сталася помилка; подробиці записано в журнал.",
+        "ru": "При выполнении команды произошла ошибка; подробности записаны в журнал.",
+    },
+    "no_text_to_check": {
+        "en": "That message has no text I can check.",
+        "uk": "У цьому повідомленні немає тексту, який можна перевірити.",
+        "ru": "В этом сообщении нет текста, который можно проверить.",
+    },
     # -- /narrative feeds
     "feeds_none": {
         "en": "This channel watches no feeds. Add one with `/narrative feeds add URL`.",
@@ -279,17 +295,17 @@ WORDS: dict[str, dict[Lang, str]] = {
         "ru": "Эту причину не удалось сохранить (❌, к которому она относится, изменён или не найден).",
     },
     # -- /narrative settings. The setting names and values people type (threshold, links, on, auto…) stay as
-    # they are typed in every language.
+    # they are typed in every language. {low}–{high}: the threshold bounds (bot.channel_settings).
     "settings_usage": {
-        "en": "Usage: `/narrative settings` (show), `settings threshold 30–100`, `settings mute ID`, "
+        "en": "Usage: `/narrative settings` (show), `settings threshold {low}–{high}`, `settings mute ID`, "
         "`settings unmute ID`, `settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
         "`settings digest on|off`, `settings reset [NAME]`.",
-        "uk": "Формат команди: `/narrative settings` (показати), `settings threshold 30–100`, `settings mute ID`, "
-        "`settings unmute ID`, `settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
-        "`settings digest on|off`, `settings reset [НАЗВА]`.",
-        "ru": "Формат команды: `/narrative settings` (показать), `settings threshold 30–100`, `settings mute ID`, "
-        "`settings unmute ID`, `settings links on|off`, `settings thread on|off`, `settings language en|uk|ru|auto`, "
-        "`settings digest on|off`, `settings reset [ИМЯ]`.",
+        "uk": "Формат команди: `/narrative settings` (показати), `settings threshold {low}–{high}`, "
+        "`settings mute ID`, `settings unmute ID`, `settings links on|off`, `settings thread on|off`, "
+        "`settings language en|uk|ru|auto`, `settings digest on|off`, `settings reset [НАЗВА]`.",
+        "ru": "Формат команды: `/narrative settings` (показать), `settings threshold {low}–{high}`, "
+        "`settings mute ID`, `settings unmute ID`, `settings links on|off`, `settings thread on|off`, "
+        "`settings language en|uk|ru|auto`, `settings digest on|off`, `settings reset [ИМЯ]`.",
     },
     "settings_unknown": {
         "en": "Unknown setting `{name}`. {usage}",
@@ -548,6 +564,30 @@ WORDS: dict[str, dict[Lang, str]] = {
         "uk": "На графіку — наративи за тижнями; `/narrative recent` покаже останні сповіщення.",
         "ru": "На графике — нарративы по неделям; `/narrative recent` покажет последние оповещения.",
     },
+    # The digest's chart (bot/chart.py) and the file it is uploaded as.
+    "chart_title": {
+        "en": "Known narratives flagged per week",
+        "uk": "Відомі наративи, виявлені за тижнями",
+        "ru": "Известные нарративы, найденные по неделям",
+    },
+    "chart_week_axis": {"en": "week starting (UTC)", "uk": "початок тижня (UTC)", "ru": "начало недели (UTC)"},
+    "chart_alerts_axis": {"en": "alerts", "uk": "сповіщення", "ru": "оповещения"},
+    "chart_other": {"en": "other", "uk": "інші", "ru": "другие"},
+    "chart_empty": {
+        "en": "no alerts in these weeks",
+        "uk": "за ці тижні сповіщень немає",
+        "ru": "за эти недели оповещений нет",
+    },
+    "digest_upload_title": {
+        "en": "Known narratives per week ({week})",
+        "uk": "Відомі наративи за тижнями ({week})",
+        "ru": "Известные нарративы по неделям ({week})",
+    },
+    "digest_chart_alt": {
+        "en": "Bar chart of known narratives flagged per week",
+        "uk": "Стовпчикова діаграма відомих наративів, виявлених за тижнями",
+        "ru": "Столбчатая диаграмма известных нарративов, найденных по неделям",
+    },
     # -- who may change a channel (bot/permissions.py). Discord shows its permission in the reader's own client
     # language, so the Ukrainian and Russian texts give its English name too.
     "refusal_discord": {
@@ -586,6 +626,13 @@ WORDS: dict[str, dict[Lang, str]] = {
         "потрібні дозволи `users:read` і `usergroups:read`.)",
         "ru": "Сейчас не удалось проверить ваши права в Slack, поэтому ничего не изменено; попробуйте ещё раз. "
         "(Боту нужны разрешения `users:read` и `usergroups:read`.)",
+    },
+    # -- the line for a feed poll's matching items beyond those posted; {items}: ITEMS for the count. {feed} is
+    # "Title (URL)" in English, "«Title» (URL)" otherwise, or the URL alone.
+    "feed_more_items": {
+        "en": "…and {count} more matching {items} from {feed}",
+        "uk": "…і ще збігів зі стрічки {feed}: {count}",
+        "ru": "…и ещё совпадений из ленты {feed}: {count}",
     },
     # -- a feed given up after repeated failures; {attempts}: FAILED_ATTEMPTS for the count.
     "feed_disabled_notice": {

@@ -16,6 +16,7 @@ from bot.render.common import (
     signals_text,
 )
 from bot.render.i18n import Lang, word
+from matchers.library import as_language
 
 Block = dict[str, Any]
 
@@ -72,20 +73,36 @@ def _context(*texts: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": t[:CONTEXT_ELEMENT_MAX]} for t in texts]}
 
 
-def feedback_value(narrative_id: str, message_ref: str) -> str:
-    """The button value: which narrative and which message (or alert) the click is about."""
-    return f"{narrative_id}|{message_ref}"[:BUTTON_VALUE_MAX]
+def feedback_value(narrative_id: str, message_ref: str, lang: Lang | None = None) -> str:
+    """The button value: which narrative and which message (or alert) the click is about, and the card's language
+    (so the thanks after the click is in it)."""
+    return with_language(f"{narrative_id}|{message_ref}", lang)[:BUTTON_VALUE_MAX]
 
 
-def parse_feedback_value(value: str) -> tuple[str, str] | None:
-    narrative_id, sep, message_ref = value.partition("|")
+def parse_feedback_value(value: str) -> tuple[str, str, Lang | None] | None:
+    """(narrative id, message ref, the card's language), or None for a value no card made. A button posted
+    before buttons carried a language has none."""
+    narrative_id, sep, rest = value.partition("|")
+    message_ref, lang = split_language(rest)
     if not sep or not narrative_id or not message_ref:
         return None
-    return narrative_id, message_ref
+    return narrative_id, message_ref, lang
+
+
+def with_language(value: str, lang: Lang | None) -> str:
+    """A button value with the language of the card it is on appended ("…|uk"), when there is one."""
+    return f"{value}|{lang}" if lang else value
+
+
+def split_language(value: str) -> tuple[str, Lang | None]:
+    """A button value and the language appended to it (see with_language); None when there is none."""
+    head, sep, tail = value.rpartition("|")
+    lang = as_language(tail) if sep else None
+    return (head, lang) if lang is not None else (value, None)
 
 
 def _feedback_block(finding: Finding, message_ref: str, index: int, lang: Lang = "en") -> Block:
-    value = feedback_value(finding.narrative_id, message_ref)
+    value = feedback_value(finding.narrative_id, message_ref, lang)
     return {
         "type": "actions",
         # block_id must be unique within a message; action_ids repeat across cards, which Slack allows.

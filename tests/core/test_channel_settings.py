@@ -311,3 +311,21 @@ async def test_usage_in_the_channel_language(app: App, session: ConsoleSession) 
     assert usage.endswith(", settings reset [НАЗВА].")
     unknown = await said(session, "/narrative settings colour blue")
     assert unknown.startswith("Невідоме налаштування colour. Формат команди: /narrative settings (показати)")
+
+
+async def test_the_usage_line_states_the_threshold_bounds_in_force(settings: Settings) -> None:
+    from dataclasses import replace
+
+    from bot.channel_settings import THRESHOLD_MAX
+
+    async with build_app(replace(settings, suggest_threshold=32.5)) as app:
+        english = ConsoleSession(app.core, channel_language="en")
+        usage = await said(english, "/narrative settings threshold")
+        refusal = await said(english, "/narrative settings threshold 20")
+        app.core.channels.change("console", "console", ["language", "ru"], "editor")
+        russian = await said(ConsoleSession(app.core), "/narrative settings threshold")
+    # The lowest threshold taken is the suggest threshold rounded up; the highest, THRESHOLD_MAX.
+    assert THRESHOLD_MAX == 100
+    assert usage.startswith("Usage: /narrative settings (show), settings threshold 33–100, settings mute ID, ")
+    assert refusal == "The threshold must be from 33 (the suggest threshold) to 100, not 20."
+    assert russian.startswith("Формат команды: /narrative settings (показать), settings threshold 33–100, ")

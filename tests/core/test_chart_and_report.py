@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.chart import MAX_SERIES, weekly_chart_png, weekly_counts
+from bot.chart import MAX_SERIES, weekly_chart_figure, weekly_chart_png, weekly_counts
+from bot.digest import Digest
 from bot.history import AlertHistory, PostedCard
 from bot.models import ArticleRef, FeedRef, Finding, Verdict
 from bot.report import SinceError, build_report, format_report, parse_since
@@ -63,6 +64,44 @@ def test_chart_is_a_valid_png_of_1200_by_600(tmp_path: Path, with_alerts: bool) 
     pixels = Image.open(io.BytesIO(png)).convert("RGB")
     colours = pixels.getcolors(maxcolors=1_000_000) or []
     assert len(colours) > 10  # drawn, not a blank canvas
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", ("Known narratives flagged per week", "week starting (UTC)", "alerts", "other", "16 Nov", "23 Nov")),
+    ("uk", ("Відомі наративи, виявлені за тижнями", "початок тижня (UTC)", "сповіщення", "інші", "16.11", "23.11")),
+    ("ru", ("Известные нарративы, найденные по неделям", "начало недели (UTC)", "оповещения", "другие", "16.11",
+            "23.11")),
+])  # fmt: skip
+def test_the_chart_speaks_the_digests_language(tmp_path: Path, lang: str, words: tuple[str, ...]) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    for i in range(MAX_SERIES + 1):  # one more than is drawn by name: an "other" series
+        _card(store, MONDAY, f"m{i}", f"narrative-{i:02d}")
+    figure = weekly_chart_figure(weekly_counts(AlertHistory(store).alerts(), now=MONDAY, weeks=2), lang)  # type: ignore[arg-type]
+    (axes,) = figure.axes
+    title, x_axis, y_axis, other, *weeks = words
+    assert (axes.get_title(), axes.get_xlabel(), axes.get_ylabel()) == (title, x_axis, y_axis)
+    assert [t.get_text() for t in axes.get_xticklabels()] == weeks
+    legend = axes.get_legend()
+    assert legend is not None and legend.get_texts()[-1].get_text() == other
+
+
+@pytest.mark.parametrize("lang", ["uk", "ru"])
+def test_an_empty_chart_says_so_in_the_digests_language(lang: str) -> None:
+    (axes,) = weekly_chart_figure(weekly_counts([], now=MONDAY, weeks=2), lang).axes  # type: ignore[arg-type]
+    (note,) = axes.texts
+    assert note.get_text() == {"uk": "за ці тижні сповіщень немає", "ru": "за эти недели оповещений нет"}[lang]
+
+
+def test_the_digest_file_is_titled_in_the_digests_language() -> None:
+    english = Digest("slack", "C1", "2026-W48", "text", b"png")
+    assert english.upload_title == "Known narratives per week (2026-W48)"
+    assert english.chart_alt == "Bar chart of known narratives flagged per week"
+    ukrainian = Digest("slack", "C1", "2026-W48", "text", b"png", lang="uk")
+    assert ukrainian.upload_title == "Відомі наративи за тижнями (2026-W48)"
+    assert ukrainian.chart_alt == "Стовпчикова діаграма відомих наративів, виявлених за тижнями"
+    russian = Digest("discord", "1", "2026-W48", "text", b"png", lang="ru")
+    assert russian.upload_title == "Известные нарративы по неделям (2026-W48)"
+    assert russian.chart_alt == "Столбчатая диаграмма известных нарративов, найденных по неделям"
 
 
 def test_report_counts_and_failing_feeds(tmp_path: Path) -> None:

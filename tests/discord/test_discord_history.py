@@ -66,7 +66,7 @@ async def test_a_wrong_click_asks_why_and_stores_the_reason(client: NarrativeCli
     assert "Why was it wrong?" in answer["data"]["content"]
     ids = [c["custom_id"] for row in answer["data"]["components"] for c in row["components"]]
     assert ids == [
-        f"nb:why:{reason}:troops-denial:{created['id']}"
+        f"nb:why:{reason}:troops-denial:{created['id']}:en"  # the language it was asked in
         for reason in ("wrong-narrative", "not-propaganda", "fact-check", "other")
     ]
     # The click on a reason comes from the ephemeral answer itself; its custom id carries the card.
@@ -108,6 +108,7 @@ async def test_the_weekly_digest_is_posted_once_a_week_with_the_chart_attached(
     chart = Image.open(io.BytesIO(data))
     assert chart.format == "PNG" and chart.size == (1200, 600)
     assert digest.json["attachments"][0]["filename"] == name
+    assert digest.json["attachments"][0]["description"] == "Bar chart of known narratives flagged per week"
     # The same week again (a later tick, a restart): nothing; the next week: the next digest.
     assert await send_due_digests(core.history, core.digests, client.alert_sender, lambda: now + 3600) == 0
     assert await send_due_digests(core.history, core.digests, client.alert_sender, lambda: now + 7 * 86400) == 1
@@ -175,3 +176,36 @@ async def test_the_reason_history_and_digest_follow_the_channel_language(
     assert text.startswith("Еженедельная сводка нарративов: 1 оповещение за последние 7 дней.")
     assert "(`troops-denial`): 1, лучшая оценка " in text and "Отзывы: верно — 0, ошибочно — 1." in text
     assert text.endswith("На графике — нарративы по неделям; `/narrative recent` покажет последние оповещения.")
+    # The chart's alternative text too.
+    assert digest.json["attachments"][0]["description"] == (
+        "Столбчатая диаграмма известных нарративов, найденных по неделям"
+    )
+
+
+async def test_the_buttons_carry_the_cards_language_and_the_thanks_follow_it(
+    client: NarrativeClient, fake: FakeDiscord
+) -> None:
+    created = await _reply(fake, "930000000000000005")  # a Russian text, no language setting: a Russian card
+    await _until_recorded(client)
+    (posted,) = fake.calls("POST", f"/channels/{CHANNEL_ID}/messages")
+    buttons = [c for row in posted.json["components"] for c in row["components"]]
+    assert [b["custom_id"] for b in buttons] == ["nb:fb:correct:troops-denial:ru", "nb:fb:wrong:troops-denial:ru"]
+    reply = message_payload(created["id"], "", author=BOT_USER)
+    reply["components"] = posted.json["components"]
+    answer = await send(fake, interaction(3, {"custom_id": buttons[1]["custom_id"], "component_type": 2}, message=reply))
+    title = client.app.library.library.get("troops-denial").title_in("ru")  # type: ignore[union-attr]
+    assert answer["data"]["content"] == (
+        f"Спасибо — записано, что «{title}» здесь определён ошибочно.\nПочему совпадение ошибочное? (необязательно)"
+    )
+    reasons = [c for row in answer["data"]["components"] for c in row["components"]]
+    assert [r["label"] for r in reasons] == ["Не тот нарратив", "Не пропаганда", "Это фактчек", "Другое"]
+    assert reasons[0]["custom_id"] == f"nb:why:wrong-narrative:troops-denial:{created['id']}:ru"
+    prompt = message_payload("930000000000000097", answer["data"]["content"], author=BOT_USER)
+    prompt["components"] = answer["data"]["components"]
+    prompt["flags"] = EPHEMERAL
+    picked = await send(fake, interaction(3, {"custom_id": reasons[0]["custom_id"], "component_type": 2}, message=prompt))
+    assert picked["data"]["content"] == (
+        "Спасибо — отмечено: не тот нарратив. Редакторы увидят это в `narrative-bot feedback list`."
+    )
+    right = await send(fake, interaction(3, {"custom_id": buttons[0]["custom_id"], "component_type": 2}, message=reply))
+    assert right["data"]["content"] == f"Спасибо — записано, что «{title}» здесь определён верно."

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from bot.adapters.discord import NarrativeClient
 from bot.config import bundled_library_path
+from bot.render.discord_commands import DESCRIPTION_MAX
 from matchers import Narrative, load_library
 from tests.discord.conftest import PageServer
-from tests.discord.fakediscord import CHANNEL_ID, FakeDiscord, message_payload
-from tests.discord.test_discord_interactions import command, interaction, opt, send
+from tests.discord.fakediscord import CHANNEL_ID, GUILD_ID, FakeDiscord, message_payload
+from tests.discord.test_discord_interactions import EPHEMERAL, command, interaction, opt, send
+from tests.discord.test_discord_settings import menu
 
 NARRATIVE = "troops-denial"
 # title prefix, field names, footer word, the feedback buttons' labels
@@ -115,3 +120,72 @@ async def test_feed_commands_follow_the_channel_language(
     assert refused.json["content"] == (
         f"Не вдалося підписатися на {gone}: сайт відповів кодом HTTP 404 (сторінку не знайдено)."
     )
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("uk", "Під час виконання команди сталася помилка; подробиці записано в журнал."),
+    ("ru", "При выполнении команды произошла ошибка; подробности записаны в журнал."),
+    ("en", "Something went wrong with that command; it has been logged."),
+])  # fmt: skip
+async def test_a_command_that_fails_is_answered_in_the_channels_language(
+    client: NarrativeClient, fake: FakeDiscord, lang: str, expected: str
+) -> None:
+    client.app.core.channels.change("discord", CHANNEL_ID, ["language", lang], "editor", tenant=GUILD_ID)
+    with client.app.store.transaction() as db:
+        db.execute("DROP TABLE alert_history")  # `recent` now fails inside the core; the settings still read
+    answer = await send(fake, interaction(2, command("recent", opt("count", 5, kind=4))))
+    assert answer["type"] == 4 and answer["data"]["flags"] & EPHEMERAL
+    assert answer["data"]["content"] == expected
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("uk", "У цьому повідомленні немає тексту, який можна перевірити."),
+    ("ru", "В этом сообщении нет текста, который можно проверить."),
+    (None, "That message has no text I can check."),
+])  # fmt: skip
+async def test_the_context_menu_on_a_message_without_text_says_so_in_the_channels_language(
+    client: NarrativeClient, fake: FakeDiscord, lang: str | None, expected: str
+) -> None:
+    if lang is not None:
+        client.app.core.channels.change("discord", CHANNEL_ID, ["language", lang], "editor", tenant=GUILD_ID)
+    answer = await send(fake, interaction(2, menu(message_payload("900000000000000063", ""))))
+    assert answer["type"] == 4 and answer["data"]["flags"] & EPHEMERAL
+    assert answer["data"]["content"] == expected
+
+
+def _described(entries: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every command, group, subcommand and option in a sync payload that has a description."""
+    for entry in entries:
+        if entry.get("description"):
+            yield entry
+        yield from _described(entry.get("options", []))
+
+
+async def test_the_slash_commands_are_described_in_ukrainian_and_russian(
+    client: NarrativeClient, fake: FakeDiscord
+) -> None:
+    synced = fake.calls("PUT", "/applications/")[-1]
+    group = next(c for c in synced.json if c["name"] == "narrative")
+    assert group["description_localizations"] == {
+        "uk": "Розпізнає кремлівські наративи про Росію та КНДР",
+        "ru": "Распознаёт кремлёвские нарративы о России и КНДР",
+    }
+    check = next(o for o in group["options"] if o["name"] == "check")
+    assert check["description_localizations"] == {
+        "uk": "Перевірити текст або посилання на відомі наративи",
+        "ru": "Проверить текст или ссылку на известные нарративы",
+    }
+    public = next(o for o in check["options"] if o["name"] == "public")
+    assert public["description_localizations"]["ru"] == "Показать результат всему каналу (по умолчанию — только вам)"
+    settings = next(o for o in group["options"] if o["name"] == "settings")
+    assert settings["description_localizations"]["uk"].startswith("Налаштування цього каналу")
+    # Every description the bot wrote has both, within Discord's 100 characters; the names stay as typed.
+    described = [e for e in _described([group]) if e["description"] != "…"]
+    assert len(described) > 30  # all of them, not a few
+    for entry in described:
+        localized = entry.get("description_localizations", {})
+        assert set(localized) == {"uk", "ru"}, entry["description"]
+        assert all(0 < len(text) <= DESCRIPTION_MAX for text in localized.values()), localized
+        assert not entry.get("name_localizations")
+    menu = next(c for c in synced.json if c["type"] == 3)
+    assert not menu.get("name_localizations")

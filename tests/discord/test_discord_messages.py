@@ -32,7 +32,7 @@ async def test_link_to_propaganda_gets_one_reply_without_ping(
     assert "Loopback News" in fields["Article"]
     assert "The facts" in fields and "Sources" in fields
     custom_ids = [c["custom_id"] for row in body["components"] for c in row["components"]]
-    assert custom_ids == ["nb:fb:correct:troops-denial", "nb:fb:wrong:troops-denial"]
+    assert custom_ids == ["nb:fb:correct:troops-denial:en", "nb:fb:wrong:troops-denial:en"]  # the card's language
 
     # The same message again (a gateway replay) gets no second reply.
     await fake.outbox.put(("MESSAGE_CREATE", payload))

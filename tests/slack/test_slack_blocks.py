@@ -21,11 +21,13 @@ from bot.render.slack_blocks import (
     HEADER_MAX,
     MAX_BLOCKS,
     SECTION_MAX,
+    feedback_value,
     parse_feedback_value,
     render_alert,
     render_outcome,
     render_response,
 )
+from bot.render.slack_reasons import parse_reason_value
 
 
 def _finding(narrative_id: str = "sanctions-illegitimate", *, long: bool = False, level: str = "alert") -> Finding:
@@ -102,6 +104,7 @@ def test_card_has_title_evidence_confidence_debunk_sources_article_and_buttons()
     assert parse_feedback_value(actions[0]["elements"][0]["value"]) == (
         "sanctions-illegitimate",
         "1712345678.000100",
+        "en",
     )
     assert message.text.startswith("Known narrative: UN sanctions on the DPRK are illegitimate")
 
@@ -140,7 +143,16 @@ def test_feed_alert_names_the_feed_and_item() -> None:
     assert "<https://t.me/s/somechannel|Some channel>" in texts
     assert "https://t.me/somechannel/42" in texts
     value = next(b for b in message.blocks if b["type"] == "actions")["elements"][1]["value"]
-    assert parse_feedback_value(value) == ("sanctions-illegitimate", "alert:7")
+    assert parse_feedback_value(value) == ("sanctions-illegitimate", "alert:7", "en")
+
+
+def test_feedback_values_carry_the_cards_language_and_older_ones_still_parse() -> None:
+    assert feedback_value("troops-denial", "alert:7", "uk") == "troops-denial|alert:7|uk"
+    assert parse_feedback_value("troops-denial|alert:7|uk") == ("troops-denial", "alert:7", "uk")
+    assert parse_feedback_value("troops-denial|1712345678.000100") == ("troops-denial", "1712345678.000100", None)
+    assert parse_feedback_value("troops-denial|uk") == ("troops-denial", "uk", None)  # a ref, not a language
+    assert parse_reason_value("other|troops-denial|alert:7|ru") == ("other", "troops-denial", "alert:7", "ru")
+    assert parse_reason_value("other|troops-denial|alert:7") == ("other", "troops-denial", "alert:7", None)
 
 
 def test_command_response_long_text_is_split_and_cards_follow() -> None:

@@ -56,6 +56,8 @@ async def test_digest_is_uploaded_with_its_chart_once_a_week(
     (complete,) = api.calls_to("files.completeUploadExternal")
     (shared,) = api.shared_files
     assert asked.params["filename"] == "narratives-by-week.png" and int(asked.params["length"]) == len(shared["data"])
+    assert asked.params["alt_txt"] == "Bar chart of known narratives flagged per week"
+    assert shared["title"] == f"Known narratives per week ({iso_week(now)})"
     chart = Image.open(io.BytesIO(shared["data"]))
     assert chart.format == "PNG" and chart.size == (1200, 600)
     assert shared["channel"] == "C0001" and complete.params["channel_id"] == "C0001"
@@ -91,6 +93,20 @@ async def test_a_failed_upload_is_tried_again_at_the_next_round(rig: SlackRig, a
     del api.errors["files.completeUploadExternal"]
     assert await send_due_digests(core.history, core.digests, sender, time.time) == 1
     assert core.digests.due("slack", time.time()) == []
+
+
+async def test_the_digest_file_is_titled_in_the_channels_language(rig: SlackRig, api: FakeSlackApi) -> None:
+    core = rig.app.core
+    core.channels.change("slack", "C0001", ["language", "uk"], "U0001")
+    core.digests.set("slack", "C0001", True)
+    sender = SlackAlertSender(SlackPoster(rig.client, ChannelPacer(0.0)), history=core.history)
+    now = time.time()
+    assert await send_due_digests(core.history, core.digests, sender, lambda: now) == 1
+    (asked,) = api.calls_to("files.getUploadURLExternal")
+    (shared,) = api.shared_files
+    assert asked.params["alt_txt"] == "Стовпчикова діаграма відомих наративів, виявлених за тижнями"
+    assert shared["title"] == f"Відомі наративи за тижнями ({iso_week(now)})"
+    assert shared["comment"].startswith("Щотижневий підсумок наративів: ")
 
 
 async def test_the_run_loop_starts_the_digest_and_posts_what_is_due(rig: SlackRig, api: FakeSlackApi) -> None:

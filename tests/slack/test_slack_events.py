@@ -58,7 +58,7 @@ async def test_propaganda_link_gets_one_threaded_card(rig: SlackRig) -> None:
     assert "/100" in card
     buttons = [e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["action_id"] for b in buttons] == ["feedback_correct", "feedback_wrong"]
-    assert buttons[0]["value"] == "sanctions-illegitimate|111.0001"
+    assert buttons[0]["value"] == "sanctions-illegitimate|111.0001|en"  # the card's language too
     assert post["unfurl_links"] is False
     assert rig.pages.hits == ["/propaganda"]
 

@@ -89,3 +89,30 @@ async def test_a_tampered_reason_is_ignored(rig: SlackRig) -> None:
     assert [c for c in rig.api.calls_to("response_url") if c.params["_name"] == "bad"] == []
     (record,) = rig.app.core.history.recent("slack", "C0001")
     assert record.reason is None and record.wrong == 1
+
+
+async def test_the_buttons_carry_the_cards_language_and_the_thanks_follow_it(rig: SlackRig) -> None:
+    await _alert(rig)  # a Russian text, in a channel with no language setting: a Russian card
+    (card,) = rig.api.calls_to("chat.postMessage")
+    right, wrong = _reason_buttons(card.params["blocks"])
+    assert right["value"] == f"{narrative().id}|{TS}|ru" and wrong["value"] == right["value"]
+    await _dispatch(rig, button_click("feedback_wrong", wrong["value"], rig.api.response_url("w")))
+    (prompt,) = rig.api.calls_to("chat.postEphemeral")
+    title = narrative().title_in("ru")
+    assert prompt.params["text"] == (
+        f"Спасибо — записано, что «{title}» здесь определён ошибочно. Почему совпадение ошибочное? (необязательно)"
+    )
+    buttons = _reason_buttons(prompt.params["blocks"])
+    assert [b["text"]["text"] for b in buttons] == ["Не тот нарратив", "Не пропаганда", "Это фактчек", "Другое"]
+    assert buttons[2]["value"] == f"fact-check|{narrative().id}|{TS}|ru"
+    await _dispatch(rig, button_click(buttons[2]["action_id"], buttons[2]["value"], rig.api.response_url("why")))
+    (answer,) = [c for c in rig.api.calls_to("response_url") if c.params["_name"] == "why"]
+    assert answer.params["text"] == (
+        "Спасибо — отмечено: это фактчек. Редакторы увидят это в `narrative-bot feedback list`."
+    )
+    (record,) = rig.app.core.history.recent("slack", "C0001")
+    assert (record.status, record.reason) == ("disputed", "fact-check")
+    # A ✅ on the same card: thanked in Russian too.
+    await _dispatch(rig, button_click("feedback_correct", right["value"], rig.api.response_url("r")))
+    thanks = rig.api.calls_to("chat.postEphemeral")[-1]
+    assert thanks.params["text"] == f"Спасибо — записано, что «{title}» здесь определён верно."

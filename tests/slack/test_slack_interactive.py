@@ -65,7 +65,8 @@ async def test_check_link_is_acked_at_once_and_answered_publicly_through_the_res
     assert narrative().title_in("ru") in json.dumps(answer.params["blocks"], ensure_ascii=False)
     assert answer.params["text"].startswith("Найден нарратив.")
     buttons = [e for b in answer.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert buttons[0]["value"] == "sanctions-illegitimate|command:1.2.3"  # feedback names this invocation
+    # Feedback names this invocation, and the card's language for the thanks.
+    assert buttons[0]["value"] == "sanctions-illegitimate|command:1.2.3|ru"
 
 
 async def test_check_text_is_private_by_default(rig: SlackRig) -> None:

@@ -6,11 +6,15 @@ import json
 from typing import Any
 
 import pytest
+from slack_bolt.async_app import AsyncBoltRequest
 
+from bot.render.i18n import word
 from tests.slack.conftest import SlackRig, narrative
-from tests.slack.fakeslack import message_event
+from tests.slack.fakeslack import message_event, message_shortcut, signed_headers
 from tests.slack.test_slack_events import send_event
 from tests.slack.test_slack_interactive import ack_body, command
+
+FORM = "application/x-www-form-urlencoded"
 
 # Each language's fixed words as the card must show them (the title and debunk come from the library).
 CARD_WORDS = {
@@ -121,3 +125,35 @@ async def test_feed_commands_follow_the_channel_language(rig: SlackRig) -> None:
     assert refused.params["text"] == (
         f"Не удалось подписаться на {gone}: сайт ответил кодом HTTP 404 (страница не найдена)."
     )
+
+
+@pytest.mark.parametrize("lang", ["uk", "ru", "en"])
+async def test_a_command_that_fails_is_answered_in_the_channels_language(rig: SlackRig, lang: str) -> None:
+    rig.app.core.channels.change("slack", "C0001", ["language", lang], "U0001")
+    with rig.app.store.transaction() as db:
+        db.execute("DROP TABLE alert_history")  # `recent` now fails inside the core; the settings still read
+    body = ack_body(await command(rig, "recent 5"))
+    assert body["response_type"] == "ephemeral"
+    assert body["text"] == word("internal_error", lang)  # type: ignore[arg-type]
+    assert body["text"] == {
+        "uk": "Щось пішло не так; подробиці записано в журнал.",
+        "ru": "Что-то пошло не так; подробности записаны в журнал.",
+        "en": "Something went wrong; it has been logged.",
+    }[lang]
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("uk", "У цьому повідомленні немає тексту, який можна перевірити."),
+    ("ru", "В этом сообщении нет текста, который можно проверить."),
+    (None, "That message has no text I can check."),
+])  # fmt: skip
+async def test_the_shortcut_on_a_message_without_text_says_so_in_the_channels_language(
+    rig: SlackRig, lang: str | None, expected: str
+) -> None:
+    if lang is not None:
+        rig.app.core.channels.change("slack", "C0001", ["language", lang], "U0001")
+    body = message_shortcut("", rig.api.response_url("s9"))
+    response = await rig.bolt.async_dispatch(AsyncBoltRequest(body=body, headers=signed_headers(body, FORM)))
+    assert response.status == 200
+    (answer,) = await rig.api.wait_for("chat.postEphemeral")
+    assert answer.params["text"] == expected
