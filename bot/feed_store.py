@@ -548,11 +548,12 @@ def load_default_feeds(store: Store, path: Path, default_platform: str) -> int:
 def disabled_notice(title: str | None, url: str, failures: int, error: str, lang: Lang = "en") -> str:
     """What a channel is told when its feed is given up after `failures` failed polls in a row, in `lang` (the
     last error is stored in English; another language names its code and that code's reason instead)."""
-    quoted = f"«{title}» ({url})" if title else url
-    feed = f"{title or url} ({url})" if lang == "en" else quoted
+    named = title if lang == "en" else f"«{title}»"
+    feed = f"{named} ({url})" if title else url
     attempts = plural(failures, lang, FAILED_ATTEMPTS)
-    return word("feed_disabled_notice", lang, feed=feed, count=failures, attempts=attempts,
-                error=stored_error_in(error, lang))  # fmt: skip
+    # The error sits inside "(last: …)." and many stored errors end in a full stop of their own.
+    reason = stored_error_in(error, lang).rstrip().rstrip(".")
+    return word("feed_disabled_notice", lang, feed=feed, count=failures, attempts=attempts, error=reason)
 
 
 def more_items_notice(title: str | None, url: str, extra: int, lang: Lang = "en") -> str:

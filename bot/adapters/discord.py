@@ -466,7 +466,9 @@ class NarrativeCommands(app_commands.Group):
         await self.answer(interaction, "settings")
 
     @settings.command(name="threshold", description="The score (0-100) from which a match is posted here")
-    @app_commands.describe(score="A whole number from the suggest threshold (30 by default) to 100")
+    @app_commands.describe(
+        score="A whole number from the suggest threshold to 100 (the bot names both if it is out of range)"
+    )
     async def settings_threshold(self, interaction: discord.Interaction[Any], score: int) -> None:
         await self.change_setting(interaction, f"threshold {score}")
 

@@ -127,9 +127,11 @@ DESCRIPTIONS: dict[str, dict[Lang, str]] = {
         "uk": "Оцінка (0–100), від якої збіг публікується тут",
         "ru": "Оценка (0–100), начиная с которой совпадение публикуется здесь",
     },
-    "A whole number from the suggest threshold (30 by default) to 100": {
-        "uk": "Ціле число від порогу можливого наративу (типово 30) до 100",
-        "ru": "Целое число от порога возможного нарратива (по умолчанию 30) до 100",
+    # The lower bound is the suggest threshold, which a deployment may configure: the answer to a number out of
+    # range names both bounds, so the description does not fix one.
+    "A whole number from the suggest threshold to 100 (the bot names both if it is out of range)": {
+        "uk": "Ціле число від порогу можливого наративу до 100 (якщо воно поза межами, бот назве обидві)",
+        "ru": "Целое число от порога возможного нарратива до 100 (если оно вне границ, бот назовёт обе)",
     },
     "Stop posting a narrative in this channel": {
         "uk": "Більше не публікувати наратив у цьому каналі",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.feed_store import more_items_notice
+from bot.feed_store import disabled_notice, more_items_notice
 from tests.feeds.conftest import RigFactory
 from tests.feeds.helpers import FakeClock, FeedServer, RecordingSender, rss
 from tests.feeds.test_poller import PROPAGANDA, bad_item, neutral_items
@@ -63,3 +63,18 @@ def test_the_line_for_items_beyond_those_posted_without_a_feed_title() -> None:
     assert more_items_notice(None, url, 1) == f"…and 1 more matching item from {url}"
     assert more_items_notice(None, url, 21, "uk") == f"…і ще збігів зі стрічки {url}: 21"
     assert more_items_notice("Wire", url, 5, "ru") == f"…и ещё совпадений из ленты «Wire» ({url}): 5"
+
+
+def test_the_disabled_feed_notice_names_the_feed_once_and_ends_its_reason_once() -> None:
+    url = "https://wire.example/rss"
+    error = "http_error: I can't read that link: the site answered HTTP 503 (server error)."
+    assert disabled_notice("Wire", url, 10, error) == (
+        f"Stopped watching Wire ({url}) after 10 failed attempts in a row (last: http_error: I can't read that link: "
+        "the site answered HTTP 503 (server error)). Remove it and add it again to retry."
+    )
+    assert disabled_notice(None, url, 1, "timeout: the site took too long.").startswith(
+        f"Stopped watching {url} after 1 failed attempt in a row (last: timeout: the site took too long). "
+    )
+    russian = disabled_notice("Wire", url, 5, error, "ru")
+    assert russian.startswith(f"Канал больше не следит за лентой «Wire» ({url}) после 5 неудачных попыток подряд")
+    assert ".)" not in russian
