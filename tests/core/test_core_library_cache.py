@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import pickle
 from pathlib import Path
 
@@ -38,6 +39,21 @@ def test_nothing_stale_or_damaged_is_served(tmp_path: Path) -> None:
     assert cache.load(raw) is None  # the key inside must match too
     entry.write_bytes(b"\x80\x05 truncated")
     assert cache.load(raw) is None
+    assert gc.isenabled()  # the collector, paused while a cache file is read, runs again after a damaged one
+
+
+def test_the_collector_is_left_as_the_caller_had_it(tmp_path: Path) -> None:
+    raw = LIBRARY_PATH.read_bytes()
+    cache = LibraryCache(tmp_path, min_bytes=0)
+    fresh = Matcher(library_from_bytes(raw, str(LIBRARY_PATH)))
+    cache.save(raw, fresh.library, fresh.compiled)
+    assert cache.load(raw) is not None and gc.isenabled()
+    gc.disable()
+    try:
+        assert cache.load(raw) is not None
+        assert not gc.isenabled()  # a caller that had paused it itself finds it paused still
+    finally:
+        gc.enable()
     assert LibraryCache(tmp_path).load(raw) is None  # the shipped library is below the default size: not cached
 
 
