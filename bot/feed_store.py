@@ -548,8 +548,7 @@ def load_default_feeds(store: Store, path: Path, default_platform: str) -> int:
 def disabled_notice(title: str | None, url: str, failures: int, error: str, lang: Lang = "en") -> str:
     """What a channel is told when its feed is given up after `failures` failed polls in a row, in `lang` (the
     last error is stored in English; another language names its code and that code's reason instead)."""
-    named = title if lang == "en" else f"«{title}»"
-    feed = f"{named} ({url})" if title else url
+    feed = feed_name(title, url, lang)
     attempts = plural(failures, lang, FAILED_ATTEMPTS)
     # The error sits inside "(last: …)." and many stored errors end in a full stop of their own.
     reason = stored_error_in(error, lang).rstrip().rstrip(".")
@@ -558,9 +557,15 @@ def disabled_notice(title: str | None, url: str, failures: int, error: str, lang
 
 def more_items_notice(title: str | None, url: str, extra: int, lang: Lang = "en") -> str:
     """The line a channel gets, in `lang`, for the `extra` matching items of a poll beyond those posted as cards."""
-    quoted = title if lang == "en" else f"«{title}»"
-    feed = f"{quoted} ({url})" if title else url
-    return word("feed_more_items", lang, count=extra, items=plural(extra, lang, ITEMS), feed=feed)
+    items = plural(extra, lang, ITEMS)
+    return word("feed_more_items", lang, count=extra, items=items, feed=feed_name(title, url, lang))
+
+
+def feed_name(title: str | None, url: str, lang: Lang) -> str:
+    """A feed as a notice names it: "Title (URL)" in English, "«Title» (URL)" otherwise, or the URL alone."""
+    if not title:
+        return url
+    return f"{title} ({url})" if lang == "en" else f"«{title}» ({url})"
 
 
 def describe_feed_state(state: FeedState | None, lang: Lang = "en") -> str:
