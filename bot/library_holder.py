@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.library_cache import LibraryCache
 from matchers import Library, LibraryError, Matcher, Thresholds
 from matchers.library import MAX_LIBRARY_BYTES, library_from_files
-from matchers.library_files import LibraryFiles, read_library_files
+from matchers.library_files import LibraryFiles, LibraryStamp, library_stamp, read_library_files
 from matchers.semantic import HybridMatcher
 
 AnyMatcher = Matcher | HybridMatcher
@@ -38,6 +38,7 @@ class LibraryHolder:
         thresholds: Thresholds | None = None,
         *,
         check_every_s: float = 2.0,
+        verify_every_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         semantic: SemanticBuild | None = None,
         max_bytes: int = MAX_LIBRARY_BYTES,
@@ -46,6 +47,7 @@ class LibraryHolder:
         self.path = path
         self.thresholds = thresholds
         self.check_every_s = check_every_s
+        self.verify_every_s = verify_every_s
         self.clock = clock
         self.last_error: str | None = None
         self._lock = threading.Lock()
@@ -55,8 +57,10 @@ class LibraryHolder:
         self._semantic_ready = threading.Event()
         self.max_bytes = max_bytes
         self.cache = cache
+        self._stamp = library_stamp(path)
         files = read_library_files(path, max_bytes=max_bytes)  # the first load must succeed
         self._digest = files.digest()
+        self._read_at = clock()
         lexical = self._lexical(files)
         library = lexical.library
         self._matcher: AnyMatcher = lexical
@@ -124,16 +128,23 @@ class LibraryHolder:
     def reload_if_changed(self) -> bool:
         """Reload when the library's content changed; True when a new library went into service.
 
-        The content is compared, not the size and mtime: an edit that keeps both (a same-length fix saved within
-        the file system's mtime resolution, a tool that restores mtimes) would otherwise never be seen. The folder of
-        part-files is listed again each time, so an added or removed part-file is seen too. The files are at most
-        `max_bytes` together; hashing the shipped library every few seconds costs a millisecond.
+        The content decides, not the size and mtime: an edit that keeps both (a same-length fix saved within the
+        file system's timestamp resolution, a tool that restores mtimes) must be seen too. But reading and hashing a
+        large library (100 MB and more) at every check would cost a quarter of a second each time, so the files are
+        read only when their stamp (names, sizes, times, inodes; the folder of part-files listed again) differs from
+        the one of the last read, when that stamp was taken while a file was still fresh (see SETTLE_NS), or
+        `verify_every_s` after the last read, which bounds how long an edit that fools every stat goes unseen.
         """
         with self._lock:
+            stamp = library_stamp(self.path)
+            if self._unchanged(stamp):
+                return False
             try:
                 files = read_library_files(self.path, max_bytes=self.max_bytes)
             except LibraryError as exc:
+                self._stamp = None
                 return self._rejected(str(exc), None)
+            self._stamp, self._read_at = stamp, self.clock()
             digest = files.digest()
             if digest == self._digest:
                 return False
@@ -154,6 +165,17 @@ class LibraryHolder:
                 self._start_semantic(library)
             logger.info("library reloaded from %s: %d narratives", self.path, len(library.narratives))
             return True
+
+    def _unchanged(self, stamp: LibraryStamp | None) -> bool:
+        """Whether the files are known unchanged since the last read without reading them again."""
+        last = self._stamp
+        return (
+            stamp is not None
+            and last is not None
+            and last.settled
+            and stamp.entries == last.entries
+            and self.clock() - self._read_at < self.verify_every_s
+        )
 
     def _rejected(self, error: str, digest: str | None) -> bool:
         # Logged once per bad version (or once while the file is unreadable), not at every check.

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from matchers.library_error import LibraryError, size_text, too_large
 
 PART_SUFFIXES = (".yaml", ".yml")
+# A file changed this recently may change again within the file system's timestamp resolution (a jiffy on Linux)
+# with its size unchanged, so its stat says nothing yet: it is read again until it has been still this long (the
+# "racy git" rule).
+SETTLE_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -132,3 +137,31 @@ def read_library_files(path: str | Path, *, max_bytes: int) -> LibraryFiles:
     if problems:
         raise LibraryError(problems)
     return LibraryFiles(path, tuple(files), split=True)
+
+
+@dataclass(frozen=True)
+class LibraryStamp:
+    """What the file system says of a library's files without reading them: which files, their sizes, times and
+    inodes. The same stamp twice means unchanged files, once they had settled (see SETTLE_NS) when it was taken."""
+
+    entries: tuple[tuple[str, int, int, int, int], ...]  # (path, size, mtime_ns, ctime_ns, inode), load order
+    taken_ns: int
+
+    @property
+    def settled(self) -> bool:
+        return all(max(mtime, ctime) < self.taken_ns - SETTLE_NS for _, _, mtime, ctime, _ in self.entries)
+
+
+def library_stamp(path: str | Path) -> LibraryStamp | None:
+    """The stamp of the library at `path`, or None when its files cannot be listed or stated (reading them then
+    says what is wrong)."""
+    taken_ns = time.time_ns()
+    try:
+        paths, _ = library_paths(Path(path))
+        entries = []
+        for part in paths:
+            st = part.stat()
+            entries.append((str(part), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    except (LibraryError, OSError):
+        return None
+    return LibraryStamp(tuple(entries), taken_ns)
