@@ -138,6 +138,14 @@ def command_request(interaction: discord.Interaction[Any], text: str) -> Command
 # -- feedback buttons ---------------------------------------------------------------------------------------------
 
 
+def locale_language(interaction: discord.Interaction[Any]) -> Lang:
+    """The language the asker's Discord client is set to ("uk", "ru"; every English variant is "en"), when the
+    bot speaks it, else English."""
+    locale = getattr(interaction, "locale", None)
+    code = str(getattr(locale, "value", locale) or "").split("-", 1)[0].lower()
+    return as_language(code) or "en"
+
+
 def feedback_custom_id(value: str, narrative_id: str, lang: Lang | None = None) -> str:
     """A ✅/❌ button's custom id: `nb:fb:correct:NARRATIVE[:LANG]`."""
     return f"{FEEDBACK_PREFIX}:{value}:{narrative_id}" + (f":{lang}" if lang else "")
@@ -745,9 +753,9 @@ class NarrativeClient(discord.Client):
         text = message_text_to_check(message)
         channel_language = self._channel_language(interaction)
         if not text:
-            # No words to go by: the channel's language, else English.
+            # No words to go by: the channel's language, else the asker's Discord language, else English.
             await interaction.response.send_message(
-                word("no_text_to_check", channel_language or "en"), ephemeral=True
+                word("no_text_to_check", channel_language or locale_language(interaction)), ephemeral=True
             )
             return
         # Reading its links can take longer than the 3 s Discord gives an interaction.
@@ -769,12 +777,12 @@ class NarrativeClient(discord.Client):
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         logger.error("command failed", exc_info=error)
-        # The words typed are not at hand here: the channel's language, else English (also when the store, which
-        # holds the setting, is what failed).
+        # The words typed are not at hand here: the channel's language, else the asker's Discord language, else
+        # English (the asker's also when the store, which holds the setting, is what failed).
         try:
-            lang = self._channel_language(interaction) or "en"
+            lang = self._channel_language(interaction) or locale_language(interaction)
         except Exception:
-            lang = "en"
+            lang = locale_language(interaction)
         text = word("command_internal_error", lang)
         with contextlib.suppress(discord.HTTPException):
             if interaction.response.is_done():

@@ -189,3 +189,32 @@ async def test_the_slash_commands_are_described_in_ukrainian_and_russian(
         assert not entry.get("name_localizations")
     menu = next(c for c in synced.json if c["type"] == 3)
     assert not menu.get("name_localizations")
+
+
+@pytest.mark.parametrize(("locale", "expected"), [
+    ("uk", "Під час виконання команди сталася помилка; подробиці записано в журнал."),
+    ("ru", "При выполнении команды произошла ошибка; подробности записаны в журнал."),
+    ("en-GB", "Something went wrong with that command; it has been logged."),
+    ("de", "Something went wrong with that command; it has been logged."),
+])  # fmt: skip
+async def test_without_a_channel_setting_a_failed_command_follows_the_askers_discord_language(
+    client: NarrativeClient, fake: FakeDiscord, locale: str, expected: str
+) -> None:
+    with client.app.store.transaction() as db:
+        db.execute("DROP TABLE alert_history")  # `recent` now fails inside the core
+    payload = interaction(2, command("recent", opt("count", 5, kind=4))) | {"locale": locale}
+    answer = await send(fake, payload)
+    assert answer["data"]["content"] == expected
+
+
+async def test_the_channel_setting_wins_over_the_askers_discord_language(
+    client: NarrativeClient, fake: FakeDiscord
+) -> None:
+    client.app.core.channels.change("discord", CHANNEL_ID, ["language", "ru"], "editor", tenant=GUILD_ID)
+    payload = interaction(2, menu(message_payload("900000000000000064", ""))) | {"locale": "uk"}
+    answer = await send(fake, payload)
+    assert answer["data"]["content"] == "В этом сообщении нет текста, который можно проверить."
+    payload = interaction(2, menu(message_payload("900000000000000065", ""))) | {"locale": "uk"}
+    client.app.core.channels.change("discord", CHANNEL_ID, ["language", "auto"], "editor", tenant=GUILD_ID)
+    answer = await send(fake, payload)
+    assert answer["data"]["content"] == "У цьому повідомленні немає тексту, який можна перевірити."
