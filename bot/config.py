@@ -109,7 +109,9 @@ class Settings:
     feed_threads: bool = False
     reply_language: str = "auto"  # en, uk, ru, or auto: the language of the text answered
     digest: bool = False
-    slack_admin_group: str = ""  # a Slack user group id (S0123…) whose members may change settings and feeds
+    # A Slack user group id (S0123…) whose members may change settings and feeds, or one per workspace
+    # (T0ALPHA:S0123,T0BETA:S0456); see admin_group_for().
+    slack_admin_group: str = ""
     log_file: Path | None = None  # log records go there instead of standard error
 
     @property
@@ -254,11 +256,40 @@ def _choice(*allowed: str):  # type: ignore[no-untyped-def]
     return parse
 
 
+_GROUP = r"S[A-Z0-9]{2,}"
+_TEAM_GROUP = re.compile(rf"(?:(?P<team>[TE][A-Z0-9]{{2,}}):)?(?P<group>{_GROUP})")
+
+
+def parse_admin_groups(raw: str) -> dict[str, str]:
+    """NARRATIVE_BOT_SLACK_ADMIN_GROUP as {team id: group id}; "" keys the group of every other workspace.
+    Raises ValueError naming what is wrong."""
+    groups: dict[str, str] = {}
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        found = _TEAM_GROUP.fullmatch(entry)
+        if found is None:
+            raise ValueError(
+                f"expected a Slack user group id such as S0123ABCD (not its @handle), or one per workspace as "
+                f"T0ALPHA:S0123ABCD,T0BETA:S0456EFGH; got {entry!r}"
+            )
+        team = found["team"] or ""
+        if team in groups:
+            raise ValueError(f"{'workspace ' + team if team else 'a group for every workspace'} is named twice")
+        groups[team] = found["group"]
+    return groups
+
+
+def admin_group_for(raw: str, team: str) -> str:
+    """The user group whose members may change settings in workspace `team` ("" when none is configured).
+    `team` "" is the one workspace of an app run with a single bot token: the bare group, or the only one named."""
+    groups = parse_admin_groups(raw)
+    if not team and "" not in groups and len(groups) == 1:
+        return next(iter(groups.values()))
+    return groups.get(team) or groups.get("", "")
+
+
 def _slack_group(raw: str) -> str:
-    value = raw.strip()
-    if not re.fullmatch(r"S[A-Z0-9]{2,}", value):
-        raise ValueError(f"expected a Slack user group id such as S0123ABCD (not its @handle), got {raw!r}")
-    return value
+    parse_admin_groups(raw)  # raises with what is wrong
+    return raw.strip()
 
 
 # (environment variable, Settings field, parser, is_secret); a parser for the field "" returns several fields

@@ -1,8 +1,10 @@
 """Who may change what the bot does in a channel (its settings and feeds); reading stays open to everyone.
 
 Discord asks the member's Manage Channels permission, which comes with the interaction. Slack has no such
-permission per channel: there workspace admins and owners may, and the members of one user group
-(NARRATIVE_BOT_SLACK_ADMIN_GROUP) when it is set.
+permission per channel: there workspace admins and owners may, and the members of one user group of the workspace
+(NARRATIVE_BOT_SLACK_ADMIN_GROUP) when it is set. A user group belongs to one workspace, so an app installed in
+several names one group per workspace: `T0ALPHA:S0123,T0BETA:S0456` (a bare `S0123` serves every workspace the list
+does not name).
 """
 
 from __future__ import annotations

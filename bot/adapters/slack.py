@@ -25,7 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import slack_redact
 from bot.adapters.slack_delivery import LOOKBACK_MESSAGES, delivery_metadata, find_delivered, oldest_for
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, admin_group_for
 from bot.core import strip_links
 from bot.digest import Digest, run_digests
 from bot.feed_store import verdict_from_json
@@ -585,17 +585,19 @@ class SlackHandlers:
         self.store = app.store
         self.settings = app.settings
         self.poster = poster
-        self.permissions = SlackPermissions(poster.client, app.settings.slack_admin_group)
+        self.permissions = SlackPermissions(poster.client, admin_group_for(app.settings.slack_admin_group, ""))
         self._tenant_permissions: dict[str, SlackPermissions] = {}
 
     def permissions_for(self, tenant: str) -> SlackPermissions:
         """Who may change settings is asked of the user's own workspace, with its own token."""
         poster = self.poster.for_tenant(tenant)
-        if poster is self.poster:
+        # A user group is a workspace's own: each workspace may name its group (see admin_group_for()).
+        group = admin_group_for(self.settings.slack_admin_group, tenant)
+        if poster is self.poster and group == self.permissions.admin_group:
             return self.permissions
         known = self._tenant_permissions.get(tenant)
-        if known is None or known.client is not poster.client:
-            known = SlackPermissions(poster.client, self.settings.slack_admin_group)
+        if known is None or known.client is not poster.client or known.admin_group != group:
+            known = SlackPermissions(poster.client, group)
             self._tenant_permissions[tenant] = known
         return known
 

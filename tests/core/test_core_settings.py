@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import MAX_FEED_INTERVAL_S, MIN_FEED_INTERVAL_S, ConfigError, load_settings, settings_warnings
+from bot.config import (
+    MAX_FEED_INTERVAL_S,
+    MIN_FEED_INTERVAL_S,
+    ConfigError,
+    admin_group_for,
+    load_settings,
+    parse_admin_groups,
+    settings_warnings,
+)
 from bot.feed_parse import MAX_INTERVAL_S, MIN_INTERVAL_S
 
 
@@ -68,3 +76,16 @@ def test_library_size_cap_is_a_setting() -> None:
     assert load_settings({}).max_library_bytes == 64 * 1024 * 1024
     with pytest.raises(LibraryError, match="larger than 1000 bytes"):
         LibraryHolder(settings.library_path, max_bytes=settings.max_library_bytes)
+
+
+def test_the_slack_editors_group_is_one_id_or_one_per_workspace() -> None:
+    assert parse_admin_groups("S0123ABCD") == {"": "S0123ABCD"}
+    assert parse_admin_groups(" T0ALPHA:S01, T0BETA:S02 ,S03") == {"T0ALPHA": "S01", "T0BETA": "S02", "": "S03"}
+    assert admin_group_for("T0ALPHA:S01,S03", "T0ALPHA") == "S01"
+    assert admin_group_for("T0ALPHA:S01,S03", "T0GAMMA") == "S03"
+    assert admin_group_for("T0ALPHA:S01", "T0GAMMA") == ""
+    assert admin_group_for("T0ALPHA:S01", "") == "S01"  # the one workspace of a single-token app
+    assert admin_group_for("", "T0ALPHA") == ""
+    for bad, said in (("@editors", "not its @handle"), ("T0ALPHA:S01,T0ALPHA:S02", "named twice")):
+        with pytest.raises(ConfigError, match=said):
+            load_settings({"NARRATIVE_BOT_SLACK_ADMIN_GROUP": bad})

@@ -4,6 +4,7 @@ with its own bot token, and sees and changes only its own subscriptions, setting
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -70,13 +71,13 @@ class TwoWorkspaces:
         assert response.status == 200, response.body
         return json.loads(response.body) if response.body else {}
 
-    async def command(self, workspace: Workspace, text: str) -> str:
+    async def command(self, workspace: Workspace, text: str, user: str = EDITOR) -> str:
         """The answer to `/narrative TEXT` typed in the workspace: at once, or (a slow one, such as `feeds add`)
         through its response URL."""
         self.commands += 1
         name = f"cmd{self.commands}"
         body = slash_command(
-            text, self.api.response_url(name), channel=CHANNEL, user=EDITOR, team=workspace.team_id
+            text, self.api.response_url(name), channel=CHANNEL, user=user, team=workspace.team_id
         )
         answer = await self.dispatch(body)
         if not str(answer.get("text", "")).startswith("Checking"):
@@ -93,7 +94,15 @@ class TwoWorkspaces:
 async def two(
     tmp_path: Path, state_location: Path | str, api: FakeSlackApi, pages: PageServer
 ) -> AsyncIterator[TwoWorkspaces]:
-    app = build_app(rig_settings(tmp_path, api, pages, **oauth_overrides(state_location)))
+    async with two_workspaces(tmp_path, state_location, api, pages) as both:
+        yield both
+
+
+@contextlib.asynccontextmanager
+async def two_workspaces(
+    tmp_path: Path, state_location: Path | str, api: FakeSlackApi, pages: PageServer, **overrides: object
+) -> AsyncIterator[TwoWorkspaces]:
+    app = build_app(rig_settings(tmp_path, api, pages, **oauth_overrides(state_location), **overrides))
     installations = SlackInstallations(app.store)
     for workspace in (ALPHA, BETA):
         api.add_workspace(workspace)
@@ -108,8 +117,10 @@ async def two(
     # The app's own client has no token: every call speaks for one workspace, with that workspace's token.
     poster = SlackPoster(AsyncWebClient(base_url=api.url), ChannelPacer(0.0), tokens=workspace_tokens(app))
     bolt = build_slack_app(app, poster=poster, process_before_response=True)
-    yield TwoWorkspaces(api, pages, app, bolt, poster)
-    await app.aclose()
+    try:
+        yield TwoWorkspaces(api, pages, app, bolt, poster)
+    finally:
+        await app.aclose()
 
 
 async def test_two_workspaces_get_their_own_alerts_and_see_only_their_own_state(two: TwoWorkspaces) -> None:
@@ -190,3 +201,23 @@ async def test_every_call_for_a_workspace_uses_its_own_token(two: TwoWorkspaces)
     assert two.api.token_of(asked) == BETA.bot_token
     assert two.app.core.channels.policy("slack", CHANNEL, tenant=BETA.team_id).links is False
     assert two.app.core.channels.policy("slack", CHANNEL, tenant=ALPHA.team_id).links is True
+
+
+async def test_each_workspace_names_its_own_editors_group(
+    tmp_path: Path, state_location: Path | str, api: FakeSlackApi, pages: PageServer
+) -> None:
+    # A user group is one workspace's: Alpha's editors are SALPHAED, Beta's SBETAED (user ids are per workspace
+    # too; the same id in both keeps the test short).
+    api.usergroups.update({"SALPHAED": ["UALPHAED"], "SBETAED": ["UBETAED"]})
+    groups = f"{ALPHA.team_id}:SALPHAED, {BETA.team_id}:SBETAED"
+    async with two_workspaces(tmp_path, state_location, api, pages, slack_admin_group=groups) as both:
+        assert "now 70" in await both.command(BETA, "settings threshold 70", user="UBETAED")
+        refused = await both.command(ALPHA, "settings threshold 70", user="UBETAED")
+        assert "<!subteam^SALPHAED>" in refused and "SBETAED" not in refused
+        assert "now 60" in await both.command(ALPHA, "settings threshold 60", user="UALPHAED")
+        lookups = both.api.calls_to("usergroups.users.list")
+        assert [(c.params["usergroup"], both.api.token_of(c)) for c in lookups] == [
+            ("SBETAED", BETA.bot_token), ("SALPHAED", ALPHA.bot_token), ("SALPHAED", ALPHA.bot_token),
+        ]
+        assert both.app.core.channels.policy("slack", CHANNEL, tenant=BETA.team_id).threshold == 70
+        assert both.app.core.channels.policy("slack", CHANNEL, tenant=ALPHA.team_id).threshold == 60
