@@ -120,7 +120,7 @@ async def run(items: int) -> None:
         async def on_the_loop() -> None:
             parsed = parse_feed(body, url=url)
             for item in parsed.items:
-                await core.assess(item.match_text)
+                await core.assessor.assess(item.match_text)
 
         baseline = await max_stall(on_the_loop)
         await fetcher.aclose()

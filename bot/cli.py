@@ -187,7 +187,7 @@ def _check_jsonl(app: Any, path: str, language: Any = None) -> int:
                     print(error, file=sys.stderr)
                     errors += 1
                     continue
-                verdict = core.verdict_from_matches(
+                verdict = core.assessor.verdict_from_matches(
                     matcher.match(row["text"]),
                     include_suggestions=True,
                     language=reply_language(row["text"], language),
@@ -236,7 +236,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             await asyncio.to_thread(_await_semantic, app.library)
             if args.jsonl is not None:
                 return _check_jsonl(app, args.jsonl, language)
-            verdicts, problems = await app.core.check(text, channel_language=language)
+            verdicts, problems = await app.core.assessor.check(text, channel_language=language)
             if args.json:
                 print(json.dumps(_result_json(verdicts, problems), ensure_ascii=False, indent=2))
             else:

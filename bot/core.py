@@ -22,10 +22,8 @@ from bot.history_commands import HistoryCommands
 from bot.library_holder import LibraryHolder
 from bot.links import find_links
 from bot.models import (
-    ArticleRef,
     CommandRequest,
     CommandResponse,
-    FeedRef,
     IncomingMessage,
     LinkProblem,
     MessageOutcome,
@@ -34,7 +32,7 @@ from bot.models import (
 from bot.narrative_search import NarrativeSearch
 from bot.render.i18n import reason_label, text_language, word
 from bot.store import Store
-from matchers import Lang, Match, Narrative
+from matchers import Lang, Narrative
 from matchers.library import as_language
 
 __all__ = ["Core", "strip_links"]
@@ -86,72 +84,6 @@ class Core:
     def channel_language(self, platform: str, channel_id: str, *, tenant: str = "") -> Lang | None:
         """`reply_language` as one of the library's languages (None: follow the text)."""
         return as_language(self.reply_language(platform, channel_id, tenant=tenant) or "")
-
-    # -- matching (bot/assess.py) ---------------------------------------------------------------------------
-
-    async def assess(
-        self,
-        text: str,
-        *,
-        article: ArticleRef | None = None,
-        feed: FeedRef | None = None,
-        include_suggestions: bool = False,
-        language: Lang | None = None,
-    ) -> Verdict | None:
-        """See Assessor.assess."""
-        return await self.assessor.assess(
-            text, article=article, feed=feed, include_suggestions=include_suggestions, language=language
-        )
-
-    def assess_now(
-        self,
-        text: str,
-        *,
-        article: ArticleRef | None = None,
-        feed: FeedRef | None = None,
-        include_suggestions: bool = False,
-        language: Lang | None = None,
-    ) -> Verdict | None:
-        """See Assessor.assess_now."""
-        return self.assessor.assess_now(
-            text, article=article, feed=feed, include_suggestions=include_suggestions, language=language
-        )
-
-    def verdict_from_matches(
-        self,
-        matches: Sequence[Match],
-        *,
-        article: ArticleRef | None = None,
-        feed: FeedRef | None = None,
-        include_suggestions: bool = False,
-        language: Lang = "en",
-    ) -> Verdict | None:
-        return self.assessor.verdict_from_matches(
-            matches, article=article, feed=feed, include_suggestions=include_suggestions, language=language
-        )
-
-    def in_language(self, verdict: Verdict, language: Lang) -> Verdict:
-        """See Assessor.in_language."""
-        return self.assessor.in_language(verdict, language)
-
-    async def read_and_assess(
-        self,
-        url: str,
-        *,
-        include_suggestions: bool = False,
-        feed: FeedRef | None = None,
-        language: Lang | None = None,
-    ) -> tuple[Verdict | None, LinkProblem | None]:
-        """See Assessor.read_and_assess."""
-        return await self.assessor.read_and_assess(
-            url, include_suggestions=include_suggestions, feed=feed, language=language
-        )
-
-    async def check(
-        self, text: str, *, channel_language: Lang | None = None
-    ) -> tuple[list[Verdict], list[LinkProblem]]:
-        """See Assessor.check."""
-        return await self.assessor.check(text, channel_language=channel_language)
 
     # -- chat messages --------------------------------------------------------------------------------------
 

@@ -409,7 +409,7 @@ class FeedPoller:
             for item, verdict in matched:
                 as_seen = policy.apply(verdict)
                 if as_seen is not None:
-                    seen.append((item, self.core.in_language(as_seen, language) if language else as_seen))
+                    seen.append((item, self.core.assessor.in_language(as_seen, language) if language else as_seen))
             shown = seen[: self.max_posts_per_poll]
             extra = len(seen) - len(shown)
             alerts.extend(
@@ -474,7 +474,7 @@ class FeedPoller:
         for item in batch:
             try:
                 ref = self._article_ref(item, feed_ref)
-                verdict = self.core.assess_now(
+                verdict = self.core.assessor.assess_now(
                     item.match_text, article=ref, feed=feed_ref, include_suggestions=suggestions
                 )
             except Exception:
@@ -487,7 +487,7 @@ class FeedPoller:
     async def _read(self, item: FeedItem, feed_ref: FeedRef, suggestions: bool = False) -> Verdict | None:
         assert item.link is not None
         async with self._host_slot(item.link):
-            verdict, problem = await self.core.read_and_assess(
+            verdict, problem = await self.core.assessor.read_and_assess(
                 item.link, feed=feed_ref, include_suggestions=suggestions
             )
         if problem is not None:

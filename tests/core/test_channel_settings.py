@@ -137,7 +137,7 @@ async def test_a_muted_narrative_gets_no_reply(session: ConsoleSession, library:
 
 async def test_a_higher_threshold_silences_a_medium_match(app: App, session: ConsoleSession, library: Library) -> None:
     text = example(library, "west-in-panic", 2)
-    verdict = await app.core.assess(text)
+    verdict = await app.core.assessor.assess(text)
     assert verdict is not None and verdict.top.level == "alert"
     score = verdict.top.score
     assert 44 <= score < 100, score  # a medium match: a cut-off above it exists
@@ -156,7 +156,7 @@ async def test_a_lower_threshold_posts_what_would_only_be_suggested(
         for text in (*narrative.non_examples, *narrative.counter_examples.get("en", ())):
             if len(text.split()) < 6:
                 continue
-            verdict = await app.core.assess(text, include_suggestions=True)
+            verdict = await app.core.assessor.assess(text, include_suggestions=True)
             if verdict is not None and verdict.top.level == "suggest":
                 found = (text, verdict.top)
                 break

@@ -42,7 +42,7 @@ async def test_a_plain_text_page_is_not_doubled_either(
 ) -> None:
     claim = _claim(library)
     page_server.serve("/note.txt", f"{claim}\n{FILLER}\n".encode(), content_type="text/plain; charset=utf-8")
-    verdict, problem = await app.core.read_and_assess(page_server.url("/note.txt"))
+    verdict, problem = await app.core.assessor.read_and_assess(page_server.url("/note.txt"))
     assert problem is None and verdict is not None
     assert verdict.top.narrative_id == "west-in-panic"
     assert verdict.top.evidence.count(claim) == 1, verdict.top.evidence

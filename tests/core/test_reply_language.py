@@ -204,14 +204,14 @@ async def test_check_answers_in_the_language_of_the_text(app: App, library: Libr
 async def test_a_stored_alert_keeps_its_language(app: App, library: Library) -> None:
     narrative = library.get(NARRATIVE)
     assert narrative is not None
-    verdict = await app.core.assess(said_in(narrative, "uk"))
+    verdict = await app.core.assessor.assess(said_in(narrative, "uk"))
     assert verdict is not None and verdict.language == "uk"
     assert verdict_from_json(verdict_to_json(verdict)) == verdict
     # An alert written before cards had a language is drawn in English, as it was written.
     legacy = verdict_to_json(verdict).replace(', "language": "uk"', "")
     assert '"language"' not in legacy and verdict_from_json(legacy).language == "en"
     # The same card for a channel that reads Russian.
-    russian = app.core.in_language(verdict, "ru")
+    russian = app.core.assessor.in_language(verdict, "ru")
     assert russian.language == "ru" and russian.top.debunk == narrative.debunk_in("ru")
     assert russian.top.evidence == verdict.top.evidence and russian.top.sources == verdict.top.sources
 

@@ -22,7 +22,7 @@ async def test_each_channel_gets_the_feed_alerts_its_settings_allow(
     scores = {}
     for nid in chosen:
         # scored as the poller will score the item: its title, then its text
-        verdict = await rig.core.assess(f"Новости\n{texts[nid]}")
+        verdict = await rig.core.assessor.assess(f"Новости\n{texts[nid]}")
         assert verdict is not None and verdict.top.narrative_id == nid
         scores[nid] = verdict.top.score
     rig.core.channels.change("slack", "C-muted", ["mute", "kim-flattery"], "U1")

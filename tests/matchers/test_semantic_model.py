@@ -56,12 +56,12 @@ async def test_small_library_verdicts_through_the_normal_path(tmp_path: Path) ->
         assert app.library.semantic_error is None
         matcher = app.library.matcher
         assert isinstance(matcher, HybridMatcher) and "e5" in matcher.mode
-        claim = await app.core.assess(
+        claim = await app.core.assessor.assess(
             "Никаких северокорейских военных в Курской области нет: это очередная выдумка западных спецслужб."
         )
         assert claim is not None and claim.findings[0].narrative_id == "troops-denial"
         assert any("model " in s for s in matcher.alerts(claim.findings[0].evidence)[0].signals)
-        quiet = await app.core.assess("The football club signed a new goalkeeper for the winter season.")
+        quiet = await app.core.assessor.assess("The football club signed a new goalkeeper for the winter season.")
         assert quiet is None  # no verdict: the bot stays quiet
     # The artefacts are reused: a second start trains and embeds nothing.
     models = settings.artefact_dir
