@@ -65,6 +65,12 @@ ITEM_RETENTION_S = 90 * 86400.0
 # Feeds one replica leases at a time: small enough that replicas share a round, large enough to keep a poller busy.
 LEASE_BATCH = 50
 POLL_SHARE_OF_LEASE = 0.8  # a poll is cut off here, so it ends before its lease does
+# Share of the lease a poll spends matching new items and reading their articles. Items still waiting then stay
+# unseen and the feed is due again soon: a big backlog is worked off over a few polls (oldest first), and the poll
+# records what it did instead of running into the cut-off above and losing its work.
+ASSESS_SHARE_OF_LEASE = 0.5
+# When a poll left items for later: how soon the feed is polled again (a full fetch, without validators).
+BACKLOG_RETRY_S = 60.0
 
 # Items matched per worker-thread call: about 0.1 s of CPU at the 0.5 ms an item takes on this project's machine.
 MATCH_BATCH_ITEMS = 200
@@ -88,6 +94,7 @@ class PollResult:
     not_modified: bool = False
     first_poll: bool = False
     disabled: bool = False
+    deferred: int = 0  # new items left for the next poll: this one's time for matching ran out
 
     @property
     def alerts_created(self) -> int:
@@ -144,7 +151,10 @@ class FeedPoller:
         channel_language: Callable[[str, str], Lang | None] | None = None,
         lease_batch: int = LEASE_BATCH,
         replica_id: str | None = None,
+        assess_budget_s: float | None = None,
     ) -> None:
+        """`assess_budget_s`: seconds a poll may spend matching new items and reading their articles
+        (default: ASSESS_SHARE_OF_LEASE of the lease); at least one item is matched whatever it is."""
         self.feeds = FeedStore(store)
         # Names this poller in the leases it holds: unique per process start, so a restarted replica never
         # mistakes its predecessor's leases for its own.
@@ -152,6 +162,9 @@ class FeedPoller:
         self._reclaimed = False
         _POLLERS_OF_THIS_PROCESS.add(self.replica_id)
         self.lease_s = settings.feed_lease_s
+        self.assess_budget_s = (
+            assess_budget_s if assess_budget_s is not None else self.lease_s * ASSESS_SHARE_OF_LEASE
+        )
         self.lease_batch = lease_batch
         self.fetcher = fetcher
         self.core = core
@@ -322,10 +335,13 @@ class FeedPoller:
         self, state: FeedState, page: FetchedPage, parsed: ParsedFeed, *, is_telegram: bool
     ) -> PollResult:
         url = state.url
+        # Measured from here: fetching and parsing are bounded by their own limits.
+        deadline = time.monotonic() + self.assess_budget_s
         items, item_keys, new = await self._offload(self._sort_out, url, parsed.items)
         feed_ref = FeedRef(url, parsed.title or state.title)
         matched: list[tuple[FeedItem, Verdict]] = []
         failed: set[FeedItem] = set()
+        deferred: set[FeedItem] = set()
         policies = {
             sub: self.core.channels.policy(sub.platform, sub.channel_id, tenant=sub.tenant)
             for sub in self.feeds.subscribers(url)
@@ -334,12 +350,17 @@ class FeedPoller:
         suggestions = any(p.own_threshold and p.threshold < self.core.channels.default_threshold
                           for p in policies.values())
         if state.primed and new:
-            matched, failed = await self._assess(
-                new, feed_ref, read_articles=not is_telegram, suggestions=suggestions
+            matched, failed, deferred = await self._assess(
+                new, feed_ref, read_articles=not is_telegram, suggestions=suggestions, deadline=deadline
             )
-        # Items whose assessment crashed stay unseen, so the next poll tries them again.
-        keys = [k for item in items if item not in failed for k in item_keys[item]]
+        # Items whose assessment crashed, or that this poll had no time for, stay unseen: the next poll tries them
+        # again. That poll must see the whole feed, so the validators are not kept (a 304 would hide the items).
+        keys = [k for item in items if item not in failed and item not in deferred for k in item_keys[item]]
+        left_over = bool(failed or deferred)
         now = self.clock()
+        next_poll_at = now + poll_interval_s(self.settings.feed_interval_s, page.headers, parsed.ttl_s, now)
+        if deferred:
+            next_poll_at = min(next_poll_at, now + BACKLOG_RETRY_S)
         alerts, notices = self._plan(url, feed_ref, matched, policies) if state.primed else ([], [])
         # Tens of thousands of keys are one transaction of some 100 ms: off the loop too.
         ids = await self._offload(
@@ -347,9 +368,9 @@ class FeedPoller:
             url,
             now=now,
             title=parsed.title,
-            etag=page.headers.get("etag"),
-            last_modified=page.headers.get("last-modified"),
-            next_poll_at=now + poll_interval_s(self.settings.feed_interval_s, page.headers, parsed.ttl_s, now),
+            etag=None if left_over else page.headers.get("etag"),
+            last_modified=None if left_over else page.headers.get("last-modified"),
+            next_poll_at=next_poll_at,
             item_keys=keys,
             alerts=alerts,
             notices=notices,
@@ -363,8 +384,14 @@ class FeedPoller:
             for alert_id, a in zip(ids, alerts, strict=True) if alert_id
         )
         notes = tuple(FeedNotice(n.platform, n.channel_id, n.text, tenant=n.tenant) for n in notices)
-        logger.info("feed %s: %d new items, %d matching", url, len(new), len(matched))
-        return PollResult(url, new_items=len(new), alerts=created, notices=notes)
+        if deferred:
+            logger.info("feed %s: %d new items, %d matching, %d left for the next poll (out of time)",
+                        url, len(new), len(matched), len(deferred))
+        else:
+            logger.info("feed %s: %d new items, %d matching", url, len(new), len(matched))
+        return PollResult(
+            url, new_items=len(new) - len(deferred), alerts=created, notices=notes, deferred=len(deferred)
+        )
 
     def _sort_out(
         self, url: str, parsed_items: Sequence[FeedItem]
@@ -428,18 +455,30 @@ class FeedPoller:
         )
 
     async def _assess(
-        self, items: Sequence[FeedItem], feed_ref: FeedRef, *, read_articles: bool, suggestions: bool = False
-    ) -> tuple[list[tuple[FeedItem, Verdict]], set[FeedItem]]:
+        self, items: Sequence[FeedItem], feed_ref: FeedRef, *, read_articles: bool, suggestions: bool = False,
+        deadline: float = float("inf"),
+    ) -> tuple[list[tuple[FeedItem, Verdict]], set[FeedItem], set[FeedItem]]:
+        """(matches in item order, items whose matching crashed, items left for the next poll).
+
+        Items are matched oldest first until `deadline` (time.monotonic()); the rest are left for the next poll.
+        At least one item is matched, so a backlog shrinks at every poll however slow matching is. The linked
+        articles of the items matched are read after that: few (MAX_ARTICLE_READS_PER_POLL), each bounded by
+        the fetcher's own limits."""
         verdicts: dict[FeedItem, Verdict] = {}
         failed: set[FeedItem] = set()
+        deferred: set[FeedItem] = set()
         to_read: list[FeedItem] = []
         candidates = [item for item in items if item.match_text.strip()]  # a photo-only post: nothing to match
         # In bounded batches: each is a fraction of a second in a worker thread, so a cancelled poll (shutdown)
         # stops soon, and a library reload takes effect within a big feed.
         for start in range(0, len(candidates), MATCH_BATCH_ITEMS):
             batch = candidates[start : start + MATCH_BATCH_ITEMS]
-            outcomes = await self._offload(self._match_batch, batch, feed_ref, suggestions)
-            for item, outcome in zip(batch, outcomes, strict=True):
+            outcomes = await self._offload(
+                self._match_batch, batch, feed_ref, suggestions, deadline=deadline, at_least=int(start == 0)
+            )
+            if len(outcomes) < len(batch):
+                deferred.update(candidates[start + len(outcomes) :])
+            for item, outcome in zip(batch, outcomes, strict=False):
                 if outcome is _FAILED:
                     failed.add(item)
                 elif isinstance(outcome, Verdict):
@@ -451,6 +490,8 @@ class FeedPoller:
                     and len(item.text) < self.short_summary_chars
                 ):
                     to_read.append(item)
+            if deferred:
+                break
         # Only a summary: the claim may be in the article. Bounded per poll so a big feed cannot fan out.
         if len(to_read) > MAX_ARTICLE_READS_PER_POLL:
             logger.info("feed %s: reading %d of %d linked articles", feed_ref.url, MAX_ARTICLE_READS_PER_POLL,
@@ -464,14 +505,18 @@ class FeedPoller:
                 logger.error("reading %s failed", item.link, exc_info=read)
             elif read is not None:
                 verdicts[item] = dataclasses.replace(read, article=self._article_ref(item, feed_ref))
-        return [(item, verdicts[item]) for item in items if item in verdicts], failed
+        return [(item, verdicts[item]) for item in items if item in verdicts], failed, deferred
 
     def _match_batch(
-        self, batch: Sequence[FeedItem], feed_ref: FeedRef, suggestions: bool = False
+        self, batch: Sequence[FeedItem], feed_ref: FeedRef, suggestions: bool = False, *,
+        deadline: float = float("inf"), at_least: int = 0,
     ) -> list[Verdict | object | None]:
-        """Match items in a worker thread: a Verdict, None (no narrative), or _FAILED (a crash, logged) each."""
+        """Match items in a worker thread: a Verdict, None (no narrative), or _FAILED (a crash, logged) each, for
+        the first items of the batch: it stops at `deadline` (time.monotonic()) once `at_least` are done."""
         outcomes: list[Verdict | object | None] = []
         for item in batch:
+            if len(outcomes) >= at_least and time.monotonic() >= deadline:
+                break
             try:
                 ref = self._article_ref(item, feed_ref)
                 verdict = self.core.assessor.assess_now(

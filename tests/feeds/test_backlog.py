@@ -1,0 +1,75 @@
+"""A poll that runs out of time for matching records what it did and leaves the rest for the next poll."""
+
+from __future__ import annotations
+
+from bot.feed_store import FeedStore
+from bot.feeds import BACKLOG_RETRY_S
+from tests.feeds.conftest import RigFactory
+from tests.feeds.helpers import FakeClock, FeedServer, Item, RecordingSender, propaganda_texts, rss
+from tests.feeds.test_poller import neutral_items
+
+
+def _backlog(feed_server: FeedServer, count: int) -> list[Item]:
+    texts = propaganda_texts()
+    return [
+        Item(f"b{i}", f"Backlog {i}", texts[i * 7 % len(texts)][1], link=feed_server.url(f"/b/{i}"), pubdate=1.7e9 + i)
+        for i in range(count)
+    ]
+
+
+async def test_a_backlog_is_worked_off_over_several_polls_oldest_first_with_nothing_lost_or_doubled(
+    make_rig: RigFactory, feed_server: FeedServer, clock: FakeClock
+) -> None:
+    # No time for matching at all: each poll matches the one item it must, and leaves the others.
+    rig = make_rig(assess_budget_s=0.0, max_posts_per_poll=10)
+    url = feed_server.url("/backlog.xml")
+    rig.store.add_subscription("slack", "C1", url)
+    feed_server.serve_feed("/backlog.xml", rss(neutral_items(feed_server)), ETag='"v1"')
+    await rig.poller.poll_once()  # first poll: recorded silently
+    backlog = _backlog(feed_server, 4)
+    feed_server.serve_feed("/backlog.xml", rss(backlog), ETag='"v2"')
+    feeds = FeedStore(rig.store)
+
+    results = []
+    for left in (3, 2, 1, 0):
+        clock.advance(601)
+        (result,) = await rig.poller.poll_once()
+        results.append(result)
+        # A success, not a failure: the feed keeps no failure count and no error.
+        assert result.error is None and result.deferred == left and result.new_items == 1
+        state = feeds.state(url)
+        assert state is not None and state.failures == 0 and state.last_error is None
+        if left:
+            # Due again soon, and fetched whole: the stored validators would get a 304 and hide the backlog.
+            assert state.next_poll_at - clock.now == BACKLOG_RETRY_S
+            assert state.etag is None
+        else:
+            assert state.etag == '"v2"' and state.next_poll_at - clock.now > BACKLOG_RETRY_S
+    polls = feed_server.hits("/backlog.xml")[1:]
+    assert [r.headers.get("if-none-match") for r in polls] == ['"v1"', None, None, None]
+
+    sender = RecordingSender("slack")
+    assert await rig.poller.deliver(sender) == 4
+    titles = [a.verdict.article.title for a in sender.alerts if a.verdict.article]
+    assert titles == ["Backlog 0", "Backlog 1", "Backlog 2", "Backlog 3"]  # oldest first, each once
+
+    clock.advance(601)
+    (after,) = await rig.poller.poll_once()  # validators are back: the unchanged feed answers 304
+    assert after.not_modified and after.deferred == 0
+    assert await rig.poller.deliver(sender) == 0
+
+
+async def test_a_poll_with_time_to_spare_matches_every_new_item_at_once(
+    make_rig: RigFactory, feed_server: FeedServer, clock: FakeClock
+) -> None:
+    rig = make_rig(max_posts_per_poll=10)  # the default budget: half the lease
+    url = feed_server.url("/calm.xml")
+    rig.store.add_subscription("slack", "C1", url)
+    feed_server.serve_feed("/calm.xml", rss(neutral_items(feed_server)), ETag='"v1"')
+    await rig.poller.poll_once()
+    feed_server.serve_feed("/calm.xml", rss(_backlog(feed_server, 4)), ETag='"v2"')
+    clock.advance(601)
+    (result,) = await rig.poller.poll_once()
+    assert result.deferred == 0 and result.new_items == 4 and result.alerts_created == 4
+    state = FeedStore(rig.store).state(url)
+    assert state is not None and state.etag == '"v2"'
