@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine import reference_ms  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
 from matchers import Library, Matcher, load_library  # noqa: E402
@@ -138,7 +139,9 @@ def main() -> None:
         print(json.dumps(run_one(args.one)))
         return
     configs = ["matcher-shipped", "baseline-shipped", "matcher-100x", "baseline-100x"]
-    print(f"{ARTICLES_PER_LANG * 2} articles of {ARTICLE_CHARS} characters (ru + en), one core, one process each\n")
+    print(f"{ARTICLES_PER_LANG * 2} articles of {ARTICLE_CHARS} characters (ru + en), one core, one process each")
+    before = reference_ms()
+    print(f"machine reference before the run: {before:.0f} ms (bench/machine.py; lower is a faster moment)\n")
     header = (
         "configuration", "narratives", "phrasings", "build s", "art/s", "ms/art", "peak MB", "passes", "range art/s"
     )
@@ -153,7 +156,8 @@ def main() -> None:
             f"{r['articles_per_s']:10.1f} {r['ms_per_article']:10.2f} {r['peak_mb']:10.0f} {r['passes']:10.0f} "
             f"{r['slowest_per_s']:>6.1f}-{r['fastest_per_s']:<6.1f}"
         )
-    print("\nart/s is the median pass; the range is the slowest and the fastest pass")
+    print(f"\nmachine reference after the run: {reference_ms():.0f} ms (before: {before:.0f} ms)")
+    print("art/s is the median pass; the range is the slowest and the fastest pass")
     print("targets: >= 100 articles/s (shipped), < 50 ms/article (100x), < 200 MB peak")
 
 
