@@ -65,7 +65,8 @@ ITEM_RETENTION_S = 90 * 86400.0
 # Feeds one replica leases at a time: small enough that replicas share a round, large enough to keep a poller busy.
 LEASE_BATCH = 50
 POLL_SHARE_OF_LEASE = 0.8  # a poll is cut off here, so it ends before its lease does
-# Share of the lease a poll spends matching new items and reading their articles. Items still waiting then stay
+# Share of the lease a poll spends matching new items (the few linked articles it reads are bounded by the fetcher's
+# own limits, and come after). Items still waiting then stay
 # unseen and the feed is due again soon: a big backlog is worked off over a few polls (oldest first), and the poll
 # records what it did instead of running into the cut-off above and losing its work.
 ASSESS_SHARE_OF_LEASE = 0.5
@@ -153,8 +154,8 @@ class FeedPoller:
         replica_id: str | None = None,
         assess_budget_s: float | None = None,
     ) -> None:
-        """`assess_budget_s`: seconds a poll may spend matching new items and reading their articles
-        (default: ASSESS_SHARE_OF_LEASE of the lease); at least one item is matched whatever it is."""
+        """`assess_budget_s`: seconds a poll may spend matching new items (default: ASSESS_SHARE_OF_LEASE of
+        the lease); at least one item is matched whatever it is."""
         self.feeds = FeedStore(store)
         # Names this poller in the leases it holds: unique per process start, so a restarted replica never
         # mistakes its predecessor's leases for its own.
@@ -384,11 +385,8 @@ class FeedPoller:
             for alert_id, a in zip(ids, alerts, strict=True) if alert_id
         )
         notes = tuple(FeedNotice(n.platform, n.channel_id, n.text, tenant=n.tenant) for n in notices)
-        if deferred:
-            logger.info("feed %s: %d new items, %d matching, %d left for the next poll (out of time)",
-                        url, len(new), len(matched), len(deferred))
-        else:
-            logger.info("feed %s: %d new items, %d matching", url, len(new), len(matched))
+        logger.info("feed %s: %d new items, %d matching, %d left for the next poll", url, len(new), len(matched),
+                    len(deferred))
         return PollResult(
             url, new_items=len(new) - len(deferred), alerts=created, notices=notes, deferred=len(deferred)
         )
