@@ -483,10 +483,11 @@ class Matcher:
             return code, best, best_phrasing
         best, best_phrasing = best.copy(), best_phrasing.copy()
         refined: dict[int, tuple[float, int]] = {}
-        for w_idx, p_idx, n_idx in zip(
-            window[refine].tolist(), phrasing[refine].tolist(), narrative[refine].tolist(), strict=True
+        for w_idx, p_idx, n_idx, exact in zip(
+            window[refine].tolist(), phrasing[refine].tolist(), narrative[refine].tolist(), scores[refine].tolist(),
+            strict=True,
         ):
-            f = self._refined_similarity(windows[w_idx], window_ids[w_idx], queries[w_idx].weight, p_idx)
+            f = self._refined_similarity(windows[w_idx], window_ids[w_idx], queries[w_idx].weight, p_idx, exact)
             key = w_idx * n_count + n_idx
             current = refined.get(key)
             if current is None or f > current[0]:
@@ -497,13 +498,18 @@ class Matcher:
         best_phrasing[at] = [p for _, p in values]
         return code, best, best_phrasing
 
-    def _refined_similarity(self, window: _Window, ids: set[int], window_weight: float, p_idx: int) -> float:
-        """A candidate's similarity with near-form credit (see NearForms) for the stems the window lacks."""
+    def _refined_similarity(
+        self, window: _Window, ids: set[int], window_weight: float, p_idx: int, exact: float
+    ) -> float:
+        """A candidate's similarity with near-form credit (see NearForms) for the stems the window lacks; `exact`
+        is its similarity without, which stands when no missing stem gets credit (most often)."""
         compiled = self.compiled
         idf, stem_of, eligible = compiled.idf, compiled.stem_of, self._near_eligible
         near = window.near if window.near is not None else NearForms(window.toks.content, self._near_verdicts)
         credit = near.credit
         phrasing = compiled.phrasings[p_idx]
+        if not any(credit(stem_of[k]) for k in phrasing.stems if eligible[k] and k not in ids):
+            return exact
         # A stem that can get no near-form credit adds idf * 0.0, as credit() would give: the same sum.
         matched = sum(
             idf[k] if k in ids else idf[k] * (credit(stem_of[k]) if eligible[k] else 0.0) for k in phrasing.stems

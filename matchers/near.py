@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
-from matchers.index import CONCEPT_PREFIX, MIN_PREFIX, prefixes
+from matchers.index import CONCEPT_PREFIX, MIN_PREFIX
+from matchers.normalize import MAX_TOKEN_CHARS
 
 CREDIT = 0.8  # a near form counts for this share of the stem's weight
 FUZZY_CUTOFF = 84  # rapidfuzz ratio at which two spellings count as one word
@@ -70,8 +71,9 @@ class NearForms:
         self._verdicts = verdicts
         self._ready = False
         self.tokens: set[str] = set()
-        self.exact: set[str] = set()
-        self.prefixes: set[str] = set()
+        # Tokens of MIN_PREFIX letters or more by their first MIN_PREFIX letters: a longer or shorter form of a
+        # stem starts with the same ones, so a stem looks at a handful of tokens, most often none.
+        self.by_head: dict[str, list[str]] = {}
         self.cache: dict[str, float] = {}
 
     def credit(self, s: str) -> float:
@@ -82,19 +84,29 @@ class NearForms:
         if len(s) >= MIN_PREFIX and not s.startswith(CONCEPT_PREFIX):  # eligible() inline
             if not self._ready:
                 self.tokens = {t for t in self._content if not t.startswith(CONCEPT_PREFIX)}
-                self.exact = {t for t in self.tokens if len(t) >= MIN_PREFIX}
-                self.prefixes = {p for t in self.tokens for p in prefixes(t)}
+                for t in self.tokens:
+                    if len(t) >= MIN_PREFIX:
+                        self.by_head.setdefault(t[:MIN_PREFIX], []).append(t)
                 self._ready = True
             tokens = self.tokens
             # A longer or shorter form sharing MIN_PREFIX letters, else a close spelling.
             if tokens and (
-                s in self.prefixes
-                or not self.exact.isdisjoint(prefixes(s))
+                any(_longer_or_shorter(s, t) for t in self.by_head.get(s[:MIN_PREFIX], ()))
                 or self._verdicts.any_close(s, tokens)
             ):
                 value = CREDIT
         self.cache[s] = value
         return value
+
+
+def _longer_or_shorter(s: str, t: str) -> bool:
+    """Whether one of the two is a prefix of the other, as prefixes() gives them (see there): at least MIN_PREFIX
+    letters (both have them here), shorter than the longer word and than MAX_TOKEN_CHARS."""
+    if len(t) > len(s):
+        return len(s) < MAX_TOKEN_CHARS and t.startswith(s)
+    if len(t) < len(s):
+        return len(t) < MAX_TOKEN_CHARS and s.startswith(t)
+    return False
 
 
 class PairNearForms(NearForms):
