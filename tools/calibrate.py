@@ -40,7 +40,7 @@ GRID = {
     "critical": (0.0, 0.5, 1.0, 1.5),
     "no_topic": (1.0, 0.8, 0.6),
 }
-MAX_FALSE_ALARMS = 0.12  # below the 15% target, for texts the fit has not seen
+MAX_FALSE_ALARMS = 0.14  # below the 15% target: held out, the fitted blend stays near 13%
 MAX_CRITICAL = 0.25  # below the 30% target
 # On the team's own sets (long fact-check articles among them) no more critical texts may alert than the lexical
 # stage alone lets through (6 of the long-form set's 10).
@@ -131,7 +131,7 @@ def tally(data: Stacked, right: np.ndarray, values: np.ndarray, cuts: np.ndarray
     }
 
 
-def fit(sets: list[Stacked]) -> Blend:
+def fit(sets: list[Stacked], max_false_alarms: float = MAX_FALSE_ALARMS) -> Blend:
     """The grid point and cut-off with the best F1 (the last set counted double) within the ceilings."""
     best: tuple[float, Blend] | None = None
     for values in itertools.product(*GRID.values()):
@@ -145,7 +145,7 @@ def fit(sets: list[Stacked]) -> Blend:
         stats = [tally(data, right, v, cuts) for data, (right, v) in zip(sets, scored, strict=True)]
         real = stats[-1]
         objective = 2 * real["f1"] + sum(s["f1"] for s in stats[:-1])
-        allowed = (real["false_alarms"] <= MAX_FALSE_ALARMS) & (real["critical"] <= MAX_CRITICAL)
+        allowed = (real["false_alarms"] <= max_false_alarms) & (real["critical"] <= MAX_CRITICAL)
         for own in stats[:-1]:  # the team's sets: fact-check articles must not start alerting wholesale
             allowed &= own["critical"] <= MAX_CRITICAL_OWN
         if not allowed.any():
@@ -163,36 +163,53 @@ def measures(data: Stacked, blend: Blend) -> dict[str, float]:
     return {k: float(v[0]) for k, v in tally(data, right, values, np.array([blend.cut])).items()}
 
 
+def held_out(sets: list[Stacked], splits: int, seed: int, max_false_alarms: float) -> dict[str, float]:
+    """The mean measures on halves of the last set, each scored by a blend fitted without it."""
+    rng = random.Random(seed)
+    held: list[dict[str, float]] = []
+    real = sets[-1]
+    n_real = len(real.kinds)
+    for _ in range(splits):
+        order = list(range(n_real))
+        rng.shuffle(order)
+        half = n_real // 2
+        for train_idx, test_idx in ((order[:half], order[half:]), (order[half:], order[:half])):
+            split_blend = fit([*sets[:-1], subset(real, train_idx)], max_false_alarms)
+            held.append(measures(subset(real, test_idx), split_blend))
+    return {k: float(np.mean([h[k] for h in held])) for k in held[0]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", type=Path)
     parser.add_argument("--write", action="store_true", help=f"write the fitted blend to {BLEND_FILE}")
     parser.add_argument("--splits", type=int, default=10, help="two-fold splits for the held-out estimate")
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=[20261201],
+        help="seeds of the splits: the estimate moves with the split, so quote it over several",
+    )
+    parser.add_argument(
+        "--max-false-alarms", type=float, default=MAX_FALSE_ALARMS,
+        help="ceiling on the real set's false alarms in the fit (share of its neutral and unrelated texts)",
+    )
     args = parser.parse_args()
     # Every sentence is read, whatever the load: the reply-time budget would make the fit depend on the machine.
     settings = replace(load_settings(), semantic_budget_s=math.inf)
     matcher = full_matcher(settings, load_library(settings.library_path), progress=terminal_progress("embedding"))
     ids = matcher.stage.classifier.narrative_ids
     sets = [stack(features(matcher, load_cases(path)), ids) for path in args.sets]
-    blend = fit(sets)
+    blend = fit(sets, args.max_false_alarms)
     fitted = [measures(data, blend) for data in sets]
     for path, stats in zip(args.sets, fitted, strict=True):
         print(f"fitted on all, {path.name}: " + "  ".join(f"{k} {v:.3f}" for k, v in stats.items()))
     # Held-out estimate: fit on the other sets plus half of the last one, score the other half.
-    rng = random.Random(20261201)
-    held: list[dict[str, float]] = []
-    real = sets[-1]
-    n_real = len(real.kinds)
-    for _ in range(args.splits):
-        order = list(range(n_real))
-        rng.shuffle(order)
-        half = n_real // 2
-        for train_idx, test_idx in ((order[:half], order[half:]), (order[half:], order[:half])):
-            split_blend = fit([*sets[:-1], subset(real, train_idx)])
-            held.append(measures(subset(real, test_idx), split_blend))
-    mean = {k: float(np.mean([h[k] for h in held])) for k in held[0]}
-    print(f"held-out halves of {args.sets[-1].name} ({len(held)} fits): "
-          + "  ".join(f"{k} {v:.3f}" for k, v in mean.items()))
+    per_seed = {seed: held_out(sets, args.splits, seed, args.max_false_alarms) for seed in args.seeds}
+    for seed, estimate in per_seed.items():
+        print(f"held-out halves of {args.sets[-1].name}, seed {seed} ({2 * args.splits} fits): "
+              + "  ".join(f"{k} {v:.3f}" for k, v in estimate.items()))
+    mean = {k: float(np.mean([e[k] for e in per_seed.values()])) for k in next(iter(per_seed.values()))}
+    if len(per_seed) > 1:
+        print(f"held-out, mean of {len(per_seed)} seeds: " + "  ".join(f"{k} {v:.3f}" for k, v in mean.items()))
     print("blend:", json.dumps(asdict(blend)))
     if args.write:
         record = {
@@ -202,6 +219,7 @@ def main() -> int:
                 "in_sample": {p.name: {k: round(v, 3) for k, v in s.items()} for p, s in zip(args.sets, fitted,
                                                                                           strict=True)},
                 "held_out_halves": {k: round(v, 3) for k, v in mean.items()},
+                "held_out_seeds": {str(seed): round(e["f1"], 3) for seed, e in per_seed.items()},
             },
         }
         BLEND_FILE.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
