@@ -65,11 +65,15 @@ ITEM_RETENTION_S = 90 * 86400.0
 # Feeds one replica leases at a time: small enough that replicas share a round, large enough to keep a poller busy.
 LEASE_BATCH = 50
 POLL_SHARE_OF_LEASE = 0.8  # a poll is cut off here, so it ends before its lease does
-# Share of the lease a poll spends matching new items (the few linked articles it reads are bounded by the fetcher's
-# own limits, and come after). Items still waiting then stay
-# unseen and the feed is due again soon: a big backlog is worked off over a few polls (oldest first), and the poll
-# records what it did instead of running into the cut-off above and losing its work.
+# Share of the lease a poll spends matching new items. Items still waiting then stay unseen and the feed is due
+# again soon: a big backlog is worked off over a few polls (oldest first), and the poll records what it did instead
+# of running into the cut-off above and losing its work.
 ASSESS_SHARE_OF_LEASE = 0.5
+# The linked articles of the items matched are read after that, until this share of the lease (each read is bounded
+# by the fetcher too). Reads still running then are stopped and their items left for the next poll, like a backlog:
+# the window after the matching budget (60 s by default) holds several fetch timeouts, so only a long queue on one
+# host is cut, and the items cut come first at the next poll.
+READS_SHARE_OF_LEASE = 0.7
 # When a poll left items for later: how soon the feed is polled again (a full fetch, without validators).
 BACKLOG_RETRY_S = 60.0
 
@@ -251,7 +255,7 @@ class FeedPoller:
             try:
                 # Cut off before the lease runs out, so no other replica starts on this feed while we still are.
                 async with asyncio.timeout(self.lease_s * POLL_SHARE_OF_LEASE):
-                    return await self._poll(state)
+                    return await self._poll(state, reads_until=time.monotonic() + self.lease_s * READS_SHARE_OF_LEASE)
             except TimeoutError:
                 logger.warning("polling %s took longer than %.0f s; stopped", state.url,
                                self.lease_s * POLL_SHARE_OF_LEASE)
@@ -292,7 +296,7 @@ class FeedPoller:
         logger.info("feed %s failed (%d in a row): %s", state.url, new.failures, error)
         return PollResult(state.url, error=error)
 
-    async def _poll(self, state: FeedState) -> PollResult:
+    async def _poll(self, state: FeedState, *, reads_until: float = float("inf")) -> PollResult:
         from bot.feed_parse import telegram_preview_url
         from bot.fetch import FetchError
 
@@ -330,10 +334,11 @@ class FeedPoller:
         except FeedParseError as exc:
             logger.warning("feed %s is malformed: %s", url, exc.user_message)
             return self._failed(state, f"{exc.code}: {exc.user_message}")
-        return await self._record(state, page, parsed, is_telegram=telegram_url is not None)
+        return await self._record(state, page, parsed, is_telegram=telegram_url is not None, reads_until=reads_until)
 
     async def _record(
-        self, state: FeedState, page: FetchedPage, parsed: ParsedFeed, *, is_telegram: bool
+        self, state: FeedState, page: FetchedPage, parsed: ParsedFeed, *, is_telegram: bool,
+        reads_until: float = float("inf"),
     ) -> PollResult:
         url = state.url
         # Measured from here: fetching and parsing are bounded by their own limits.
@@ -352,7 +357,8 @@ class FeedPoller:
                           for p in policies.values())
         if state.primed and new:
             matched, failed, deferred = await self._assess(
-                new, feed_ref, read_articles=not is_telegram, suggestions=suggestions, deadline=deadline
+                new, feed_ref, read_articles=not is_telegram, suggestions=suggestions, deadline=deadline,
+                reads_until=reads_until,
             )
         # Items whose assessment crashed, or that this poll had no time for, stay unseen: the next poll tries them
         # again. That poll must see the whole feed, so the validators are not kept (a 304 would hide the items).
@@ -454,14 +460,15 @@ class FeedPoller:
 
     async def _assess(
         self, items: Sequence[FeedItem], feed_ref: FeedRef, *, read_articles: bool, suggestions: bool = False,
-        deadline: float = float("inf"),
+        deadline: float = float("inf"), reads_until: float = float("inf"),
     ) -> tuple[list[tuple[FeedItem, Verdict]], set[FeedItem], set[FeedItem]]:
         """(matches in item order, items whose matching crashed, items left for the next poll).
 
         Items are matched oldest first until `deadline` (time.monotonic()); the rest are left for the next poll.
         At least one item is matched, so a backlog shrinks at every poll however slow matching is. The linked
         articles of the items matched are read after that: few (MAX_ARTICLE_READS_PER_POLL), each bounded by
-        the fetcher's own limits."""
+        the fetcher's own limits, all of them by `reads_until`; the items whose reads it stops are left for the
+        next poll too."""
         verdicts: dict[FeedItem, Verdict] = {}
         failed: set[FeedItem] = set()
         deferred: set[FeedItem] = set()
@@ -494,12 +501,22 @@ class FeedPoller:
         if len(to_read) > MAX_ARTICLE_READS_PER_POLL:
             logger.info("feed %s: reading %d of %d linked articles", feed_ref.url, MAX_ARTICLE_READS_PER_POLL,
                         len(to_read))
-        reads = await asyncio.gather(
-            *(self._read(item, feed_ref, suggestions) for item in to_read[:MAX_ARTICLE_READS_PER_POLL]),
-            return_exceptions=True,
-        )
-        for item, read in zip(to_read, reads, strict=False):
-            if isinstance(read, BaseException):
+        reading = to_read[:MAX_ARTICLE_READS_PER_POLL]
+        tasks = [asyncio.ensure_future(self._read(item, feed_ref, suggestions)) for item in reading]
+        if tasks:
+            try:
+                _, late = await asyncio.wait(tasks, timeout=max(0.0, reads_until - time.monotonic()))
+            finally:  # also when this poll is cancelled: no read outlives it
+                for task in tasks:
+                    task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+            if late:
+                logger.info("feed %s: %d article reads stopped, left for the next poll", feed_ref.url, len(late))
+        reads = [None if task.cancelled() else task.exception() or task.result() for task in tasks]
+        for item, read, task in zip(reading, reads, tasks, strict=True):
+            if task.cancelled():
+                deferred.add(item)
+            elif isinstance(read, BaseException):
                 logger.error("reading %s failed", item.link, exc_info=read)
             elif read is not None:
                 verdicts[item] = dataclasses.replace(read, article=self._article_ref(item, feed_ref))

@@ -66,6 +66,8 @@ async def make_rig(
 
     def build(**options: object) -> Rig:
         read_articles = bool(options.pop("feed_read_articles", True))
+        lease_s = options.pop("feed_lease_s", 300.0)
+        assert isinstance(lease_s, float)
         settings = Settings(
             semantic=False,
             db_path=tmp_path / "state.sqlite3",
@@ -73,6 +75,7 @@ async def make_rig(
             allowed_ports=(feed_server.port,),
             feed_interval_s=600.0,
             feed_read_articles=read_articles,
+            feed_lease_s=lease_s,
         )
         store = Store(state_location, clock=clock)
         fetcher = SafeFetcher(FetchSettings(allow_nets=LOOPBACK, allowed_ports=(feed_server.port,), timeout_s=10))
