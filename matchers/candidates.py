@@ -41,21 +41,14 @@ class Query:
 
 @dataclass(frozen=True)
 class Ranked:
-    """Every window's candidates as flat arrays, grouped by window (its index among the queries) and best exact
-    score first within it (ties by phrasing index)."""
+    """A window's candidates, best exact score first: phrasing indices and their scores (plain lists: the engine
+    reads them one by one)."""
 
-    window: IntArray
-    phrasing: IntArray
-    score: FloatArray
-
-    def of(self, window: int) -> tuple[list[int], list[float]]:
-        """One window's candidates: phrasing indices and their scores."""
-        lo, hi = self.window.searchsorted([window, window + 1]).tolist()
-        return self.phrasing[lo:hi].tolist(), self.score[lo:hi].tolist()
+    phrasings: list[int]
+    scores: list[float]
 
 
-_NONE = np.zeros(0, dtype=np.int64)
-EMPTY = Ranked(_NONE, _NONE, np.zeros(0, dtype=np.float64))
+EMPTY = Ranked([], [])
 
 
 class PhrasingMatrix:
@@ -83,19 +76,26 @@ class PhrasingMatrix:
         self.count = len(lengths)
         self.vocab_size = len(self.idf)
 
-    def rank(self, queries: Sequence[Query]) -> Ranked:
+    def rank(self, queries: Sequence[Query]) -> list[Ranked]:
         """Each query's candidates with their exact scores, best first."""
+        out = [EMPTY] * len(queries)
         rows = [r for r, q in enumerate(queries) if q.keys and q.weight]
         if not rows:
-            return EMPTY
-        cand_slot, cand_phrasing = self._candidates(queries, rows)
-        if not len(cand_slot):
-            return EMPTY
-        scores = self._exact_scores(queries, rows, cand_slot, cand_phrasing)
+            return out
+        cand_row, cand_phrasing = self._candidates(queries, rows)
+        if not len(cand_row):
+            return out
+        scores = self._exact_scores(queries, rows, cand_row, cand_phrasing)
         # Best first within each window, then by phrasing index: what sorting (-score, index) pairs gives.
-        order = np.lexsort((cand_phrasing, -scores, cand_slot))
-        window = np.asarray(rows, dtype=np.int64)[cand_slot[order]]
-        return Ranked(window, cand_phrasing[order], scores[order])
+        order = np.lexsort((cand_phrasing, -scores, cand_row))
+        cand_row, cand_phrasing, scores = cand_row[order], cand_phrasing[order], scores[order]
+        bounds = cand_row.searchsorted(np.arange(len(rows) + 1)).tolist()
+        phrasings, values = cand_phrasing.tolist(), scores.tolist()
+        for slot, r in enumerate(rows):
+            lo, hi = bounds[slot], bounds[slot + 1]
+            if hi > lo:
+                out[r] = Ranked(phrasings[lo:hi], values[lo:hi])
+        return out
 
     def _candidates(self, queries: Sequence[Query], rows: list[int]) -> tuple[IntArray, IntArray]:
         """(window slot, phrasing) of every candidate: the best overlaps on each window's rarest stems."""

@@ -10,10 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, cast
 
-import numpy as np
-import numpy.typing as npt
-
-from matchers.candidates import BETA2, FloatArray, IntArray, Query, Ranked
+from matchers.candidates import BETA2, Query, Ranked
 from matchers.index import (
     MIN_PREFIX,
     TOPIC_CONCEPTS,
@@ -163,25 +160,12 @@ class _StemView:
         return _StemView(self.stems | other.stems, self.lookup | other.lookup, self.cue_keys | other.cue_keys)
 
 
-@dataclass(frozen=True)
-class _Scores:
-    """Every (window, narrative) of a batch of windows with any evidence, as flat arrays in window order."""
-
-    window: IntArray
-    narrative: IntArray
-    score: FloatArray
-    phrasing: IntArray  # the phrasing that gave the similarity; -1 where only cues did
-    cues: dict[tuple[int, int], tuple[str, ...]]  # (window, narrative): the cue terms found, where any were
-
-    def extend(self, more: _Scores, offset: int) -> _Scores:
-        """These scores followed by those of a later batch, whose windows are numbered from `offset`."""
-        return _Scores(
-            np.concatenate([self.window, more.window + offset]),
-            np.concatenate([self.narrative, more.narrative]),
-            np.concatenate([self.score, more.score]),
-            np.concatenate([self.phrasing, more.phrasing]),
-            self.cues | {(w + offset, n): terms for (w, n), terms in more.cues.items()},
-        )
+@dataclass
+class _Best:
+    score: float
+    evidence: str
+    matched: str
+    cues: tuple[str, ...]
 
 
 def _pair(a: _Window, b: _Window) -> _Window:
@@ -211,15 +195,6 @@ class Matcher:
         self._critical_keys = frozenset(self.compiled.critical_by_first)
         # Per stem id: whether near-form credit can apply, so that most stems skip the call.
         self._near_eligible = bytearray(map(near_eligible, self.compiled.stem_of))
-        phrasings = self.compiled.phrasings
-        self._narrative_of = np.fromiter((p.narrative for p in phrasings), dtype=np.int64, count=len(phrasings))
-        self._dprk_topic = np.array([n.topic == "dprk" for n in library.narratives], dtype=bool)
-        # Per narrative, its anchor set's place in _anchor_sets (-1: it has none).
-        self._anchor_sets = list({a.key: a for a in self.compiled.anchors if a is not None}.values())
-        place = {a.key: i for i, a in enumerate(self._anchor_sets)}
-        self._anchor_key = np.array(
-            [place[a.key] if a is not None else -1 for a in self.compiled.anchors], dtype=np.int64
-        )
 
     # -- public ---------------------------------------------------------------------------------------------------
 
@@ -257,48 +232,44 @@ class Matcher:
         # A text in which several sentences report or refute claims is a fact-check or an analysis as a whole:
         # even its sentences that restate the claim plainly are weaker evidence.
         text_factor = TEXT_CRITICAL_FACTOR if sum(w.critical for w in singles) >= 2 else 1.0
-        first = self._score_windows(singles)
-        sentence_best = np.zeros(len(singles))
-        np.maximum.at(sentence_best, first.window, first.score)
+        scored = list(zip(singles, self._score_windows(singles), strict=True))
         # A talking point can span two sentences; pairs are only worth scoring next to a sentence with some
         # evidence, which keeps long articles cheap.
-        worth = (sentence_best >= PAIR_MIN_SCORE).tolist()
+        sentence_best = [max([v[0] for v in r.values()], default=0.0) for _, r in scored]
+        worth = [score >= PAIR_MIN_SCORE for score in sentence_best]
         pairs = [_pair(a, b) for i, (a, b) in enumerate(itertools.pairwise(singles)) if worth[i] or worth[i + 1]]
-        windows = singles + pairs
-        scored = first.extend(self._score_windows(pairs), offset=len(singles))
-        score = scored.score * text_factor
-        if not has_topic:
-            score = np.where(self._dprk_topic[scored.narrative], score * NO_TOPIC_FACTOR, score)
-        # Each narrative's best window; among equal scores the first (sentences in order, then the pairs).
-        order = np.lexsort((scored.window, -score, scored.narrative))
-        narratives = scored.narrative[order]
-        firsts = order[np.flatnonzero(np.r_[True, narratives[1:] != narratives[:-1]])] if len(order) else order
-        phrasings = self.compiled.phrasings
+        scored.extend(zip(pairs, self._score_windows(pairs), strict=True))
+        best: dict[int, _Best] = {}
+        for window, results in scored:
+            for n_idx, (score, matched, cues) in results.items():
+                score *= text_factor
+                if self.library.narratives[n_idx].topic == "dprk" and not has_topic:
+                    score *= NO_TOPIC_FACTOR
+                current = best.get(n_idx)
+                if current is None or score > current.score:
+                    best[n_idx] = _Best(score, window.text, matched, cues)
         out: list[Match] = []
-        for entry in firsts.tolist():
-            n_idx, w_idx, p_idx = int(scored.narrative[entry]), int(scored.window[entry]), int(scored.phrasing[entry])
-            value = float(score[entry])
-            cues = scored.cues.get((w_idx, n_idx), ())
-            level: Literal["alert", "suggest"] = "alert" if value >= self.thresholds.alert else "suggest"
+        for n_idx, found in best.items():
+            score = found.score
+            level: Literal["alert", "suggest"] = "alert" if score >= self.thresholds.alert else "suggest"
             # Short texts carry little context: one loaded word must not decide an alert.
-            if level == "alert" and content_total < SHORT_TEXT_TOKENS and self._cue_weight(cues, n_idx) < 3:
+            if level == "alert" and content_total < SHORT_TEXT_TOKENS and self._cue_weight(found.cues, n_idx) < 3:
                 level = "suggest"
-                value = min(value, self.thresholds.alert - 0.1)
-            matched = phrasings[p_idx].text if p_idx >= 0 else ", ".join(cues)
+                score = min(score, self.thresholds.alert - 0.1)
             out.append(
                 Match(
                     narrative_id=self.library.narratives[n_idx].id,
-                    score=round(min(100.0, value), 1),
+                    score=round(min(100.0, score), 1),
                     level=level,
-                    evidence=windows[w_idx].text,
-                    matched=matched,
-                    cues=cues,
-                    signals=lexical_signals(matched, cues),
+                    evidence=found.evidence,
+                    matched=found.matched,
+                    cues=found.cues,
+                    signals=lexical_signals(found.matched, found.cues),
                 )
             )
-        order_of = {n.id: i for i, n in enumerate(self.library.narratives)}
-        out.sort(key=lambda m: (-m.score, order_of[m.narrative_id]))
-        return out, sentence_best.tolist()
+        order = {n.id: i for i, n in enumerate(self.library.narratives)}
+        out.sort(key=lambda m: (-m.score, order[m.narrative_id]))
+        return out, sentence_best
 
     # -- windows --------------------------------------------------------------------------------------------------
 
@@ -358,10 +329,8 @@ class Matcher:
 
     # -- scoring --------------------------------------------------------------------------------------------------
 
-    def _score_windows(self, windows: list[_Window]) -> _Scores:
-        """Each window's score per narrative. The candidate phrasings of all windows are found in one batch, and
-        the scores are computed over the whole batch at once: a sentence has evidence for several narratives,
-        an article some eighty sentences."""
+    def _score_windows(self, windows: list[_Window]) -> list[dict[int, tuple[float, str, tuple[str, ...]]]]:
+        """Each window's score per narrative; the candidate phrasings of all of them are found in one batch."""
         compiled = self.compiled
         vocab_get = compiled.vocab.get
         rank_of = compiled.rank.__getitem__
@@ -382,55 +351,53 @@ class Matcher:
             weight = math.fsum(map(weight_of, ids)) + unknown_weight * (len(content) - len(ids))
             queries.append(Query(keys, tuple(ids), weight))
             window_ids.append(ids)
-        sim_code, sim, sim_phrasing = self._similarities(windows, window_ids, queries, compiled.matrix.rank(queries))
-        cue_code: list[int] = []
-        cue_weight: list[float] = []
-        cue_terms: dict[tuple[int, int], tuple[str, ...]] = {}
-        n_count = len(self.library.narratives)
-        for w_idx, window in enumerate(windows):
-            if window.view is None:
-                window.view = _StemView.of(window.toks)
-            for n_idx, hits in self._cues(window.view, window.quoted).items():
-                cue_code.append(w_idx * n_count + n_idx)
-                cue_weight.append(sum(hits.values()))
-                cue_terms[w_idx, n_idx] = tuple(sorted(hits))
-        cue_codes = np.asarray(cue_code, dtype=np.int64)
-        # Every (window, narrative) with a similar phrasing or a cue, in window order.
-        code = np.union1d(sim_code, cue_codes)
-        similarity = np.zeros(len(code))
-        phrasing = np.full(len(code), -1, dtype=np.int64)
-        at = code.searchsorted(sim_code)
-        similarity[at], phrasing[at] = sim, sim_phrasing
-        cues = np.zeros(len(code))
-        cues[code.searchsorted(cue_codes)] = cue_weight
-        window_of, narrative = np.divmod(code, n_count)
-        score = 100.0 * (SIMILARITY_WEIGHT * similarity + CUE_WEIGHT * np.minimum(1.0, cues / CUE_SATURATION))
-        framing = [
-            CRITICAL_FACTOR if w.critical else REPORTED_FACTOR if w.reported else 1.0 for w in windows
+        ranked = compiled.matrix.rank(queries)
+        return [
+            self._score_window(window, ids, query.weight, found)
+            for window, ids, query, found in zip(windows, window_ids, queries, ranked, strict=True)
         ]
-        score *= np.asarray(framing)[window_of]
-        # Loaded words without the narrative's subject ("сказки" with no troops in sight) are weak evidence.
-        score = np.where(self._anchored(windows, window_of, narrative), score, score * NO_ANCHOR_FACTOR)
-        pair = np.fromiter((w.pair for w in windows), dtype=bool, count=len(windows))[window_of]
-        score = np.where(pair, score * PAIR_FACTOR, score)
-        return _Scores(window_of, narrative, score, phrasing, cue_terms)
 
-    def _anchored(self, windows: list[_Window], window_of: IntArray, narrative: IntArray) -> npt.NDArray[np.bool_]:
-        """Per (window, narrative): whether the window names what the narrative is about, or it has no anchors.
-        Narratives that share an anchor list share one check per window."""
-        key = self._anchor_key[narrative]
-        asked = np.flatnonzero(key >= 0)
-        found = np.ones(len(narrative), dtype=bool)
-        if not len(asked):
-            return found
-        pairs, back = np.unique(window_of[asked] * len(self._anchor_sets) + key[asked], return_inverse=True)
-        answers = []
-        for pair_code in pairs.tolist():
-            w_idx, a_idx = divmod(pair_code, len(self._anchor_sets))
-            view = cast("_StemView", windows[w_idx].view)
-            answers.append(self._anchor_sets[a_idx].present(view.stems, view.lookup))
-        found[asked] = np.asarray(answers, dtype=bool)[back]
-        return found
+    def _score_window(
+        self, window: _Window, ids: set[int], window_weight: float, ranked: Ranked
+    ) -> dict[int, tuple[float, str, tuple[str, ...]]]:
+        compiled = self.compiled
+        view = window.view
+        if view is None:
+            view = window.view = _StemView.of(window.toks)
+        all_stems, lookup = view.stems, view.lookup
+        cue_hits = self._cues(view, window.quoted)
+        sims = self._similarities(window.toks.content, ids, window_weight, ranked, window.near)
+        results: dict[int, tuple[float, str, tuple[str, ...]]] = {}
+        anchor_seen: dict[int, bool] = {}
+        for n_idx in set(cue_hits) | set(sims):
+            sim, matched = sims.get(n_idx, (0.0, ""))
+            hits = cue_hits.get(n_idx)
+            if hits:
+                cues = tuple(sorted(hits))
+                cue_weight = sum(hits.values())
+            else:
+                cues, cue_weight = (), 0  # what sorting and summing no hits gives
+            score = 100.0 * (
+                SIMILARITY_WEIGHT * sim + CUE_WEIGHT * min(1.0, cue_weight / CUE_SATURATION)
+            )
+            if window.critical:
+                score *= CRITICAL_FACTOR
+            elif window.reported:
+                score *= REPORTED_FACTOR
+            anchors = compiled.anchors[n_idx]
+            # Loaded words without the narrative's subject ("сказки" with no troops in sight) are weak evidence.
+            if anchors is not None:
+                seen = anchor_seen.get(anchors.key)
+                if seen is None:
+                    seen = anchor_seen[anchors.key] = anchors.present(all_stems, lookup)
+                if not seen:
+                    score *= NO_ANCHOR_FACTOR
+            if window.pair:
+                score *= PAIR_FACTOR
+            if not matched:
+                matched = ", ".join(cues)
+            results[n_idx] = (score, matched, cues)
+        return results
 
     def _cue_weight(self, cues: Iterable[str], n_idx: int) -> int:
         weights = self.library.narratives[n_idx].cues
@@ -463,58 +430,54 @@ class Matcher:
         return hits
 
     def _similarities(
-        self, windows: list[_Window], window_ids: list[set[int]], queries: list[Query], ranked: Ranked
-    ) -> tuple[IntArray, FloatArray, IntArray]:
-        """Best phrasing similarity per (window, narrative), as (codes window * narratives + narrative, scores,
-        phrasings): the candidates' exact scores (weighted stem overlap, an F2 of coverage and precision), with
-        rapidfuzz and prefix credit for near forms the stemmers did not join on each window's best few."""
-        n_count = len(self.library.narratives)
-        positive = ranked.score > 0
-        window, phrasing, scores = ranked.window[positive], ranked.phrasing[positive], ranked.score[positive]
-        narrative = self._narrative_of[phrasing]
-        # Candidates come best first within a window, so a narrative's first candidate is its best on exact stems.
-        code, first = np.unique(window * n_count + narrative, return_index=True)
-        best, best_phrasing = scores[first], phrasing[first]
-        # Near-form credit only raises a score, so it is sought for a window's best few alone (see
-        # REFINE_MIN_SIMILARITY), and a narrative refined there keeps its best refined score.
-        place = np.arange(len(window)) - window.searchsorted(window)
-        refine = np.flatnonzero((place < REFINED_PER_WINDOW) & (scores >= REFINE_MIN_SIMILARITY))
-        if not len(refine):
-            return code, best, best_phrasing
-        best, best_phrasing = best.copy(), best_phrasing.copy()
-        refined: dict[int, tuple[float, int]] = {}
-        for w_idx, p_idx, n_idx, exact in zip(
-            window[refine].tolist(), phrasing[refine].tolist(), narrative[refine].tolist(), scores[refine].tolist(),
-            strict=True,
-        ):
-            f = self._refined_similarity(windows[w_idx], window_ids[w_idx], queries[w_idx].weight, p_idx, exact)
-            key = w_idx * n_count + n_idx
-            current = refined.get(key)
-            if current is None or f > current[0]:
-                refined[key] = (f, p_idx)
-        at = code.searchsorted(np.fromiter(refined, dtype=np.int64, count=len(refined)))
-        values = list(refined.values())
-        best[at] = [f for f, _ in values]
-        best_phrasing[at] = [p for _, p in values]
-        return code, best, best_phrasing
-
-    def _refined_similarity(
-        self, window: _Window, ids: set[int], window_weight: float, p_idx: int, exact: float
-    ) -> float:
-        """A candidate's similarity with near-form credit (see NearForms) for the stems the window lacks; `exact`
-        is its similarity without, which stands when no missing stem gets credit (most often)."""
+        self,
+        content: Iterable[str],
+        ids: set[int],
+        window_weight: float,
+        ranked: Ranked,
+        near: NearForms | None = None,
+    ) -> dict[int, tuple[float, str]]:
+        """Best phrasing similarity per narrative: the candidates' exact scores (weighted stem overlap, an F2 of
+        coverage and precision), with rapidfuzz and prefix credit for near forms the stemmers did not join on
+        the best few. `near` is the window's own near-form cache when it has one (a sentence keeps it for the
+        pairs built from it)."""
+        if not ranked.phrasings:
+            return {}
         compiled = self.compiled
-        idf, stem_of, eligible = compiled.idf, compiled.stem_of, self._near_eligible
-        near = window.near if window.near is not None else NearForms(window.toks.content, self._near_verdicts)
+        idf = compiled.idf
+        phrasings = compiled.phrasings
+        if near is None:
+            near = NearForms(content, self._near_verdicts)
+        stem_of = compiled.stem_of
+        eligible = self._near_eligible
         credit = near.credit
-        phrasing = compiled.phrasings[p_idx]
-        if not any(credit(stem_of[k]) for k in phrasing.stems if eligible[k] and k not in ids):
-            return exact
-        # A stem that can get no near-form credit adds idf * 0.0, as credit() would give: the same sum.
-        matched = sum(
-            idf[k] if k in ids else idf[k] * (credit(stem_of[k]) if eligible[k] else 0.0) for k in phrasing.stems
-        )
-        return _f_beta(matched, phrasing.weight, window_weight)
+        best: dict[int, tuple[float, str]] = {}
+        order, scores = ranked.phrasings, ranked.scores
+        refined = 0
+        while refined < min(REFINED_PER_WINDOW, len(scores)) and scores[refined] >= REFINE_MIN_SIMILARITY:
+            refined += 1
+        for p_idx, exact in zip(order[:refined], scores[:refined], strict=True):
+            phrasing = phrasings[p_idx]
+            f = exact  # what the sum below gives when no stem the window lacks gets credit (most often)
+            if any(credit(stem_of[k]) for k in phrasing.stems if eligible[k] and k not in ids):
+                # A stem that can get no near-form credit adds idf * 0.0, as credit() would give: the same sum.
+                matched = sum(
+                    idf[k] if k in ids else idf[k] * (credit(stem_of[k]) if eligible[k] else 0.0)
+                    for k in phrasing.stems
+                )
+                f = _f_beta(matched, phrasing.weight, window_weight)
+            current = best.get(phrasing.narrative)
+            if f > 0 and (current is None or f > current[0]):
+                best[phrasing.narrative] = (f, phrasing.text)
+        # Past the refined few, scores only fall (near-form credit only raises the refined ones), so a narrative's
+        # best is its first phrasing in this order.
+        for p_idx, f in zip(order[refined:], scores[refined:], strict=True):
+            if f <= 0:
+                break  # the rest score 0
+            phrasing = phrasings[p_idx]
+            if phrasing.narrative not in best:
+                best[phrasing.narrative] = (f, phrasing.text)
+        return best
 
 
 def lexical_signals(matched: str, cues: tuple[str, ...]) -> tuple[str, ...]:

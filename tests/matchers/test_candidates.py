@@ -59,12 +59,10 @@ def test_the_batch_finds_what_one_window_at_a_time_finds(compiled: CompiledLibra
     queries = [query_of(compiled, t) for t in texts]
     assert any(len(q.keys) > CANDIDATE_STEMS for q in queries)  # the cut on stems is exercised
     crowded = 0
-    ranked = compiled.matrix.rank(queries)
-    for window, query in enumerate(queries):
+    for query, ranked in zip(queries, compiled.matrix.rank(queries), strict=True):
         expected = one_window(compiled, query) if query.keys and query.weight else []
-        phrasings, scores = ranked.of(window)
-        assert phrasings == [p for p, _ in expected]
-        assert scores == pytest.approx([f for _, f in expected], rel=1e-12, abs=0.0)
+        assert ranked.phrasings == [p for p, _ in expected]
+        assert ranked.scores == pytest.approx([f for _, f in expected], rel=1e-12, abs=0.0)
         crowded += len(expected) == CANDIDATES_PER_WINDOW
     assert crowded  # some windows had more candidates than are kept
 
@@ -73,5 +71,7 @@ def test_a_batch_answers_each_window_as_it_would_alone(compiled: CompiledLibrary
     texts = ["Запад в панике из-за союза Москвы и Пхеньяна.", "Sanctions on the DPRK are dead.", "Погода."]
     queries = [query_of(compiled, t) for t in texts]
     together = compiled.matrix.rank(queries)
-    for window, query in enumerate(queries):
-        assert together.of(window) == compiled.matrix.rank([query]).of(0)
+    for query, ranked in zip(queries, together, strict=True):
+        alone = compiled.matrix.rank([query])[0]
+        assert ranked.phrasings == alone.phrasings
+        assert ranked.scores == alone.scores
