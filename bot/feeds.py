@@ -512,13 +512,12 @@ class FeedPoller:
             await asyncio.gather(*late, return_exceptions=True)
             if late:
                 logger.info("feed %s: %d article reads stopped, left for the next poll", feed_ref.url, len(late))
-        reads = [None if task.cancelled() else task.exception() or task.result() for task in tasks]
-        for item, read, task in zip(reading, reads, tasks, strict=True):
+        for item, task in zip(reading, tasks, strict=True):
             if task.cancelled():
                 deferred.add(item)
-            elif isinstance(read, BaseException):
-                logger.error("reading %s failed", item.link, exc_info=read)
-            elif read is not None:
+            elif (error := task.exception()) is not None:
+                logger.error("reading %s failed", item.link, exc_info=error)
+            elif (read := task.result()) is not None:
                 verdicts[item] = dataclasses.replace(read, article=self._article_ref(item, feed_ref))
         return [(item, verdicts[item]) for item in items if item in verdicts], failed, deferred
 

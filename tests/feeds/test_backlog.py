@@ -7,7 +7,7 @@ import asyncio
 
 from bot.feed_store import FeedStore
 from bot.feeds import BACKLOG_RETRY_S
-from tests.feeds.conftest import RigFactory
+from tests.feeds.conftest import Rig, RigFactory
 from tests.feeds.helpers import Answer, FakeClock, FeedServer, Item, RecordingSender, propaganda_texts, rss
 from tests.feeds.test_poller import ARTICLE, neutral_items
 
@@ -20,15 +20,21 @@ def _backlog(feed_server: FeedServer, count: int) -> list[Item]:
     ]
 
 
+async def _subscribed_and_primed(rig: Rig, feed_server: FeedServer, path: str) -> str:
+    """A feed of neutral items at `path`, subscribed in one channel and polled once (recorded silently)."""
+    url = feed_server.url(path)
+    rig.store.add_subscription("slack", "C1", url)
+    feed_server.serve_feed(path, rss(neutral_items(feed_server)), ETag='"v1"')
+    await rig.poller.poll_once()
+    return url
+
+
 async def test_a_backlog_is_worked_off_over_several_polls_oldest_first_with_nothing_lost_or_doubled(
     make_rig: RigFactory, feed_server: FeedServer, clock: FakeClock
 ) -> None:
     # No time for matching at all: each poll matches the one item it must, and leaves the others.
     rig = make_rig(assess_budget_s=0.0, max_posts_per_poll=10)
-    url = feed_server.url("/backlog.xml")
-    rig.store.add_subscription("slack", "C1", url)
-    feed_server.serve_feed("/backlog.xml", rss(neutral_items(feed_server)), ETag='"v1"')
-    await rig.poller.poll_once()  # first poll: recorded silently
+    url = await _subscribed_and_primed(rig, feed_server, "/backlog.xml")
     backlog = _backlog(feed_server, 4)
     feed_server.serve_feed("/backlog.xml", rss(backlog), ETag='"v2"')
     feeds = FeedStore(rig.store)
@@ -66,10 +72,7 @@ async def test_a_poll_with_time_to_spare_matches_every_new_item_at_once(
     make_rig: RigFactory, feed_server: FeedServer, clock: FakeClock
 ) -> None:
     rig = make_rig(max_posts_per_poll=10)  # the default budget: half the lease
-    url = feed_server.url("/calm.xml")
-    rig.store.add_subscription("slack", "C1", url)
-    feed_server.serve_feed("/calm.xml", rss(neutral_items(feed_server)), ETag='"v1"')
-    await rig.poller.poll_once()
+    url = await _subscribed_and_primed(rig, feed_server, "/calm.xml")
     feed_server.serve_feed("/calm.xml", rss(_backlog(feed_server, 4)), ETag='"v2"')
     clock.advance(601)
     (result,) = await rig.poller.poll_once()
@@ -83,10 +86,7 @@ async def test_article_reads_still_running_late_in_the_lease_are_stopped_and_the
 ) -> None:
     # A 4 s lease: reads stop 2.8 s into the poll, the poll itself would be cut off at 3.2 s.
     rig = make_rig(feed_lease_s=4.0, max_posts_per_poll=10)
-    url = feed_server.url("/teasers.xml")
-    rig.store.add_subscription("slack", "C1", url)
-    feed_server.serve_feed("/teasers.xml", rss(neutral_items(feed_server)), ETag='"v1"')
-    await rig.poller.poll_once()
+    url = await _subscribed_and_primed(rig, feed_server, "/teasers.xml")
     (_, fast_text), (_, slow_text) = propaganda_texts()[0], propaganda_texts()[7]
     for path, title, text, delay in (("/a/fast", "Fast", fast_text, 0.0), ("/a/slow", "Slow", slow_text, 3.5)):
         page = ARTICLE.format(title=title, text=text).encode("utf-8")
