@@ -399,7 +399,8 @@ def _library_build(settings: Settings, library: Any, export: str | None) -> int:
     data = training_set(library)
     positives = sum(1 for label in data.labels if not is_negative(label))
     print(
-        f"built {embedder.model_id}: {positives} phrasings and examples, {len(data.labels) - positives} negatives, "
+        f"built {embedder.model_id}: {positives} positive lines (phrasings and examples, plain and in reported "
+        f"speech), {len(data.labels) - positives} negatives, "
         f"{len(classifier.narrative_ids)} narratives, in {time.monotonic() - started:.1f} s "
         f"on {settings.embedder_threads} thread{'s' if settings.embedder_threads > 1 else ''} "
         f"(artefacts in {settings.artefact_dir})"

@@ -36,6 +36,24 @@ def as_language(value: object) -> Lang | None:
             return lang
     return None
 NARRATIVE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The slots of an attribution frame: `{claim}` takes a phrasing as a clause ("…, что {claim}"), `{quote}` as a
+# quotation without its final full stop ("«{quote}», — сказал…").
+FRAME_SLOTS = ("{claim}", "{quote}")
+
+
+def frame_problem(frame: str) -> str | None:
+    """Why an attribution frame cannot be used, or None: it needs exactly one slot and no other braces."""
+    slots = sum(frame.count(slot) for slot in FRAME_SLOTS)
+    if slots != 1:
+        return f"needs exactly one of {' or '.join(FRAME_SLOTS)}, has {slots}"
+    rest = frame
+    for slot in FRAME_SLOTS:
+        rest = rest.replace(slot, "")
+    if "{" in rest or "}" in rest:
+        return "holds a brace outside its slot"
+    if not rest.strip():
+        return "is only a slot: it adds no attribution"
+    return None
 
 
 # -- safe YAML ---------------------------------------------------------------------------------------------------
@@ -190,7 +208,20 @@ class LibraryModel(_Model):
     concepts: dict[str, list[str]] = Field(default_factory=dict)
     critical_markers: list[str] = Field(default_factory=list)
     topic_terms: list[str] = Field(default_factory=list)
+    # Reported-speech frames per language ("По словам Пескова, {claim}", "«{quote}», — заявил депутат."): the
+    # learned stage also trains on each phrasing set in one of them, as state media carry talking points.
+    attributions: dict[Literal["ru", "en", "uk"], list[str]] = Field(default_factory=dict)
     narratives: list[NarrativeModel] = Field(min_length=1)
+
+    @field_validator("attributions")
+    @classmethod
+    def _one_slot_each(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for lang, frames in value.items():
+            for frame in frames:
+                problem = frame_problem(frame)
+                if problem:
+                    raise ValueError(f"attribution frame {frame!r} ({lang}): {problem}")
+        return value
 
 
 class PartModel(LibraryModel):
@@ -268,6 +299,7 @@ class Library:
     critical_markers: tuple[str, ...]
     topic_terms: tuple[str, ...]
     path: str = "<memory>"
+    attributions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def get(self, narrative_id: str) -> Narrative | None:
         for narrative in self.narratives:
@@ -415,17 +447,21 @@ def _union(lists: Iterable[Iterable[str]]) -> tuple[str, ...]:
 
 def _library(models: list[LibraryModel], path: str) -> Library:
     """The library of one file's model, or of several files' in load order: their narratives one after another,
-    each concept group, critical marker and topic term list the union of the files'."""
+    each concept group, critical marker, topic term and attribution frame list the union of the files'."""
     concepts: dict[str, list[list[str]]] = {}
+    attributions: dict[str, list[list[str]]] = {}
     for model in models:
         for name, words in model.concepts.items():
             concepts.setdefault(name, []).append(words)
+        for lang, frames in model.attributions.items():
+            attributions.setdefault(lang, []).append(frames)
     return Library(
         narratives=tuple(_narrative(n) for model in models for n in model.narratives),
         concepts={name: _union(groups) for name, groups in concepts.items()},
         critical_markers=_union(model.critical_markers for model in models),
         topic_terms=_union(model.topic_terms for model in models),
         path=path,
+        attributions={lang: _union(groups) for lang, groups in attributions.items()},
     )
 
 

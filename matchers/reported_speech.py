@@ -1,0 +1,77 @@
+"""Reported-speech variants of the library's phrasings, for training the learned stage.
+
+State media mostly carry a talking point as someone's words ("По словам Пескова, …", "«…», — заявил депутат",
+"Zakharova said that …"), while the library states it plainly, and its counter-examples (neutral wire copy) are
+full of "said" and "заявил". Trained on the plain phrasings alone, the classifier learned that attribution means
+a neutral report. Each positive line is therefore also trained on once inside one of the library's attribution
+frames, picked by a hash of the line so the training set stays deterministic. Negatives are not framed: framing
+them too taught the reverse lesson and scored worse on held-out real media (F1 0.629 against 0.649 for positives
+only, four split seeds of the real-media development set; plain phrasings alone: 0.597).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from matchers.normalize import fold, guess_cyrillic_language
+
+_WORD = re.compile(r"\w+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-zA-Z]")
+
+
+def language_of(text: str) -> str:
+    """`en` for Latin script, `uk` or `ru` for Cyrillic (by the letters only one of them uses)."""
+    cyrillic = len(_CYRILLIC.findall(text))
+    if cyrillic <= len(_LATIN.findall(text)):
+        return "en"
+    return guess_cyrillic_language(fold(text))
+
+
+def lowercase_words(texts: Iterable[str]) -> frozenset[str]:
+    """Words the texts write in lower case somewhere: a phrasing opening with one can lose its capital inside a
+    frame ("Запад" opens many phrasings but is written capitalised everywhere, so it keeps it)."""
+    words: set[str] = set()
+    for text in texts:
+        words.update(w for w in _WORD.findall(text) if w.islower())
+    return frozenset(words)
+
+
+def as_clause(text: str, lowercase: frozenset[str]) -> str:
+    first = _WORD.search(text)
+    if first is None or first.start() != 0 or first.group().lower() not in lowercase or first.group().isupper():
+        return text
+    return text[0].lower() + text[1:]
+
+
+def as_quote(text: str) -> str:
+    return text[:-1] if text.endswith(".") and not text.endswith("..") else text
+
+
+def frame_for(text: str, frames: Sequence[str]) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return frames[int.from_bytes(digest[:8], "big") % len(frames)]
+
+
+def attributed(text: str, frames: Sequence[str], lowercase: frozenset[str]) -> str:
+    """The line inside one of the frames (the same one every time), or the line itself when there are none."""
+    text = text.strip()
+    if not frames or not text:
+        return text
+    frame = frame_for(text, frames)
+    if "{quote}" in frame:
+        return frame.replace("{quote}", as_quote(text))
+    return frame.replace("{claim}", as_clause(text, lowercase))
+
+
+def attributed_lines(
+    lines: Iterable[tuple[str, str]], frames: Mapping[str, Sequence[str]], lowercase: frozenset[str]
+) -> list[str]:
+    """The framed variant of each (language, line) whose language has frames; other lines have none."""
+    out = []
+    for lang, line in lines:
+        if frames.get(lang):
+            out.append(attributed(line, frames[lang], lowercase))
+    return out
