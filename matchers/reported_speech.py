@@ -4,9 +4,12 @@ State media mostly carry a talking point as someone's words ("По словам 
 "Zakharova said that …"), while the library states it plainly, and its counter-examples (neutral wire copy) are
 full of "said" and "заявил". Trained on the plain phrasings alone, the classifier learned that attribution means
 a neutral report. Each positive line is therefore also trained on once inside one of the library's attribution
-frames, picked by a hash of the line so the training set stays deterministic. Negatives are not framed: framing
-them too taught the reverse lesson and scored worse on held-out real media (F1 0.629 against 0.649 for positives
-only, four split seeds of the real-media development set; plain phrasings alone: 0.597).
+frames, picked by hashing the line with each frame so the training set stays deterministic.
+
+Measured as held-out F1 on halves of the real-media development set (four split seeds, the blend refitted each
+time): plain phrasings 0.60; a trial set of 12 frames per language 0.65; the shipped 16, 0.68; 24 (the 16 and 8
+more) 0.67 with more false alarms; one frame per line beat two (0.65 against 0.64). Negatives are not framed:
+framing them too taught the reverse lesson (0.63 against 0.65 with the trial frames).
 """
 
 from __future__ import annotations
@@ -51,8 +54,10 @@ def as_quote(text: str) -> str:
 
 
 def frame_for(text: str, frames: Sequence[str]) -> str:
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return frames[int.from_bytes(digest[:8], "big") % len(frames)]
+    """The frame whose hash with the line is highest (rendezvous hashing): the same frame every time, whatever the
+    frames' order, and a frame added or removed moves only the lines that pick it, so an edit of the frames
+    re-embeds about one line in sixteen rather than all of them."""
+    return max(frames, key=lambda frame: hashlib.sha256(f"{frame}\0{text}".encode()).digest())
 
 
 def attributed(text: str, frames: Sequence[str], lowercase: frozenset[str]) -> str:

@@ -42,8 +42,9 @@ def test_non_example_stays_quiet(matcher: Matcher, narrative_id: str, index: int
 
 @pytest.mark.parametrize("eval_set", [DEV_SET, DEV_SET.with_name("dev-real.jsonl")], ids=lambda p: p.stem)
 def test_no_library_line_is_a_near_copy_of_an_evaluation_text(library: Library, eval_set: Path) -> None:
-    """Every line the matcher learns from (phrasings, examples, non-examples, counter-examples) is the team's own:
-    none is a near copy of a sentence of the evaluation sets, which would only fool our own measurement."""
+    """Every line the matcher learns from (phrasings, examples, non-examples, counter-examples, attribution frames)
+    is the team's own: none is a near copy of a sentence of the evaluation sets, which would only fool our own
+    measurement."""
     if not eval_set.is_file():
         pytest.skip(f"the evaluation set is not at {eval_set}")
     texts = [fold(json.loads(line)["text"]) for line in eval_set.read_text(encoding="utf-8").splitlines() if line]
@@ -56,6 +57,13 @@ def test_no_library_line_is_a_near_copy_of_an_evaluation_text(library: Library, 
             for other in sentences:
                 assert fuzz.ratio(folded, other) < 70, f"{narrative.id}: {text!r} is a near copy of {other!r}"
                 assert fuzz.token_set_ratio(folded, other) < 80 or len(other.split()) < 5, (narrative.id, text, other)
+    # The attribution frames too, without their slot (only whole-string likeness: a frame's few words are
+    # naturally all found in some longer sentence)
+    for frames in library.attributions.values():
+        for frame in frames:
+            folded = fold(frame.replace("{claim}", "").replace("{quote}", ""))
+            for other in sentences:
+                assert fuzz.ratio(folded, other) < 70, f"frame {frame!r} is a near copy of {other!r}"
 
 
 def test_match_shape_and_evidence_is_the_matching_sentence(matcher: Matcher, library: Library) -> None:

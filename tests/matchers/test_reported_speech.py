@@ -8,7 +8,7 @@ import pytest
 
 from matchers import LibraryError, load_library, parse_library
 from matchers.classifier import is_negative, training_set
-from matchers.reported_speech import as_clause, attributed, language_of, lowercase_words
+from matchers.reported_speech import as_clause, attributed, frame_for, language_of, lowercase_words
 from tests.matchers.semantic_fixtures import SMALL_LIBRARY
 
 FRAMES = """attributions:
@@ -85,3 +85,18 @@ def test_a_split_library_merges_the_frames_of_its_files(tmp_path: Path) -> None:
         "По словам Пескова, {claim}", "«{quote}», — заявил депутат.", "Как пишет ЦТАК, {claim}",
     )
     assert library.attributions["en"] == ("Zakharova said that {claim}",)
+
+
+def test_a_new_frame_takes_lines_only_for_itself() -> None:
+    """Rendezvous choice: adding a frame re-frames only the lines that now pick it, so a library edit re-embeds
+    few lines; and the frames' order does not matter."""
+    frames = [f"Источник {i} сообщил, что {{claim}}" for i in range(16)]
+    lines = [f"Санкции против КНДР мертвы, и это видно по пункту {i}." for i in range(400)]
+    before = {line: frame_for(line, frames) for line in lines}
+    added = "Как пишет ЦТАК, {claim}"
+    after = {line: frame_for(line, [*frames, added]) for line in lines}
+    moved = [line for line in lines if after[line] != before[line]]
+    assert moved and all(after[line] == added for line in moved)
+    assert len(moved) < len(lines) / 8  # about one in seventeen
+    assert {line: frame_for(line, frames[::-1]) for line in lines} == before
+    assert len(set(before.values())) == len(frames)  # every frame gets lines
