@@ -34,7 +34,7 @@ import numpy.typing as npt
 from matchers.atomic import write_atomically
 from matchers.embedding import Vectors
 from matchers.library import Library
-from matchers.reported_speech import attributed_lines, language_of, lowercase_words
+from matchers.reported_speech import attributed_lines, lowercase_words, positive_lines
 
 TWIN_PREFIX = "~"  # a narrative's negative class is "~id" (an id never holds "~")
 # 2: vectors centred on the training mean; 3: a negative class per narrative; 4: positives also in reported speech
@@ -75,11 +75,9 @@ def training_set(library: Library) -> TrainingSet:
             texts.append(text)
             labels.append(label)
 
-    lowercase = lowercase_words(
-        line for narrative in library.narratives for _, line in narrative.all_phrasings()
-    ) if library.attributions else frozenset()
+    lowercase = lowercase_words(line for narrative in library.narratives for _, line in narrative.all_phrasings())
     for narrative in library.narratives:
-        positives = [*narrative.all_phrasings(), *((language_of(e), e) for e in narrative.examples)]
+        positives = positive_lines(narrative.all_phrasings(), narrative.examples)
         for _, line in positives:
             add(line, narrative.id)
         for framed in attributed_lines(positives, library.attributions, lowercase):

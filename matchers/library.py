@@ -16,6 +16,7 @@ from matchers.library_error import LibraryError as LibraryError  # re-exported: 
 from matchers.library_error import too_large
 from matchers.library_files import LibraryFiles, read_library_files
 from matchers.library_files import read_library_bytes as _read_bytes
+from matchers.reported_speech import frame_problem
 
 # Large enough for a newsroom network's library (a hundredfold one is about 60 MB); NARRATIVE_BOT_MAX_LIBRARY_BYTES
 # sets another. The cap keeps a mistaken path (a log file, a dump) from being read whole into memory.
@@ -36,24 +37,6 @@ def as_language(value: object) -> Lang | None:
             return lang
     return None
 NARRATIVE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# The slots of an attribution frame: `{claim}` takes a phrasing as a clause ("…, что {claim}"), `{quote}` as a
-# quotation without its final full stop ("«{quote}», — сказал…").
-FRAME_SLOTS = ("{claim}", "{quote}")
-
-
-def frame_problem(frame: str) -> str | None:
-    """Why an attribution frame cannot be used, or None: it needs exactly one slot and no other braces."""
-    slots = sum(frame.count(slot) for slot in FRAME_SLOTS)
-    if slots != 1:
-        return f"needs exactly one of {' or '.join(FRAME_SLOTS)}, has {slots}"
-    rest = frame
-    for slot in FRAME_SLOTS:
-        rest = rest.replace(slot, "")
-    if "{" in rest or "}" in rest:
-        return "holds a brace outside its slot"
-    if not rest.strip():
-        return "is only a slot: it adds no attribution"
-    return None
 
 
 # -- safe YAML ---------------------------------------------------------------------------------------------------

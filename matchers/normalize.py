@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import snowballstemmer
 
@@ -21,6 +22,7 @@ _APOSTROPHES = str.maketrans({c: "" for c in "'’ʼ`´‘ʹ′"})
 _HAS_APOSTROPHE = re.compile("['’ʼ`´‘ʹ′]")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _CYRILLIC = re.compile(r"[а-яёіїєґ]")
+_LATIN_LETTER = re.compile(r"[a-z]")
 _UKRAINIAN_LETTERS = re.compile(r"[іїєґ]")
 _RUSSIAN_LETTERS = re.compile(r"[ыэъё]")
 
@@ -172,6 +174,22 @@ def guess_cyrillic_language(folded: str) -> str:
     uk = len(_UKRAINIAN_LETTERS.findall(folded))
     ru = len(_RUSSIAN_LETTERS.findall(folded))
     return "uk" if uk > ru else "ru"
+
+
+def text_language(text: str) -> Literal["en", "uk", "ru"] | None:
+    """The language a text is written in, by its letters; None when it has none (a bare link, digits).
+
+    Cyrillic text is Russian or Ukrainian by its letters and words; text with more Latin than Cyrillic letters is
+    English.
+    """
+    lowered = text.lower()
+    cyrillic = len(_CYRILLIC.findall(lowered))
+    latin = len(_LATIN_LETTER.findall(lowered))
+    if cyrillic == 0 and latin == 0:
+        return None
+    if cyrillic < latin:
+        return "en"
+    return "uk" if guess_cyrillic_language(lowered) == "uk" else "ru"
 
 
 @lru_cache(maxsize=30_000)

@@ -19,19 +19,25 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from matchers.normalize import fold, guess_cyrillic_language
+from matchers.normalize import text_language
 
+# The slots of an attribution frame: `{claim}` takes a line as a clause ("…, что {claim}"), `{quote}` as a
+# quotation without its final full stop ("«{quote}», — сказал…").
+CLAIM, QUOTE = "{claim}", "{quote}"
 _WORD = re.compile(r"\w+")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_LATIN = re.compile(r"[a-zA-Z]")
 
 
-def language_of(text: str) -> str:
-    """`en` for Latin script, `uk` or `ru` for Cyrillic (by the letters only one of them uses)."""
-    cyrillic = len(_CYRILLIC.findall(text))
-    if cyrillic <= len(_LATIN.findall(text)):
-        return "en"
-    return guess_cyrillic_language(fold(text))
+def frame_problem(frame: str) -> str | None:
+    """Why an attribution frame cannot be used, or None: it needs exactly one slot and no other braces."""
+    slots = frame.count(CLAIM) + frame.count(QUOTE)
+    if slots != 1:
+        return f"needs exactly one of {CLAIM} or {QUOTE}, has {slots}"
+    rest = frame.replace(CLAIM, "").replace(QUOTE, "")
+    if "{" in rest or "}" in rest:
+        return "holds a brace outside its slot"
+    if not rest.strip():
+        return "is only a slot: it adds no attribution"
+    return None
 
 
 def lowercase_words(texts: Iterable[str]) -> frozenset[str]:
@@ -67,17 +73,18 @@ def attributed(text: str, frames: Sequence[str], lowercase: frozenset[str]) -> s
     if not frames or not text:
         return text
     frame = frame_for(text, frames)
-    if "{quote}" in frame:
-        return frame.replace("{quote}", as_quote(text))
-    return frame.replace("{claim}", as_clause(text, lowercase))
+    if QUOTE in frame:
+        return frame.replace(QUOTE, as_quote(text))
+    return frame.replace(CLAIM, as_clause(text, lowercase))
 
 
 def attributed_lines(
-    lines: Iterable[tuple[str, str]], frames: Mapping[str, Sequence[str]], lowercase: frozenset[str]
+    lines: Iterable[tuple[str | None, str]], frames: Mapping[str, Sequence[str]], lowercase: frozenset[str]
 ) -> list[str]:
     """The framed variant of each (language, line) whose language has frames; other lines have none."""
-    out = []
-    for lang, line in lines:
-        if frames.get(lang):
-            out.append(attributed(line, frames[lang], lowercase))
-    return out
+    return [attributed(line, frames[lang], lowercase) for lang, line in lines if lang and frames.get(lang)]
+
+
+def positive_lines(phrasings: Iterable[tuple[str, str]], examples: Iterable[str]) -> list[tuple[str | None, str]]:
+    """(language, line) of a narrative's phrasings, and of its examples by their letters (they carry no key)."""
+    return [*phrasings, *((text_language(example), example) for example in examples)]

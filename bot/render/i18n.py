@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from matchers.library import TEXT_LANGUAGES, Lang, as_language
-from matchers.normalize import guess_cyrillic_language
+from matchers.normalize import text_language
 
 __all__ = [
     "ALERTS", "FAILED_ATTEMPTS", "FAILURES", "FAILURES_IN_A_ROW", "ITEMS", "LANGUAGES", "LANGUAGE_NAMES_IN",
@@ -19,8 +19,6 @@ __all__ = [
 
 LANGUAGES: tuple[Lang, ...] = TEXT_LANGUAGES
 
-_CYRILLIC = re.compile(r"[а-яёіїєґ]")
-_LATIN = re.compile(r"[a-z]")
 
 WORDS: dict[str, dict[Lang, str]] = {
     "known": {"en": "Known narrative", "uk": "Відомий наратив", "ru": "Известный нарратив"},
@@ -706,22 +704,6 @@ def reason_label(reason: str, lang: Lang) -> str:
 def parse_language(value: str | None) -> Lang | None:
     """`en`, `uk` or `ru` (any case) as a language; anything else is None."""
     return as_language(value)
-
-
-def text_language(text: str) -> Lang | None:
-    """The language a text is written in, by its letters; None when it has none (a bare link, digits).
-
-    Cyrillic text is Russian or Ukrainian by its letters and words; text with more Latin than Cyrillic letters is
-    English.
-    """
-    lowered = text.lower()
-    cyrillic = len(_CYRILLIC.findall(lowered))
-    latin = len(_LATIN.findall(lowered))
-    if cyrillic == 0 and latin == 0:
-        return None
-    if cyrillic < latin:
-        return "en"
-    return "uk" if guess_cyrillic_language(lowered) == "uk" else "ru"
 
 
 def reply_language(text: str, setting: Lang | None = None) -> Lang:

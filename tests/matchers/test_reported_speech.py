@@ -8,7 +8,8 @@ import pytest
 
 from matchers import LibraryError, load_library, parse_library
 from matchers.classifier import is_negative, training_set
-from matchers.reported_speech import as_clause, attributed, frame_for, language_of, lowercase_words
+from matchers.normalize import text_language
+from matchers.reported_speech import as_clause, attributed, frame_for, lowercase_words
 from tests.matchers.semantic_fixtures import SMALL_LIBRARY
 
 FRAMES = """attributions:
@@ -27,12 +28,12 @@ def test_every_positive_is_also_trained_on_in_reported_speech_and_negatives_are_
     added = [(t, label) for t, label in zip(framed.texts, framed.labels, strict=True) if t not in plain.texts]
     ru_en_positives = [
         t for t, label in zip(plain.texts, plain.labels, strict=True)
-        if not is_negative(label) and language_of(t) in ("ru", "en")
+        if not is_negative(label) and text_language(t) in ("ru", "en")
     ]
     assert len(added) == len(ru_en_positives) and not any(is_negative(label) for _, label in added)
     assert all(t.startswith(("По словам Пескова, ", "«", "Zakharova said that ")) for t, _ in added)
     # Ukrainian lines have no frames in this library: they get no variant
-    assert not any(language_of(t) == "uk" for t, _ in added)
+    assert not any(text_language(t) == "uk" for t, _ in added)
     assert training_set(parse_library(framed_library(), "small.yaml")) == framed  # deterministic
     assert framed.key("m") != plain.key("m")
 
@@ -54,9 +55,9 @@ def test_a_frame_keeps_its_line_and_picks_the_same_frame_every_time() -> None:
 
 
 def test_language_of_tells_the_three_languages_apart() -> None:
-    assert language_of("The West is in panic.") == "en"
-    assert language_of("Захід у паніці, і це її визнання.") == "uk"
-    assert language_of("Запад в панике, это признание.") == "ru"
+    assert text_language("The West is in panic.") == "en"
+    assert text_language("Захід у паніці, і це її визнання.") == "uk"
+    assert text_language("Запад в панике, это признание.") == "ru"
 
 
 @pytest.mark.parametrize(("frame", "problem"), [
